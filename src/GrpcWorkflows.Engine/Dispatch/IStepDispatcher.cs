@@ -1,0 +1,30 @@
+namespace GrpcWorkflows.Engine.Dispatch;
+
+/// <summary>
+/// Runs one attempt of one step somewhere (over gRPC in the orchestrator, in memory in tests).
+/// The engine never knows about channels or endpoints; the dispatcher never knows about DAGs.
+/// </summary>
+/// <remarks>
+/// The engine's scheduler asks <see cref="HasCapacity"/> before dispatching a READY step, so
+/// that steps wait in the engine's READY queue rather than inside the dispatcher. When
+/// capacity frees up the dispatcher raises <see cref="CapacityAvailable"/> and the scheduler
+/// looks at its queue again. A step type with no endpoint at all reports capacity, so that its
+/// attempt fails fast with <c>UNAVAILABLE</c> and goes through the retry policy.
+/// </remarks>
+public interface IStepDispatcher
+{
+    /// <summary>Whether an attempt of a step of <paramref name="stepType"/> can start now without waiting.</summary>
+    bool HasCapacity(string stepType);
+
+    /// <summary>Raised (on any thread) when capacity for some step type frees up.</summary>
+    event EventHandler? CapacityAvailable;
+
+    /// <summary>
+    /// Runs one attempt. Never throws for an executor or transport failure: those come back as
+    /// <see cref="StepAttemptResult.Error"/>. Throws <see cref="OperationCanceledException"/> only
+    /// when <paramref name="cancellationToken"/> fired (the execution was cancelled or the engine stops).
+    /// The attempt's timeout is <see cref="StepAttemptRequest.Timeout"/>; on expiry the result is a
+    /// <c>DEADLINE_EXCEEDED</c> error.
+    /// </summary>
+    ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default);
+}

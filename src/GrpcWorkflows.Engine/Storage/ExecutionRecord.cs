@@ -1,0 +1,43 @@
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine.Storage;
+
+/// <summary>The indexed facts a store keeps about one execution, derived from its events.</summary>
+/// <param name="ExecutionId">The execution id.</param>
+/// <param name="WorkflowId">The workflow definition id.</param>
+/// <param name="State">The state, as of the last appended event.</param>
+/// <param name="CreateTime">When the execution was created (the submitted event's time).</param>
+/// <param name="EndTime">When it reached a terminal state, if it has.</param>
+/// <param name="LastSequence">The last stored sequence.</param>
+/// <param name="IdempotencyKey">The submission's idempotency key, or null.</param>
+/// <param name="StepCount">The number of steps in the definition.</param>
+/// <param name="SucceededStepCount">The number of steps whose latest terminal event is a success.</param>
+/// <param name="Labels">The execution's labels.</param>
+public sealed record ExecutionRecord(
+    string ExecutionId,
+    string WorkflowId,
+    ExecutionState State,
+    DateTimeOffset CreateTime,
+    DateTimeOffset? EndTime,
+    long LastSequence,
+    string? IdempotencyKey,
+    int StepCount,
+    int SucceededStepCount,
+    IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>The result of <see cref="IExecutionStore.CreateAsync"/>.</summary>
+/// <param name="ExecutionId">The id of the created execution, or of the existing one with the same idempotency key.</param>
+/// <param name="Existing">True when an execution with the same idempotency key already existed.</param>
+public sealed record CreateExecutionResult(string ExecutionId, bool Existing);
+
+/// <summary>A page request of <see cref="IExecutionStore.ListAsync"/>.</summary>
+/// <param name="PageSize">The largest number of records to return (at least 1).</param>
+/// <param name="PageToken">The opaque token of the previous page's <see cref="ExecutionPage.NextPageToken"/>, or null.</param>
+/// <param name="States">Only these states; empty for all.</param>
+/// <param name="WorkflowId">Only this workflow id, or null for all.</param>
+public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCollection<ExecutionState> States, string? WorkflowId);
+
+/// <summary>A page of executions, newest first.</summary>
+/// <param name="Items">The records.</param>
+/// <param name="NextPageToken">The token of the next page, or null on the last page.</param>
+public sealed record ExecutionPage(IReadOnlyList<ExecutionRecord> Items, string? NextPageToken);
