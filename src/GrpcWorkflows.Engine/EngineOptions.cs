@@ -1,0 +1,41 @@
+namespace GrpcWorkflows.Engine;
+
+/// <summary>Settings of a <see cref="WorkflowEngine"/>.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>The default of <see cref="MaxParallelSteps"/>: 10, the seed's default.</summary>
+    public const int DefaultMaxParallelSteps = 10;
+
+    /// <summary>The default of <see cref="MaxActiveExecutions"/>: 10,000.</summary>
+    public const int DefaultMaxActiveExecutions = 10_000;
+
+    /// <summary>The default of <see cref="WatcherBufferSize"/>: 1,024 events.</summary>
+    public const int DefaultWatcherBufferSize = 1024;
+
+    /// <summary>The default of <see cref="DefaultStepTimeout"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultStepTimeoutValue = TimeSpan.FromMinutes(5);
+
+    /// <summary>The largest number of step attempts in flight at once, over every execution. Default 10.</summary>
+    public int MaxParallelSteps { get; set; } = DefaultMaxParallelSteps;
+
+    /// <summary>
+    /// The largest number of executions that are not finished. A submission past it is rejected
+    /// with <see cref="AdmissionRejectedException"/>. Default 10,000.
+    /// </summary>
+    public int MaxActiveExecutions { get; set; } = DefaultMaxActiveExecutions;
+
+    /// <summary>The retry policy of steps whose workflow and step set none.</summary>
+    public RetryPolicyOptions DefaultRetryPolicy { get; set; } = new();
+
+    /// <summary>The time limit of each attempt of a step whose workflow and step set none. Default 5 minutes.</summary>
+    public TimeSpan DefaultStepTimeout { get; set; } = DefaultStepTimeoutValue;
+
+    /// <summary>
+    /// The number of events buffered per watcher. A watcher that falls further behind is served
+    /// from the store instead, so it never slows the engine. Default 1,024.
+    /// </summary>
+    public int WatcherBufferSize { get; set; } = DefaultWatcherBufferSize;
+
+    /// <summary>The bounds every workflow definition must respect.</summary>
+    public WorkflowLimits Limits { get; set; } = new();
+}

@@ -1,0 +1,11 @@
+namespace GrpcWorkflows.Engine.Validation;
+
+/// <summary>
+/// The registry hook of validation: tells whether some executor serves a step type. The
+/// orchestrator implements it over its executor registry; without one, every type is served.
+/// </summary>
+public interface IStepTypeCatalog
+{
+    /// <summary>Whether an executor is registered for <paramref name="stepType"/>.</summary>
+    bool IsServed(string stepType);
+}
