@@ -1,0 +1,77 @@
+namespace GrpcWorkflows.Orchestrator.Dispatch;
+
+/// <summary>
+/// Settings of the executor dispatcher and its channel pool, bound from the configuration
+/// section <c>Dispatch</c>.
+/// </summary>
+public sealed class DispatchOptions
+{
+    /// <summary>The configuration section these options bind from.</summary>
+    public const string SectionName = "Dispatch";
+
+    /// <summary>The default <see cref="MaxChannels"/>: 256.</summary>
+    public const int DefaultMaxChannels = 256;
+
+    /// <summary>The default <see cref="MaxFailovers"/>: 3.</summary>
+    public const int DefaultMaxFailovers = 3;
+
+    /// <summary>The default <see cref="CircuitFailureRatio"/>: 0.5.</summary>
+    public const double DefaultCircuitFailureRatio = 0.5;
+
+    /// <summary>The default <see cref="CircuitMinimumThroughput"/>: 10 calls.</summary>
+    public const int DefaultCircuitMinimumThroughput = 10;
+
+    /// <summary>The default <see cref="MaxMessageBytes"/>: 16 MiB (a step's input plus its dependencies' outputs).</summary>
+    public const int DefaultMaxMessageBytes = 16 * 1024 * 1024;
+
+    /// <summary>The default <see cref="ChannelIdleTimeout"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultChannelIdleTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The default <see cref="ConnectTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The default <see cref="KeepAlivePingDelay"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultKeepAlivePingDelay = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default <see cref="KeepAlivePingTimeout"/>: 20 seconds.</summary>
+    public static readonly TimeSpan DefaultKeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>The default <see cref="CircuitSamplingDuration"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultCircuitSamplingDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>The default <see cref="CircuitBreakDuration"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultCircuitBreakDuration = TimeSpan.FromSeconds(5);
+
+    /// <summary>The largest number of pooled channels (one per endpoint); past it the least recently used idle one is closed.</summary>
+    public int MaxChannels { get; set; } = DefaultMaxChannels;
+
+    /// <summary>A channel unused for this long, with no call in flight, is closed.</summary>
+    public TimeSpan ChannelIdleTimeout { get; set; } = DefaultChannelIdleTimeout;
+
+    /// <summary>How long opening a connection to an executor may take.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+
+    /// <summary>How long a connection may stay silent before an HTTP/2 keep-alive ping is sent.</summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = DefaultKeepAlivePingDelay;
+
+    /// <summary>How long a keep-alive ping may go unanswered before the connection is closed.</summary>
+    public TimeSpan KeepAlivePingTimeout { get; set; } = DefaultKeepAlivePingTimeout;
+
+    /// <summary>The largest message sent to or received from an executor.</summary>
+    public int MaxMessageBytes { get; set; } = DefaultMaxMessageBytes;
+
+    /// <summary>How many other replicas an attempt may fail over to when the transport fails before reaching an executor.</summary>
+    public int MaxFailovers { get; set; } = DefaultMaxFailovers;
+
+    /// <summary>The share of failed calls, within <see cref="CircuitSamplingDuration"/>, that opens an endpoint's circuit.</summary>
+    public double CircuitFailureRatio { get; set; } = DefaultCircuitFailureRatio;
+
+    /// <summary>The fewest calls within <see cref="CircuitSamplingDuration"/> before the circuit may open.</summary>
+    public int CircuitMinimumThroughput { get; set; } = DefaultCircuitMinimumThroughput;
+
+    /// <summary>The window over which the failure ratio is measured.</summary>
+    public TimeSpan CircuitSamplingDuration { get; set; } = DefaultCircuitSamplingDuration;
+
+    /// <summary>How long an open circuit refuses calls before it lets a trial call through.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = DefaultCircuitBreakDuration;
+}

@@ -1,0 +1,339 @@
+using Grpc.Core;
+using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Orchestrator.Internal;
+using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.V1;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace GrpcWorkflows.Orchestrator.Dispatch;
+
+/// <summary>
+/// Runs step attempts on registered executors over gRPC: picks the endpoint of the step type
+/// with the fewest calls in flight, holds one slot of its in-flight budget for the call, and
+/// runs the call through the endpoint's Polly pipeline (attempt timeout, circuit breaker). A call
+/// that fails on the transport before reaching an executor fails over to another replica
+/// without counting as an attempt.
+/// </summary>
+/// <remarks>
+/// Thread-safe. No lock is held across an await; the in-flight budget is an interlocked counter
+/// per endpoint. A dispatch that finds every endpoint of its type full waits for a slot to free.
+/// </remarks>
+public sealed class GrpcStepDispatcher : IStepDispatcher
+{
+    private static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
+
+    private readonly ExecutorRegistry _registry;
+    private readonly ChannelPool _channels;
+    private readonly DispatchOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<GrpcStepDispatcher> _logger;
+    private readonly Lock _pipelineGate = new();
+    private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _slotWaiters;
+    private int _rotation;
+
+    /// <summary>Creates the dispatcher.</summary>
+    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger)
+    {
+        _registry = registry;
+        _channels = channels;
+        _options = options.Value;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _registry.Changed += (_, _) => OnSlotFreed();
+    }
+
+    /// <inheritdoc />
+    public event EventHandler? CapacityAvailable;
+
+    private enum Pick
+    {
+        Acquired,
+        Full,
+        NoneCallable,
+    }
+
+    /// <inheritdoc />
+    public bool HasCapacity(string stepType)
+    {
+        var endpoints = _registry.EndpointsFor(stepType);
+        var now = _timeProvider.GetTimestamp();
+        var anyCallable = false;
+        foreach (var endpoint in endpoints)
+        {
+            if (!endpoint.IsCallable(now))
+            {
+                continue;
+            }
+
+            if (endpoint.HasFreeSlot)
+            {
+                return true;
+            }
+
+            anyCallable = true;
+        }
+
+        // No callable endpoint at all: let the attempt run and fail fast with UNAVAILABLE.
+        return !anyCallable;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default)
+    {
+        var stepType = request.Request.StepType;
+        List<ExecutorEndpoint>? tried = null;
+        StepAttemptResult? lastTransportFailure = null;
+        while (true)
+        {
+            var (pick, endpoint) = TryPick(stepType, tried);
+            while (pick == Pick.Full)
+            {
+                (pick, endpoint) = await WaitForSlotAsync(stepType, tried, cancellationToken);
+            }
+
+            if (pick == Pick.NoneCallable)
+            {
+                return lastTransportFailure ?? NoEndpoint(stepType);
+            }
+
+            var (result, transportFailure) = await CallAsync(endpoint!, request, cancellationToken);
+            if (!transportFailure)
+            {
+                return result;
+            }
+
+            lastTransportFailure = result;
+            tried ??= [];
+            tried.Add(endpoint!);
+            if (tried.Count > _options.MaxFailovers)
+            {
+                return result;
+            }
+
+            Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, result.Error!.Message);
+        }
+    }
+
+    private static StepAttemptResult NoEndpoint(string stepType)
+        => StepAttemptResult.Failure("UNAVAILABLE", $"No reachable executor serves step type '{stepType}'.", retryable: true);
+
+    private (Pick Pick, ExecutorEndpoint? Endpoint) TryPick(string stepType, List<ExecutorEndpoint>? tried)
+    {
+        while (true)
+        {
+            var endpoints = _registry.EndpointsFor(stepType);
+            var now = _timeProvider.GetTimestamp();
+            ExecutorEndpoint? best = null;
+            var anyCallable = false;
+            var count = endpoints.Length;
+            var start = count > 1 ? (int)((uint)Interlocked.Increment(ref _rotation) % (uint)count) : 0;
+            for (var i = 0; i < count; i++)
+            {
+                var endpoint = endpoints[(start + i) % count];
+                if (!endpoint.IsCallable(now) || (tried is not null && tried.Contains(endpoint)))
+                {
+                    continue;
+                }
+
+                anyCallable = true;
+                if (endpoint.HasFreeSlot && (best is null || endpoint.InFlight < best.InFlight))
+                {
+                    best = endpoint;
+                }
+            }
+
+            if (best is null)
+            {
+                return (anyCallable ? Pick.Full : Pick.NoneCallable, null);
+            }
+
+            if (best.TryAcquire())
+            {
+                return (Pick.Acquired, best);
+            }
+
+            // Another dispatch took the last slot between the look and the take: look again.
+        }
+    }
+
+    private async ValueTask<(Pick Pick, ExecutorEndpoint? Endpoint)> WaitForSlotAsync(string stepType, List<ExecutorEndpoint>? tried, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _slotWaiters);
+        try
+        {
+            var freed = Volatile.Read(ref _slotFreed).Task;
+            var picked = TryPick(stepType, tried);
+            if (picked.Pick != Pick.Full)
+            {
+                return picked;
+            }
+
+            await freed.WaitAsync(cancellationToken);
+            return TryPick(stepType, tried);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _slotWaiters);
+        }
+    }
+
+    private void OnSlotFreed()
+    {
+        if (Volatile.Read(ref _slotWaiters) > 0)
+        {
+            Interlocked.Exchange(ref _slotFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
+        CapacityAvailable?.Invoke(this, EventArgs.Empty);
+    }
+
+    private async ValueTask<(StepAttemptResult Result, bool TransportFailure)> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            var pipeline = endpoint.Pipeline ?? CreatePipeline(endpoint);
+            var client = _channels.GetClient(endpoint);
+            DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout : null;
+            context.Properties.Set(AttemptTimeoutKey, request.Timeout);
+            var response = await pipeline.ExecuteAsync(
+                static (ctx, state) => new ValueTask<ExecuteStepResponse>(
+                    state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
+                context,
+                (client, message: request.Request, deadline));
+            return (Map(response, endpoint), false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (RpcException ex) when (cancellationToken.IsCancellationRequested && ex.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException("The attempt was cancelled.", ex, cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            return Map(ex, endpoint);
+        }
+        catch (TimeoutRejectedException)
+        {
+            return (StepAttemptResult.Failure("DEADLINE_EXCEEDED", $"The attempt did not finish within {request.Timeout}.", retryable: true, endpoint: endpoint.Address), false);
+        }
+        catch (BrokenCircuitException)
+        {
+            return (StepAttemptResult.Failure("UNAVAILABLE", $"The circuit of executor {endpoint.Address} is open.", retryable: true, endpoint: endpoint.Address), true);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
+        {
+            return (StepAttemptResult.Failure("UNAVAILABLE", $"Executor {endpoint.Address} is unreachable: {ex.Message}", retryable: true, endpoint: endpoint.Address), true);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+            endpoint.Release();
+            OnSlotFreed();
+        }
+    }
+
+    private static StepAttemptResult Map(ExecuteStepResponse response, ExecutorEndpoint endpoint)
+    {
+        if (response.Error is null)
+        {
+            return StepAttemptResult.Success(response.Output ?? new Google.Protobuf.WellKnownTypes.Struct(), endpoint.Address);
+        }
+
+        var error = response.Error;
+        if (string.IsNullOrEmpty(error.Code))
+        {
+            error.Code = "UNKNOWN";
+        }
+
+        return new StepAttemptResult(null, error, response.RetryAfter?.ToTimeSpan(), endpoint.Address);
+    }
+
+    private static (StepAttemptResult Result, bool TransportFailure) Map(RpcException ex, ExecutorEndpoint endpoint)
+    {
+        var transport = ex.Status.DebugException is not null;
+        if (transport && ex.StatusCode == StatusCode.Unavailable)
+        {
+            // Connection refused, reset or lost: the call may not have reached the executor. Fail over.
+            return (StepAttemptResult.Failure("UNAVAILABLE", $"Executor {endpoint.Address} is unreachable: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), true);
+        }
+
+        if (transport && ex.StatusCode is StatusCode.Internal or StatusCode.Unknown)
+        {
+            // The connection broke during the call (the executor died): retry the attempt.
+            return (StepAttemptResult.Failure("UNAVAILABLE", $"The call to executor {endpoint.Address} broke: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), false);
+        }
+
+        // A status the executor returned, or a deadline. Retry-after: google.rpc.RetryInfo in the status details.
+        TimeSpan? retryAfter = null;
+        if (ex.StatusCode != StatusCode.DeadlineExceeded)
+        {
+            retryAfter = Grpc.Core.RpcExceptionExtensions.GetRpcStatus(ex)?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan();
+        }
+
+        var retryable = StatusCodes.IsRetryable(ex.StatusCode) || ex.StatusCode == StatusCode.Cancelled;
+        return (StepAttemptResult.Failure(StatusCodes.Name(ex.StatusCode), ex.Status.Detail, retryable, retryAfter, endpoint.Address), false);
+    }
+
+    private ResiliencePipeline CreatePipeline(ExecutorEndpoint endpoint)
+    {
+        lock (_pipelineGate)
+        {
+            if (endpoint.Pipeline is { } existing)
+            {
+                return existing;
+            }
+
+            var pipeline = new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    Name = "executor-circuit",
+                    FailureRatio = _options.CircuitFailureRatio,
+                    MinimumThroughput = _options.CircuitMinimumThroughput,
+                    SamplingDuration = _options.CircuitSamplingDuration,
+                    BreakDuration = _options.CircuitBreakDuration,
+                    ShouldHandle = static args => new ValueTask<bool>(IsEndpointFailure(args.Outcome.Exception)),
+                    OnOpened = args =>
+                    {
+                        endpoint.MarkCircuitOpen(_timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * _timeProvider.TimestampFrequency));
+                        Log.CircuitOpened(_logger, endpoint.Address, args.BreakDuration);
+                        return default;
+                    },
+                    OnHalfOpened = _ =>
+                    {
+                        endpoint.MarkCircuit(V1.CircuitState.HalfOpen);
+                        return default;
+                    },
+                    OnClosed = _ =>
+                    {
+                        endpoint.MarkCircuit(V1.CircuitState.Closed);
+                        Log.CircuitClosed(_logger, endpoint.Address);
+                        return default;
+                    },
+                })
+                .AddTimeout(new TimeoutStrategyOptions
+                {
+                    Name = "attempt-timeout",
+                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(AttemptTimeoutKey, Timeout.InfiniteTimeSpan)),
+                })
+                .Build();
+            endpoint.Pipeline = pipeline;
+            return pipeline;
+        }
+    }
+
+    private static bool IsEndpointFailure(Exception? exception) => exception switch
+    {
+        null => false,
+        RpcException rpc => rpc.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown,
+        TimeoutRejectedException => true,
+        HttpRequestException or IOException => true,
+        _ => false,
+    };
+}

@@ -1,0 +1,28 @@
+using Grpc.Core;
+
+namespace GrpcWorkflows.Orchestrator.Dispatch;
+
+/// <summary>gRPC status codes as the engine's error codes (<c>UNAVAILABLE</c>, ...), and which of them are retried.</summary>
+public static class StatusCodes
+{
+    private static readonly string[] Names =
+    [
+        "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
+        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
+    ];
+
+    /// <summary>The canonical upper-case name of <paramref name="code"/>, for example <c>UNAVAILABLE</c>.</summary>
+    public static string Name(StatusCode code)
+    {
+        var index = (int)code;
+        return (uint)index < (uint)Names.Length ? Names[index] : "UNKNOWN";
+    }
+
+    /// <summary>
+    /// Whether an executor's non-OK status is retried: <c>UNAVAILABLE</c>, <c>DEADLINE_EXCEEDED</c>,
+    /// <c>RESOURCE_EXHAUSTED</c> and <c>ABORTED</c> are; every other code is not.
+    /// </summary>
+    public static bool IsRetryable(StatusCode code)
+        => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
+}

@@ -1,0 +1,39 @@
+
+namespace GrpcWorkflows.Orchestrator.Internal;
+
+/// <summary>Source-generated log messages of the orchestrator, with fixed event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Executor {ExecutorId} registered at {Endpoint} for step types {StepTypes} with capacity {Capacity}.")]
+    public static partial void ExecutorRegistered(ILogger logger, string executorId, string endpoint, string stepTypes, int capacity);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Executor {ExecutorId} at {Endpoint} deregistered.")]
+    public static partial void ExecutorDeregistered(ILogger logger, string executorId, string endpoint);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The lease of executor {ExecutorId} at {Endpoint} expired; the endpoint was removed.")]
+    public static partial void LeaseExpired(ILogger logger, string executorId, string endpoint);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Opened a channel to {Endpoint} ({Count} pooled).")]
+    public static partial void ChannelOpened(ILogger logger, string endpoint, int count);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Closed the channel to {Endpoint} ({Why}).")]
+    public static partial void ChannelClosed(ILogger logger, string endpoint, string why);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Execution {ExecutionId} step {StepId}: executor {Endpoint} was not reached ({Reason}); failing over to another replica.")]
+    public static partial void FailingOver(ILogger logger, string executionId, string stepId, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "The circuit of executor {Endpoint} opened for {BreakDuration}.")]
+    public static partial void CircuitOpened(ILogger logger, string endpoint, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "The circuit of executor {Endpoint} closed.")]
+    public static partial void CircuitClosed(ILogger logger, string endpoint);
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "Unexpected error in {Method}; the client gets INTERNAL.")]
+    public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Engine started: recovered executions are running; storage provider {Provider}.")]
+    public static partial void EngineStarted(ILogger logger, string provider);
+
+    [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Engine stopping: admitting no new executions, letting in-flight attempts finish for up to {Grace}.")]
+    public static partial void EngineStopping(ILogger logger, TimeSpan grace);
+}

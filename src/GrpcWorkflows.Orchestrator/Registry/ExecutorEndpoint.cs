@@ -1,0 +1,84 @@
+using GrpcWorkflows.V1;
+using Polly;
+
+namespace GrpcWorkflows.Orchestrator.Registry;
+
+/// <summary>
+/// One executor address as the dispatcher sees it: its in-flight budget, the calls in flight,
+/// and its circuit breaker's state. One instance per address for the life of the process, so
+/// that the in-flight count survives a re-registration.
+/// </summary>
+/// <remarks>Thread-safe: counters are updated with interlocked operations, never under a lock.</remarks>
+public sealed class ExecutorEndpoint
+{
+    private int _capacity;
+    private int _inFlight;
+    private int _circuitState = (int)CircuitState.Closed;
+    private long _circuitOpenUntil;
+
+    internal ExecutorEndpoint(string address, int capacity)
+    {
+        Address = address;
+        _capacity = capacity;
+        Uri = new Uri(address);
+    }
+
+    /// <summary>The normalized address (<c>scheme://host:port</c>).</summary>
+    public string Address { get; }
+
+    /// <summary>The address as a <see cref="System.Uri"/>.</summary>
+    public Uri Uri { get; }
+
+    /// <summary>The largest number of calls in flight the endpoint accepts.</summary>
+    public int Capacity => Volatile.Read(ref _capacity);
+
+    /// <summary>The calls in flight now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The circuit breaker's state, as last reported by the dispatcher's pipeline.</summary>
+    public CircuitState CircuitState => (CircuitState)Volatile.Read(ref _circuitState);
+
+    /// <summary>The dispatcher's resilience pipeline for this endpoint, created on first use.</summary>
+    internal ResiliencePipeline? Pipeline { get; set; }
+
+    /// <summary>Whether the endpoint has a free slot now.</summary>
+    internal bool HasFreeSlot => Volatile.Read(ref _inFlight) < Volatile.Read(ref _capacity);
+
+    /// <summary>Takes a slot of the in-flight budget if one is free.</summary>
+    internal bool TryAcquire()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _inFlight);
+            if (current >= Volatile.Read(ref _capacity))
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _inFlight, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Gives a slot back.</summary>
+    internal void Release() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Changes the in-flight budget (on re-registration).</summary>
+    internal void SetCapacity(int capacity) => Volatile.Write(ref _capacity, capacity);
+
+    /// <summary>Whether a call may be sent: the circuit is not open, or its break has elapsed (a trial call).</summary>
+    internal bool IsCallable(long nowTimestamp)
+        => Volatile.Read(ref _circuitState) != (int)CircuitState.Open || nowTimestamp >= Volatile.Read(ref _circuitOpenUntil);
+
+    /// <summary>Records that the circuit opened until <paramref name="untilTimestamp"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+    internal void MarkCircuitOpen(long untilTimestamp)
+    {
+        Volatile.Write(ref _circuitOpenUntil, untilTimestamp);
+        Volatile.Write(ref _circuitState, (int)CircuitState.Open);
+    }
+
+    /// <summary>Records a circuit state other than open.</summary>
+    internal void MarkCircuit(CircuitState state) => Volatile.Write(ref _circuitState, (int)state);
+}
