@@ -1,0 +1,56 @@
+namespace GrpcWorkflows.Executor;
+
+/// <summary>Options of an SDK executor, bound from the configuration section <c>Executor</c>.</summary>
+public sealed class ExecutorOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "Executor";
+
+    /// <summary>The default of <see cref="MaxConcurrency"/>.</summary>
+    public const int DefaultMaxConcurrency = 16;
+
+    /// <summary>The default of <see cref="RegistrationRetryMaxDelay"/>: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultRegistrationRetryMaxDelay = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default of <see cref="RegistrationRetryInitialDelay"/>: 200 milliseconds.</summary>
+    public static readonly TimeSpan DefaultRegistrationRetryInitialDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The default of <see cref="DeregisterTimeout"/>: 5 seconds.</summary>
+    public static readonly TimeSpan DefaultDeregisterTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The heartbeat interval used when the orchestrator names none: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The executor's name, reported by <c>DescribeExecutor</c> and at registration. Default: the entry assembly's name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>The executor's version. Default: the entry assembly's informational version.</summary>
+    public string? Version { get; set; }
+
+    /// <summary>
+    /// The largest number of <c>ExecuteStep</c> calls served at once; calls beyond it get <c>RESOURCE_EXHAUSTED</c>.
+    /// Also registered with the orchestrator, which never sends more. Default <see cref="DefaultMaxConcurrency"/>.
+    /// </summary>
+    public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
+
+    /// <summary>The orchestrator's address (for example <c>http://127.0.0.1:5000</c>); null: no self-registration.</summary>
+    public string? OrchestratorAddress { get; set; }
+
+    /// <summary>The address the orchestrator should call; null: the address Kestrel actually bound.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Free-form labels sent at registration and by <c>DescribeExecutor</c>.</summary>
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Overrides the heartbeat interval the orchestrator returns; null: use the orchestrator's.</summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>The first delay between registration attempts while the orchestrator does not answer; it doubles up to <see cref="RegistrationRetryMaxDelay"/>.</summary>
+    public TimeSpan RegistrationRetryInitialDelay { get; set; } = DefaultRegistrationRetryInitialDelay;
+
+    /// <summary>The largest delay between registration attempts.</summary>
+    public TimeSpan RegistrationRetryMaxDelay { get; set; } = DefaultRegistrationRetryMaxDelay;
+
+    /// <summary>How long deregistration may take on shutdown before it is abandoned (the lease then expires on its own).</summary>
+    public TimeSpan DeregisterTimeout { get; set; } = DefaultDeregisterTimeout;
+}

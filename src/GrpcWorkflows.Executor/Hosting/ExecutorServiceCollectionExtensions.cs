@@ -1,0 +1,49 @@
+using GrpcWorkflows.Executor;
+using GrpcWorkflows.Executor.Hosting;
+using GrpcWorkflows.Executor.Internal;
+using GrpcWorkflows.Executor.Registration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the executor SDK: <c>services.AddGrpcWorkflowsExecutor().AddStepHandler&lt;MyHandler&gt;("my_type")</c>.</summary>
+public static class ExecutorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds gRPC, health checks, reflection, the <c>StepExecutorService</c> and (when
+    /// <see cref="ExecutorOptions.OrchestratorAddress"/> is set) self-registration with the orchestrator.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Configures the options after they are bound from the <c>Executor</c> configuration section.</param>
+    /// <returns>A builder to add step handlers with.</returns>
+    public static IExecutorBuilder AddGrpcWorkflowsExecutor(this IServiceCollection services, Action<ExecutorOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var optionsBuilder = services.AddOptions<ExecutorOptions>().BindConfiguration(ExecutorOptions.SectionName);
+        if (configure is not null)
+        {
+            optionsBuilder.Configure(configure);
+        }
+
+        optionsBuilder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorOptions>, ExecutorOptionsValidator>());
+
+        if (services.Any(d => d.ServiceType == typeof(StepHandlerCatalog)))
+        {
+            return new ExecutorBuilder(services);
+        }
+
+        services.AddGrpc();
+        // grpc.health.v1 reports SERVING once a check exists; executors add their own checks with AddHealthChecks().
+        services.AddGrpcHealthChecks().AddCheck("executor", () => HealthCheckResult.Healthy());
+        services.AddGrpcReflection();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<StepHandlerCatalog>();
+        services.AddSingleton<ConcurrencyGate>();
+        services.AddSingleton<ExecutorRegistrationService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExecutorRegistrationService>());
+        return new ExecutorBuilder(services);
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace GrpcWorkflows.Executor.Internal;
+
+/// <summary>The SDK's log messages, source-generated, with fixed event ids.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Debug, "Step {StepId} ({StepType}) of execution {ExecutionId}, attempt {Attempt}: succeeded in {ElapsedMs} ms")]
+    public static partial void StepSucceeded(ILogger logger, string stepId, string stepType, string executionId, int attempt, double elapsedMs);
+
+    [LoggerMessage(2, LogLevel.Information, "Step {StepId} ({StepType}) of execution {ExecutionId}, attempt {Attempt}: failed with {Code} (retryable: {Retryable}): {Message}")]
+    public static partial void StepFailed(ILogger logger, string stepId, string stepType, string executionId, int attempt, string code, bool retryable, string message);
+
+    [LoggerMessage(3, LogLevel.Error, "Step {StepId} ({StepType}) of execution {ExecutionId}, attempt {Attempt}: the handler threw")]
+    public static partial void HandlerThrew(ILogger logger, Exception exception, string stepId, string stepType, string executionId, int attempt);
+
+    [LoggerMessage(4, LogLevel.Information, "Step {StepId} ({StepType}) of execution {ExecutionId}, attempt {Attempt}: cancelled by the caller")]
+    public static partial void StepCancelled(ILogger logger, string stepId, string stepType, string executionId, int attempt);
+
+    [LoggerMessage(5, LogLevel.Warning, "Refused step {StepId} ({StepType}): {InFlight} calls in flight reach the limit of {Limit}")]
+    public static partial void CapacityExceeded(ILogger logger, string stepId, string stepType, int inFlight, int limit);
+
+    [LoggerMessage(6, LogLevel.Warning, "Refused step {StepId}: step type '{StepType}' is not served here")]
+    public static partial void UnknownStepType(ILogger logger, string stepId, string stepType);
+
+    [LoggerMessage(10, LogLevel.Information, "Registered with the orchestrator at {Orchestrator} as {ExecutorId} (endpoint {Endpoint}, types {StepTypes}); heartbeat every {Interval}")]
+    public static partial void Registered(ILogger logger, string orchestrator, string executorId, string endpoint, string stepTypes, TimeSpan interval);
+
+    [LoggerMessage(11, LogLevel.Warning, "Registration with the orchestrator at {Orchestrator} failed ({Reason}); retrying in {Delay}")]
+    public static partial void RegistrationFailed(ILogger logger, string orchestrator, string reason, TimeSpan delay);
+
+    [LoggerMessage(12, LogLevel.Warning, "The orchestrator no longer knows executor {ExecutorId} (lease expired); registering again")]
+    public static partial void LeaseLost(ILogger logger, string executorId);
+
+    [LoggerMessage(13, LogLevel.Warning, "Heartbeat of executor {ExecutorId} failed ({Reason}); trying again at the next interval")]
+    public static partial void HeartbeatFailed(ILogger logger, string executorId, string reason);
+
+    [LoggerMessage(14, LogLevel.Information, "Deregistered executor {ExecutorId} from the orchestrator")]
+    public static partial void Deregistered(ILogger logger, string executorId);
+
+    [LoggerMessage(15, LogLevel.Warning, "Deregistering executor {ExecutorId} failed ({Reason}); its lease will expire on its own")]
+    public static partial void DeregisterFailed(ILogger logger, string executorId, string reason);
+
+    [LoggerMessage(16, LogLevel.Error, "Cannot register: no address to advertise (set Executor:AdvertisedAddress)")]
+    public static partial void NoAdvertisedAddress(ILogger logger);
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using GrpcWorkflows.V1;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace GrpcWorkflows.Executor.Internal;
+
+/// <summary>Serves <c>StepExecutorService</c>: dispatches each call to the handler of its step type.</summary>
+internal sealed class StepExecutorServiceImpl(
+    StepHandlerCatalog catalog,
+    ConcurrencyGate gate,
+    IOptions<ExecutorOptions> options,
+    TimeProvider timeProvider,
+    ILogger<StepExecutorServiceImpl> logger) : StepExecutorService.StepExecutorServiceBase
+{
+    internal static readonly ActivitySource ActivitySource = new(Instrumentation.ActivitySourceName, typeof(StepExecutorServiceImpl).Assembly.GetName().Version?.ToString());
+
+    public override async Task<ExecuteStepResponse> ExecuteStep(ExecuteStepRequest request, ServerCallContext context)
+    {
+        if (!catalog.TryGet(request.StepType, out var registration))
+        {
+            Log.UnknownStepType(logger, request.StepId, request.StepType);
+            var served = string.Join(", ", catalog.Registrations.Select(r => r.StepType));
+            throw new RpcException(new Status(StatusCode.Unimplemented, $"Step type '{request.StepType}' is not served by this executor (it serves: {served})."));
+        }
+
+        var limit = options.Value.MaxConcurrency;
+        if (!gate.TryEnter(limit))
+        {
+            Log.CapacityExceeded(logger, request.StepId, request.StepType, gate.InFlight, limit);
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, $"The executor is at its limit of {limit} calls in flight."));
+        }
+
+        try
+        {
+            using var activity = StartActivity(request, context);
+            var started = timeProvider.GetTimestamp();
+            var response = await ExecuteCoreAsync(registration.CreateHandler, request, context).ConfigureAwait(false);
+            if (response.Error is { } error)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, error.Message);
+                activity?.SetTag(Instrumentation.ErrorCodeTag, error.Code);
+            }
+            else
+            {
+                Log.StepSucceeded(logger, request.StepId, request.StepType, request.ExecutionId, request.Attempt, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            return response;
+        }
+        finally
+        {
+            gate.Exit();
+        }
+    }
+
+    public override Task<DescribeExecutorResponse> DescribeExecutor(DescribeExecutorRequest request, ServerCallContext context)
+    {
+        var value = options.Value;
+        var response = new DescribeExecutorResponse
+        {
+            Name = ExecutorIdentity.Name(value),
+            Version = ExecutorIdentity.Version(value),
+            MaxConcurrency = value.MaxConcurrency,
+        };
+        response.Labels.Add(value.Labels);
+        foreach (var registration in catalog.Registrations)
+        {
+            var descriptor = new StepTypeDescriptor { Type = registration.StepType, Description = registration.Description ?? string.Empty };
+            if (registration.InputSchema is { } schema)
+            {
+                descriptor.InputSchema = schema.Clone();
+            }
+
+            response.StepTypes.Add(descriptor);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    private async Task<ExecuteStepResponse> ExecuteCoreAsync(Func<IServiceProvider, IStepHandler> createHandler, ExecuteStepRequest request, ServerCallContext context)
+    {
+        var services = context.GetHttpContext().RequestServices;
+        var deadline = context.Deadline == DateTime.MaxValue ? (DateTime?)null : context.Deadline;
+        var stepContext = new StepContext(request, deadline, services);
+        var cancellationToken = context.CancellationToken;
+        try
+        {
+            var handler = createHandler(services);
+            var output = await handler.ExecuteAsync(stepContext, cancellationToken).ConfigureAwait(false);
+            return new ExecuteStepResponse { Output = output ?? new Struct() };
+        }
+        catch (StepFailedException ex)
+        {
+            return Failed(request, ex.Code, ex.Message, ex.IsRetryable, ex.RetryAfter, ex.Details);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.StepCancelled(logger, request.StepId, request.StepType, request.ExecutionId, request.Attempt);
+            var expired = deadline is { } d && d <= timeProvider.GetUtcNow().UtcDateTime;
+            throw new RpcException(expired
+                ? new Status(StatusCode.DeadlineExceeded, "The step's deadline passed.")
+                : new Status(StatusCode.Cancelled, "The step was cancelled by the caller."));
+        }
+        catch (Exception ex) when (ex is TimeoutException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            // A timeout or a transport failure inside the handler (an HttpClient timeout surfaces as a cancellation).
+            return Failed(request, "UNAVAILABLE", Describe(ex), retryable: true, retryAfter: null, details: null);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            Log.HandlerThrew(logger, ex, request.StepId, request.StepType, request.ExecutionId, request.Attempt);
+            return Failed(request, "INTERNAL", $"The step handler failed: {Describe(ex)}", retryable: false, retryAfter: null, details: null);
+        }
+    }
+
+    private ExecuteStepResponse Failed(ExecuteStepRequest request, string code, string message, bool retryable, TimeSpan? retryAfter, Struct? details)
+    {
+        Log.StepFailed(logger, request.StepId, request.StepType, request.ExecutionId, request.Attempt, code, retryable, message);
+        var error = new StepError { Code = code, Message = message, Retryable = retryable };
+        if (details is not null)
+        {
+            error.Details = details;
+        }
+
+        var response = new ExecuteStepResponse { Error = error };
+        if (retryAfter is { } delay)
+        {
+            response.RetryAfter = Duration.FromTimeSpan(delay);
+        }
+
+        return response;
+    }
+
+    private static string Describe(Exception ex) =>
+        ex is TargetInvocationException { InnerException: { } inner } ? Describe(inner) : $"{ex.GetType().Name}: {ex.Message}";
+
+    private static Activity? StartActivity(ExecuteStepRequest request, ServerCallContext context)
+    {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        // Continue the caller's W3C trace: ASP.NET Core's request Activity when it exists, else the traceparent header.
+        var parent = Activity.Current?.Context ?? default;
+        if (parent == default)
+        {
+            var traceParent = context.RequestHeaders.GetValue("traceparent");
+            var traceState = context.RequestHeaders.GetValue("tracestate");
+            if (traceParent is not null)
+            {
+                _ = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
+            }
+        }
+
+        var activity = ActivitySource.StartActivity($"ExecuteStep {request.StepType}", ActivityKind.Server, parent);
+        activity?.SetTag(Instrumentation.ExecutionIdTag, request.ExecutionId);
+        activity?.SetTag(Instrumentation.WorkflowIdTag, request.WorkflowId);
+        activity?.SetTag(Instrumentation.StepIdTag, request.StepId);
+        activity?.SetTag(Instrumentation.StepTypeTag, request.StepType);
+        activity?.SetTag(Instrumentation.AttemptTag, request.Attempt);
+        return activity;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Threading.Channels;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using GrpcWorkflows.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GrpcWorkflows.Executor.Tests.Infrastructure;
+
+/// <summary>A small real ExecutorRegistryService on loopback Kestrel that records every call it gets.</summary>
+internal sealed class TestRegistryServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestRegistryServer(WebApplication app, string address, Recorder recorder)
+    {
+        _app = app;
+        Address = address;
+        Calls = recorder;
+    }
+
+    public string Address { get; }
+
+    public Recorder Calls { get; }
+
+    public static async Task<TestRegistryServer> StartAsync(TimeSpan heartbeatInterval, int failFirstRegistrations = 0)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2));
+        var recorder = new Recorder(heartbeatInterval, failFirstRegistrations);
+        builder.Services.AddSingleton(recorder);
+        builder.Services.AddGrpc();
+        var app = builder.Build();
+        app.MapGrpcService<RegistryService>();
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        return new TestRegistryServer(app, address, recorder);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Every call, in order, as "register:ID", "heartbeat:ID", "deregister:ID".</summary>
+    internal sealed class Recorder(TimeSpan heartbeatInterval, int failFirstRegistrations)
+    {
+        private int _registrations;
+        private int _registerAttempts;
+
+        public Channel<string> Events { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+        public List<RegisterExecutorRequest> Registrations { get; } = [];
+
+        public TimeSpan HeartbeatInterval => heartbeatInterval;
+
+        /// <summary>Heartbeats for these ids are answered NOT_FOUND (an expired lease).</summary>
+        public HashSet<string> ForgottenIds { get; } = [];
+
+        public int RegisterAttempts => Volatile.Read(ref _registerAttempts);
+
+        public bool ShouldFailRegistration() => Interlocked.Increment(ref _registerAttempts) <= failFirstRegistrations;
+
+        public string NextId() => $"executor-{Interlocked.Increment(ref _registrations)}";
+    }
+
+    private sealed class RegistryService(Recorder recorder) : ExecutorRegistryService.ExecutorRegistryServiceBase
+    {
+        public override Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
+        {
+            if (recorder.ShouldFailRegistration())
+            {
+                throw new RpcException(new Status(StatusCode.Unavailable, "starting up"));
+            }
+
+            var id = recorder.NextId();
+            lock (recorder.Registrations)
+            {
+                recorder.Registrations.Add(request);
+            }
+
+            recorder.Events.Writer.TryWrite($"register:{id}");
+            return Task.FromResult(new RegisterExecutorResponse
+            {
+                ExecutorId = id,
+                HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval),
+                LeaseDuration = Duration.FromTimeSpan(recorder.HeartbeatInterval * 3),
+            });
+        }
+
+        public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
+        {
+            recorder.Events.Writer.TryWrite($"heartbeat:{request.ExecutorId}");
+            bool forgotten;
+            lock (recorder.ForgottenIds)
+            {
+                forgotten = recorder.ForgottenIds.Contains(request.ExecutorId);
+            }
+
+            if (forgotten)
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, "lease expired"));
+            }
+
+            return Task.FromResult(new HeartbeatResponse { LeaseExpireTime = Timestamp.FromDateTime(DateTime.UtcNow.Add(recorder.HeartbeatInterval * 3)) });
+        }
+
+        public override Task<DeregisterExecutorResponse> DeregisterExecutor(DeregisterExecutorRequest request, ServerCallContext context)
+        {
+            recorder.Events.Writer.TryWrite($"deregister:{request.ExecutorId}");
+            return Task.FromResult(new DeregisterExecutorResponse());
+        }
+    }
+}
