@@ -1,3 +1,6 @@
-var builder = WebApplication.CreateBuilder(args);
+using GrpcWorkflows.Orchestrator.Hosting;
+
+var builder = OrchestratorHost.CreateBuilder(args);
 var app = builder.Build();
+app.MapGrpcWorkflowsOrchestrator();
 await app.RunAsync();

@@ -1,0 +1,38 @@
+using GrpcWorkflows.Orchestrator.Services;
+
+namespace GrpcWorkflows.Orchestrator.Hosting;
+
+/// <summary>
+/// One-call hosting of the orchestrator: a <see cref="WebApplicationBuilder"/> with its defaults
+/// (127.0.0.1, h2c, quiet request logging, every setting from configuration/env/args) and the
+/// endpoint mapping.
+/// </summary>
+public static class OrchestratorHost
+{
+    /// <summary>Creates a builder with the orchestrator's services added from <paramref name="args"/>, environment and configuration.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        {
+            var tls = builder.Configuration.GetSection(OrchestratorOptions.SectionName).GetSection(nameof(OrchestratorOptions.Tls))[nameof(TlsOptions.CertificatePath)];
+            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(tls) ? OrchestratorOptions.DefaultUrl : OrchestratorOptions.DefaultTlsUrl);
+        }
+
+        builder.Services.AddGrpcWorkflowsOrchestrator(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>Maps WorkflowService, ExecutorRegistryService, grpc.health.v1 and server reflection.</summary>
+    public static IEndpointRouteBuilder MapGrpcWorkflowsOrchestrator(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<WorkflowGrpcService>();
+        endpoints.MapGrpcService<ExecutorRegistryGrpcService>();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapGrpcReflectionService();
+        return endpoints;
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+
+namespace GrpcWorkflows.Orchestrator.Hosting;
+
+/// <summary>Checks <see cref="OrchestratorOptions"/> and <see cref="StorageOptions"/> at start, with messages that say what to change.</summary>
+public sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>, IValidateOptions<StorageOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, OrchestratorOptions options)
+    {
+        var failures = new List<string>();
+        if (options.ShutdownGracePeriod < TimeSpan.Zero)
+        {
+            failures.Add($"Orchestrator:ShutdownGracePeriod must not be negative (it is {options.ShutdownGracePeriod}); 00:00:30 lets attempts finish for 30 seconds.");
+        }
+
+        var tls = options.Tls;
+        if (tls.Enabled && !File.Exists(tls.CertificatePath))
+        {
+            failures.Add($"Orchestrator:Tls:CertificatePath '{tls.CertificatePath}' does not exist; give the path of a PFX or PEM certificate, or leave it empty for h2c.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(tls.KeyPath) && !File.Exists(tls.KeyPath))
+        {
+            failures.Add($"Orchestrator:Tls:KeyPath '{tls.KeyPath}' does not exist; give the PEM private key of the certificate.");
+        }
+
+        if (!tls.Enabled && tls.ClientCertificateMode != ClientCertificateMode.NoCertificate)
+        {
+            failures.Add("Orchestrator:Tls:ClientCertificateMode needs TLS: set Orchestrator:Tls:CertificatePath too.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(tls.ClientCaPath) && !File.Exists(tls.ClientCaPath))
+        {
+            failures.Add($"Orchestrator:Tls:ClientCaPath '{tls.ClientCaPath}' does not exist; give a PEM file of CA certificates.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, StorageOptions options)
+    {
+        if (string.Equals(options.Provider, StorageOptions.MemoryProvider, StringComparison.OrdinalIgnoreCase)
+            || (string.Equals(options.Provider, StorageOptions.SqliteProvider, StringComparison.OrdinalIgnoreCase) && StorageProviders.SqliteAvailable))
+        {
+            return ValidateOptionsResult.Success;
+        }
+
+        var known = StorageProviders.SqliteAvailable ? "'memory' or 'sqlite'" : "'memory' (this build has no SQLite store)";
+        return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not known; set it to {known}.");
+    }
+}

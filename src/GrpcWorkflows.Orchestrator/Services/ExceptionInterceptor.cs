@@ -1,0 +1,49 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using GrpcWorkflows.Orchestrator.Internal;
+
+namespace GrpcWorkflows.Orchestrator.Services;
+
+/// <summary>
+/// Turns any exception a service did not map into <c>INTERNAL</c> with a fixed message: the details
+/// (and the stack trace) go to the log, never to the client.
+/// </summary>
+public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
+{
+    private const string InternalMessage = "An internal error occurred in the orchestrator; it has been logged.";
+
+    /// <inheritdoc />
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (IsUnexpected(ex, context))
+        {
+            throw Internal(ex, context);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception ex) when (IsUnexpected(ex, context))
+        {
+            throw Internal(ex, context);
+        }
+    }
+
+    private static bool IsUnexpected(Exception exception, ServerCallContext context)
+        => exception is not RpcException && !(exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested);
+
+    private RpcException Internal(Exception exception, ServerCallContext context)
+    {
+        Log.UnexpectedError(logger, context.Method, exception);
+        return new RpcException(new Status(StatusCode.Internal, InternalMessage));
+    }
+}

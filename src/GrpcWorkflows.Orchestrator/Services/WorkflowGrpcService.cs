@@ -1,0 +1,210 @@
+using Grpc.Core;
+using GrpcWorkflows.Engine;
+using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Orchestrator.Services.Internal;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Orchestrator.Services;
+
+/// <summary>
+/// The client-facing <c>WorkflowService</c>: maps each request onto the <see cref="WorkflowEngine"/>
+/// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
+/// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
+/// </summary>
+public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+{
+    /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
+    public const int DefaultPageSize = 50;
+
+    /// <summary>The largest page size of <c>ListExecutions</c>.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <inheritdoc />
+    public override async Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
+    {
+        var created = await SubmitAsync(request, context.CancellationToken);
+        return new SubmitWorkflowResponse { ExecutionId = created.ExecutionId, Existing = created.Existing };
+    }
+
+    /// <inheritdoc />
+    public override async Task RunWorkflow(RunWorkflowRequest request, IServerStreamWriter<RunWorkflowResponse> responseStream, ServerCallContext context)
+    {
+        var submit = new SubmitWorkflowRequest { Definition = request.Definition, Input = request.Input, IdempotencyKey = request.IdempotencyKey };
+        submit.Labels.Add(request.Labels);
+        var created = await SubmitAsync(submit, context.CancellationToken);
+        await StreamAsync(created.ExecutionId, 1, context, e => responseStream.WriteAsync(new RunWorkflowResponse { Event = e }));
+    }
+
+    /// <inheritdoc />
+    public override async Task WatchExecution(WatchExecutionRequest request, IServerStreamWriter<WatchExecutionResponse> responseStream, ServerCallContext context)
+    {
+        RequireId(request.ExecutionId);
+        if (request.FromSequence < 0)
+        {
+            throw RpcErrors.InvalidField("from_sequence", "must be 0 or more.");
+        }
+
+        await StreamAsync(request.ExecutionId, Math.Max(1, request.FromSequence), context, e => responseStream.WriteAsync(new WatchExecutionResponse { Event = e }));
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
+    {
+        RequireId(request.ExecutionId);
+        var execution = await engine.GetExecutionAsync(request.ExecutionId, context.CancellationToken)
+            ?? throw RpcErrors.ExecutionNotFound(request.ExecutionId);
+        return new GetExecutionResponse { Execution = execution };
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
+    {
+        if (request.PageSize < 0)
+        {
+            throw RpcErrors.InvalidField("page_size", "must be 0 (the default) or more.");
+        }
+
+        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
+        var query = new ExecutionQuery(
+            pageSize,
+            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken,
+            request.States.ToArray(),
+            string.IsNullOrEmpty(request.WorkflowId) ? null : request.WorkflowId);
+        ExecutionPage page;
+        try
+        {
+            page = await engine.ListExecutionsAsync(query, context.CancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            throw RpcErrors.InvalidField("page_token", ex.Message);
+        }
+
+        var response = new ListExecutionsResponse { NextPageToken = page.NextPageToken ?? "" };
+        foreach (var record in page.Items)
+        {
+            var summary = new ExecutionSummary
+            {
+                ExecutionId = record.ExecutionId,
+                WorkflowId = record.WorkflowId,
+                State = record.State,
+                CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(record.CreateTime),
+                EndTime = record.EndTime is { } end ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(end) : null,
+                StepCount = record.StepCount,
+                SucceededStepCount = record.SucceededStepCount,
+            };
+            foreach (var (key, value) in record.Labels)
+            {
+                summary.Labels[key] = value;
+            }
+
+            response.Executions.Add(summary);
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context)
+    {
+        RequireId(request.ExecutionId);
+        try
+        {
+            var state = await engine.CancelAsync(request.ExecutionId, string.IsNullOrEmpty(request.Reason) ? null : request.Reason, context.CancellationToken);
+            return new CancelExecutionResponse { State = state };
+        }
+        catch (ExecutionNotFoundException)
+        {
+            throw RpcErrors.ExecutionNotFound(request.ExecutionId);
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task<RetryExecutionResponse> RetryExecution(RetryExecutionRequest request, ServerCallContext context)
+    {
+        RequireId(request.ExecutionId);
+        try
+        {
+            var steps = await engine.RetryAsync(request.ExecutionId, context.CancellationToken);
+            var response = new RetryExecutionResponse();
+            response.StepIds.Add(steps);
+            return response;
+        }
+        catch (ExecutionNotFoundException)
+        {
+            throw RpcErrors.ExecutionNotFound(request.ExecutionId);
+        }
+        catch (ExecutionStateConflictException ex)
+        {
+            throw RpcErrors.FailedPrecondition(ex.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    public override Task<ValidateWorkflowResponse> ValidateWorkflow(ValidateWorkflowRequest request, ServerCallContext context)
+    {
+        RequireDefinition(request.Definition);
+        var result = engine.Validate(request.Definition);
+        var response = new ValidateWorkflowResponse { Valid = result.IsValid, Plan = result.IsValid ? result.Plan : null };
+        response.Problems.Add(result.Problems);
+        response.Problems.Add(result.UnservedStepTypes);
+        return Task.FromResult(response);
+    }
+
+    private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken)
+    {
+        RequireDefinition(request.Definition);
+        try
+        {
+            return await engine.SubmitAsync(request, cancellationToken);
+        }
+        catch (WorkflowValidationException ex)
+        {
+            throw RpcErrors.Invalid(ex.Result);
+        }
+        catch (AdmissionRejectedException ex)
+        {
+            throw RpcErrors.AdmissionRejected(ex.Message);
+        }
+    }
+
+    private async Task StreamAsync(string executionId, long fromSequence, ServerCallContext context, Func<ExecutionEvent, Task> write)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await foreach (var executionEvent in engine.WatchAsync(executionId, fromSequence, linked.Token).WithCancellation(linked.Token))
+            {
+                await write(executionEvent);
+            }
+        }
+        catch (ExecutionNotFoundException)
+        {
+            throw RpcErrors.ExecutionNotFound(executionId);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // The client went away: nothing to answer.
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "The orchestrator is shutting down; watch again with from_sequence = the last sequence seen + 1."));
+        }
+    }
+
+    private static void RequireId(string executionId)
+    {
+        if (string.IsNullOrWhiteSpace(executionId))
+        {
+            throw RpcErrors.InvalidField("execution_id", "is required.");
+        }
+    }
+
+    private static void RequireDefinition(WorkflowDefinition? definition)
+    {
+        if (definition is null)
+        {
+            throw RpcErrors.InvalidField("definition", "is required.");
+        }
+    }
+}
