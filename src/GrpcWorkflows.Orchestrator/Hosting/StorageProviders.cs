@@ -19,6 +19,6 @@ public static class StorageProviders
             return;
         }
 
-        services.TryAddSingleton<IExecutionStore>(_ => throw new InvalidOperationException("InMemoryExecutionStore is not in this build yet."));
+        services.TryAddSingleton<IExecutionStore>(sp => new InMemoryExecutionStore(sp.GetRequiredService<TimeProvider>()));
     }
 }
