@@ -1,0 +1,13 @@
+namespace GrpcWorkflows.Engine.DataFlow;
+
+/// <summary>One <c>{{ ... }}</c> reference found in a string value.</summary>
+/// <param name="Start">Index of the opening braces in the string.</param>
+/// <param name="Length">Length of the reference, braces included.</param>
+/// <param name="StepId">The referenced step, or null for <c>workflow.input</c>.</param>
+/// <param name="Path">The path inside the output or input: field names and list indices.</param>
+/// <param name="Text">The reference as written, for messages.</param>
+internal sealed record TemplateReference(int Start, int Length, string? StepId, IReadOnlyList<PathSegment> Path, string Text)
+{
+    /// <summary>The path as text (<c>a.b[0]</c>), empty for the whole value.</summary>
+    public string PathText => PathSegment.Format(Path);
+}

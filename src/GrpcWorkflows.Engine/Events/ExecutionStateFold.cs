@@ -1,0 +1,216 @@
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine.Events;
+
+/// <summary>
+/// The execution's state as a fold of its events: applying an execution's log in sequence order
+/// reproduces exactly the state the engine held live (the engine applies every event through the
+/// same fold before appending it).
+/// </summary>
+/// <remarks>Not thread-safe: one fold belongs to one execution and one writer.</remarks>
+public sealed class ExecutionStateFold
+{
+    private readonly Dictionary<string, StepExecution> _steps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _attemptBase = new(StringComparer.Ordinal);
+
+    /// <summary>The state folded so far. Empty until the submitted event is applied.</summary>
+    public Execution Execution { get; } = new();
+
+    /// <summary>Whether a cancel was requested since the last submit or retry.</summary>
+    public bool CancelRequested { get; private set; }
+
+    /// <summary>Whether an <see cref="ExecutionFinished"/> event is the latest lifecycle event.</summary>
+    public bool IsFinished { get; private set; }
+
+    /// <summary>Folds a whole log.</summary>
+    public static Execution Replay(IEnumerable<ExecutionEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var fold = new ExecutionStateFold();
+        foreach (var e in events)
+        {
+            fold.Apply(e);
+        }
+
+        return fold.Execution;
+    }
+
+    /// <summary>The step's state, or null for an unknown step id.</summary>
+    public StepExecution? Step(string stepId) => _steps.GetValueOrDefault(stepId);
+
+    /// <summary>The number of attempts the step had before the latest <see cref="ExecutionRetried"/> that reset it.</summary>
+    public int AttemptBase(string stepId) => _attemptBase.GetValueOrDefault(stepId);
+
+    /// <summary>Applies one event.</summary>
+    public void Apply(ExecutionEvent e) => Apply(e, order: null);
+
+    /// <summary>Applies one event; for a submitted event, <paramref name="order"/> (when given) is the precomputed topological order.</summary>
+    internal void Apply(ExecutionEvent e, IReadOnlyList<string>? order)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var execution = Execution;
+        execution.LastSequence = e.Sequence;
+        switch (e.KindCase)
+        {
+            case ExecutionEvent.KindOneofCase.Submitted:
+                ApplySubmitted(e, order);
+                break;
+            case ExecutionEvent.KindOneofCase.Started:
+                execution.State = ExecutionState.Running;
+                execution.StartTime ??= e.Time;
+                break;
+            case ExecutionEvent.KindOneofCase.StepReady:
+                var ready = _steps[e.StepReady.StepId];
+                ready.State = StepState.Ready;
+                ready.ReadyTime = e.Time;
+                break;
+            case ExecutionEvent.KindOneofCase.AttemptStarted:
+                var started = _steps[e.AttemptStarted.StepId];
+                started.State = StepState.Running;
+                started.Attempts = e.AttemptStarted.Attempt;
+                started.StartTime ??= e.Time;
+                started.NextAttemptTime = null;
+                started.AttemptHistory.Add(new StepAttempt { Attempt = e.AttemptStarted.Attempt, Endpoint = e.AttemptStarted.Endpoint, StartTime = e.Time });
+                break;
+            case ExecutionEvent.KindOneofCase.AttemptFailed:
+                var failed = _steps[e.AttemptFailed.StepId];
+                failed.Error = e.AttemptFailed.Error;
+                CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error);
+                if (e.AttemptFailed.WillRetry)
+                {
+                    failed.State = StepState.RetryWait;
+                    var due = e.Time.ToDateTimeOffset() + (e.AttemptFailed.RetryDelay?.ToTimeSpan() ?? TimeSpan.Zero);
+                    failed.NextAttemptTime = Timestamp.FromDateTimeOffset(due);
+                }
+
+                break;
+            case ExecutionEvent.KindOneofCase.StepSucceeded:
+                var succeeded = _steps[e.StepSucceeded.StepId];
+                succeeded.State = StepState.Succeeded;
+                succeeded.Output = e.StepSucceeded.Output;
+                succeeded.Error = null;
+                succeeded.EndTime = e.Time;
+                CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null);
+                break;
+            case ExecutionEvent.KindOneofCase.StepFailed:
+                var terminal = _steps[e.StepFailed.StepId];
+                terminal.State = StepState.Failed;
+                terminal.Error = e.StepFailed.Error;
+                terminal.EndTime = e.Time;
+                terminal.NextAttemptTime = null;
+                break;
+            case ExecutionEvent.KindOneofCase.StepSkipped:
+                var skipped = _steps[e.StepSkipped.StepId];
+                skipped.State = StepState.Skipped;
+                skipped.Reason = e.StepSkipped.Reason;
+                skipped.EndTime = e.Time;
+                break;
+            case ExecutionEvent.KindOneofCase.StepCancelled:
+                var cancelled = _steps[e.StepCancelled.StepId];
+                cancelled.State = StepState.Cancelled;
+                cancelled.Reason = e.StepCancelled.Reason;
+                cancelled.EndTime = e.Time;
+                cancelled.NextAttemptTime = null;
+                if (cancelled.AttemptHistory.Count > 0 && cancelled.AttemptHistory[^1].EndTime is null)
+                {
+                    cancelled.AttemptHistory[^1].EndTime = e.Time;
+                }
+
+                break;
+            case ExecutionEvent.KindOneofCase.CancelRequested:
+                CancelRequested = true;
+                break;
+            case ExecutionEvent.KindOneofCase.Retried:
+                ApplyRetried(e);
+                break;
+            case ExecutionEvent.KindOneofCase.Finished:
+                execution.State = e.Finished.State;
+                execution.Result = e.Finished.Result;
+                execution.Error = e.Finished.Error;
+                execution.EndTime = e.Time;
+                IsFinished = true;
+                break;
+        }
+    }
+
+    private void ApplySubmitted(ExecutionEvent e, IReadOnlyList<string>? order)
+    {
+        var execution = Execution;
+        var submitted = e.Submitted;
+        var definition = submitted.Definition;
+        execution.ExecutionId = e.ExecutionId;
+        execution.WorkflowId = definition.Id;
+        execution.State = ExecutionState.Pending;
+        execution.Definition = definition;
+        execution.Input = submitted.Input;
+        execution.IdempotencyKey = submitted.IdempotencyKey;
+        execution.CreateTime = e.Time;
+        execution.Labels.Add(definition.Labels);
+        foreach (var (key, value) in submitted.Labels)
+        {
+            execution.Labels[key] = value;
+        }
+
+        order ??= TopologicalIds(definition);
+        foreach (var id in order)
+        {
+            var step = definition.Steps[id];
+            var state = new StepExecution { StepId = id, Type = step.Type, State = StepState.Waiting };
+            state.DependsOn.Add(step.DependsOn);
+            execution.Steps.Add(state);
+            _steps.Add(id, state);
+        }
+    }
+
+    private void ApplyRetried(ExecutionEvent e)
+    {
+        var execution = Execution;
+        execution.State = ExecutionState.Running;
+        execution.EndTime = null;
+        execution.Error = null;
+        execution.Result = null;
+        execution.RetryCount++;
+        CancelRequested = false;
+        IsFinished = false;
+        foreach (var id in e.Retried.StepIds)
+        {
+            var step = _steps[id];
+            _attemptBase[id] = step.Attempts;
+            step.State = StepState.Waiting;
+            step.Output = null;
+            step.Error = null;
+            step.Reason = string.Empty;
+            step.ReadyTime = null;
+            step.StartTime = null;
+            step.EndTime = null;
+            step.NextAttemptTime = null;
+        }
+    }
+
+    private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error)
+    {
+        for (var i = step.AttemptHistory.Count - 1; i >= 0; i--)
+        {
+            var entry = step.AttemptHistory[i];
+            if (entry.Attempt == attempt)
+            {
+                entry.EndTime ??= time;
+                if (error is not null)
+                {
+                    entry.Error = error;
+                }
+
+                return;
+            }
+        }
+    }
+
+    private static string[] TopologicalIds(WorkflowDefinition definition)
+    {
+        var graph = WorkflowGraph.Build(definition);
+        var order = WorkflowPlanner.TopologicalOrder(graph, out _);
+        return order is null ? graph.Ids : Array.ConvertAll(order, i => graph.Ids[i]);
+    }
+}

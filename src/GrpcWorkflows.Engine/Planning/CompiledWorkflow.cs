@@ -1,0 +1,43 @@
+using GrpcWorkflows.Engine.Retry;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine.Planning;
+
+/// <summary>A valid definition with everything the scheduler needs precomputed, by step index.</summary>
+internal sealed class CompiledWorkflow
+{
+    public CompiledWorkflow(WorkflowDefinition definition, WorkflowGraph graph, int[] order, int[] levels, ExecutionPlan plan, RetryPlan[] retryPlans, TimeSpan[] timeouts, bool[] hasTemplates)
+    {
+        Definition = definition;
+        Graph = graph;
+        Order = order;
+        Levels = levels;
+        Plan = plan;
+        RetryPlans = retryPlans;
+        Timeouts = timeouts;
+        HasTemplates = hasTemplates;
+        MaxParallelSteps = definition.HasMaxParallelSteps && definition.MaxParallelSteps > 0 ? definition.MaxParallelSteps : int.MaxValue;
+    }
+
+    public WorkflowDefinition Definition { get; }
+
+    public WorkflowGraph Graph { get; }
+
+    /// <summary>The deterministic topological order, as indices.</summary>
+    public int[] Order { get; }
+
+    /// <summary>Each step's topological level.</summary>
+    public int[] Levels { get; }
+
+    public ExecutionPlan Plan { get; }
+
+    public RetryPlan[] RetryPlans { get; }
+
+    public TimeSpan[] Timeouts { get; }
+
+    /// <summary>Whether a step's input holds references that must be resolved before dispatch.</summary>
+    public bool[] HasTemplates { get; }
+
+    /// <summary>The execution's own parallelism limit (int.MaxValue when unset).</summary>
+    public int MaxParallelSteps { get; }
+}

@@ -1,0 +1,22 @@
+using GrpcWorkflows.Engine.Dispatch;
+
+namespace GrpcWorkflows.Engine.Scheduling;
+
+/// <summary>What to do once a batch of events is durable.</summary>
+internal enum PendingActionKind
+{
+    /// <summary>Dispatch an attempt.</summary>
+    Dispatch,
+
+    /// <summary>Complete a waiting caller (cancel, retry).</summary>
+    Signal,
+
+    /// <summary>Cancel the in-flight attempts of a cancelled execution.</summary>
+    CancelAttempts,
+
+    /// <summary>The execution finished: drop it from memory.</summary>
+    Finish,
+}
+
+/// <summary>One action deferred until the events before it are durable.</summary>
+internal readonly record struct PendingAction(PendingActionKind Kind, int Step, int Attempt, StepAttemptRequest? Request, TaskCompletionSource? Signal);

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Scheduling;
+using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine;
+
+/// <summary>Persistence and side effects: appends, then whatever waited for them (dispatch, watchers, callers).</summary>
+public sealed partial class WorkflowEngine
+{
+    private const int MaxInlineDepth = 4;
+    private const int MaxAppendTries = 5;
+
+    [ThreadStatic]
+    private static int t_depth;
+
+    /// <summary>Starts the append of every execution that has pending events and none in flight. Called outside the lock.</summary>
+    private void DrainDirty()
+    {
+        while (true)
+        {
+            ExecutionRuntime runtime;
+            ExecutionEvent[] events;
+            PendingAction[] actions;
+            lock (_gate)
+            {
+                if (!_dirty.TryDequeue(out runtime!))
+                {
+                    return;
+                }
+
+                runtime.Dirty = false;
+                if (!TakeBatch(runtime, out events, out actions))
+                {
+                    continue;
+                }
+            }
+
+            _ = AppendLoopAsync(runtime, events, actions);
+        }
+    }
+
+    /// <summary>Takes the pending events and actions when no append is in flight. Under the lock.</summary>
+    private bool TakeBatch(ExecutionRuntime runtime, out ExecutionEvent[] events, out PendingAction[] actions)
+    {
+        if (runtime.AppendInFlight || runtime.Closed || (runtime.PendingEvents.Count == 0 && runtime.PendingActions.Count == 0))
+        {
+            events = [];
+            actions = [];
+            return false;
+        }
+
+        events = runtime.PendingEvents.Count == 0 ? [] : [.. runtime.PendingEvents];
+        actions = runtime.PendingActions.Count == 0 ? [] : [.. runtime.PendingActions];
+        runtime.PendingEvents.Clear();
+        runtime.PendingActions.Clear();
+        runtime.AppendInFlight = true;
+        _appendsInFlight++;
+        return true;
+    }
+
+    private async Task AppendLoopAsync(ExecutionRuntime runtime, ExecutionEvent[] events, PendingAction[] actions)
+    {
+        while (true)
+        {
+            if (events.Length > 0 && !await AppendAsync(runtime, events).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                if (events.Length > 0)
+                {
+                    Publish(runtime, events);
+                }
+            }
+
+            RunActions(runtime, actions);
+            lock (_gate)
+            {
+                runtime.AppendInFlight = false;
+                _appendsInFlight--;
+                if (!TakeBatch(runtime, out events, out actions))
+                {
+                    CheckDrained();
+                    break;
+                }
+            }
+        }
+
+        DrainDirty();
+    }
+
+    private async ValueTask<bool> AppendAsync(ExecutionRuntime runtime, ExecutionEvent[] events)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _store.AppendAsync(runtime.Id, events, CancellationToken.None).ConfigureAwait(false);
+                return true;
+            }
+            catch (Exception e) when (e is not SequenceConflictException && attempt < MaxAppendTries)
+            {
+                Log.AppendRetry(_logger, runtime.Id, attempt, e);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _time).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Log.AppendAbandoned(_logger, runtime.Id, e);
+                Abandon(runtime);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Drops an execution whose log could not be appended: nothing more happens to it in this process.</summary>
+    private void Abandon(ExecutionRuntime runtime)
+    {
+        lock (_gate)
+        {
+            runtime.Closed = true;
+            runtime.AppendInFlight = false;
+            _appendsInFlight--;
+            _readyDepth -= runtime.Ready.Count;
+            runtime.Ready.Clear();
+            DisposeTimers(runtime);
+            if (_active.Remove(runtime.Id))
+            {
+                Interlocked.Decrement(ref _activeCount);
+            }
+
+            foreach (var watcher in runtime.Watchers)
+            {
+                watcher.Channel.Writer.TryComplete();
+            }
+
+            runtime.Watchers.Clear();
+            CheckDrained();
+        }
+
+        runtime.Dispatch.Cancel();
+        runtime.Removed.TrySetResult();
+    }
+
+    /// <summary>Hands durable events to live watchers. Under the lock.</summary>
+    private static void Publish(ExecutionRuntime runtime, ExecutionEvent[] events)
+    {
+        runtime.DurableSequence = events[^1].Sequence;
+        var watchers = runtime.Watchers;
+        for (var w = watchers.Count - 1; w >= 0; w--)
+        {
+            foreach (var e in events)
+            {
+                if (!watchers[w].Publish(e))
+                {
+                    watchers.RemoveAt(w);
+                    break;
+                }
+            }
+        }
+    }
+
+    private void RunActions(ExecutionRuntime runtime, PendingAction[] actions)
+    {
+        foreach (var action in actions)
+        {
+            switch (action.Kind)
+            {
+                case PendingActionKind.Dispatch:
+                    StartDispatch(runtime, action.Step, action.Attempt, action.Request!);
+                    break;
+                case PendingActionKind.Signal:
+                    action.Signal!.TrySetResult();
+                    break;
+                case PendingActionKind.CancelAttempts:
+                    runtime.Cancellation.Cancel();
+                    break;
+                case PendingActionKind.Finish:
+                    Finish(runtime);
+                    break;
+            }
+        }
+    }
+
+    private void Finish(ExecutionRuntime runtime)
+    {
+        lock (_gate)
+        {
+            runtime.Closed = true;
+            if (_active.Remove(runtime.Id))
+            {
+                Interlocked.Decrement(ref _activeCount);
+            }
+
+            foreach (var watcher in runtime.Watchers)
+            {
+                watcher.Channel.Writer.TryComplete();
+            }
+
+            runtime.Watchers.Clear();
+        }
+
+        if (runtime.Activity is { } activity)
+        {
+            activity.SetStatus(runtime.Fold.Execution.State == ExecutionState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
+            activity.Stop();
+        }
+
+        Log.ExecutionFinished(_logger, runtime.Id, runtime.Fold.Execution.State);
+        runtime.Dispatch.Dispose();
+        runtime.Cancellation.Dispose();
+        runtime.Removed.TrySetResult();
+    }
+
+    private void StartDispatch(ExecutionRuntime runtime, int step, int attempt, StepAttemptRequest request)
+    {
+        if (t_depth >= MaxInlineDepth)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Engine.RunAttemptDetached(s.Runtime, s.Step, s.Attempt, s.Request), (Engine: this, Runtime: runtime, Step: step, Attempt: attempt, Request: request), preferLocal: true);
+            return;
+        }
+
+        t_depth++;
+        try
+        {
+            _ = RunAttemptAsync(runtime, step, attempt, request);
+        }
+        finally
+        {
+            t_depth--;
+        }
+    }
+
+    private void RunAttemptDetached(ExecutionRuntime runtime, int step, int attempt, StepAttemptRequest request)
+        => _ = RunAttemptAsync(runtime, step, attempt, request);
+
+    private async Task RunAttemptAsync(ExecutionRuntime runtime, int step, int attempt, StepAttemptRequest request)
+    {
+        var started = _time.GetTimestamp();
+        StepAttemptResult? result = null;
+        var outcome = AttemptOutcome.Completed;
+        using (var activity = StartAttemptActivity(runtime, step, request))
+        {
+            using var timeout = new CancellationTokenSource(request.Timeout, _time);
+            CancellationTokenRegistration link = default;
+            try
+            {
+                link = runtime.Dispatch.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), timeout);
+                result = await _dispatcher.DispatchAsync(request, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                outcome = OutcomeOfCancellation(runtime);
+            }
+            catch (ObjectDisposedException)
+            {
+                outcome = OutcomeOfCancellation(runtime);
+            }
+            catch (Exception e)
+            {
+                Log.DispatcherThrew(_logger, runtime.Id, request.Request.StepId, e);
+                result = StepAttemptResult.Failure("INTERNAL", $"the dispatcher failed: {e.Message}", retryable: true);
+            }
+            finally
+            {
+                await link.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (result is { Succeeded: false } && runtime.Cancellation.IsCancellationRequested)
+            {
+                outcome = AttemptOutcome.Cancelled;
+            }
+
+            activity?.SetStatus(result is { Succeeded: true } ? ActivityStatusCode.Ok : ActivityStatusCode.Error, result?.Error?.Code ?? outcome.ToString());
+        }
+
+        lock (_gate)
+        {
+            OnAttemptCompleted(runtime, step, attempt, result, outcome, _time.GetElapsedTime(started));
+        }
+
+        DrainDirty();
+    }
+
+    private AttemptOutcome OutcomeOfCancellation(ExecutionRuntime runtime)
+        => runtime.Cancellation.IsCancellationRequested ? AttemptOutcome.Cancelled
+            : _stopping.IsCancellationRequested ? AttemptOutcome.Stopped
+            : AttemptOutcome.TimedOut;
+
+    private static Activity? StartAttemptActivity(ExecutionRuntime runtime, int step, StepAttemptRequest request)
+    {
+        if (runtime.Activity is null)
+        {
+            return null;
+        }
+
+        var parent = runtime.StepActivities?[step]?.Context ?? runtime.Activity.Context;
+        var activity = Source.StartActivity("attempt " + request.Request.StepId, ActivityKind.Internal, parent);
+        activity?.SetTag(Instrumentation.ExecutionIdTag, runtime.Id);
+        activity?.SetTag(Instrumentation.StepIdTag, request.Request.StepId);
+        activity?.SetTag(Instrumentation.StepTypeTag, request.Request.StepType);
+        activity?.SetTag(Instrumentation.StepAttemptTag, request.Request.Attempt);
+        return activity;
+    }
+}
