@@ -10,6 +10,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fromStruct, toStruct } from './struct.js';
 import { STEP_TYPE, INPUT_SCHEMA, InvalidInputError, parseInput, computeTextStats } from './textStats.js';
 
+/** Slack when telling a deadline that passed from a cancellation that came at the same moment. */
+const DEADLINE_TOLERANCE_MS = 5;
+
 const DESCRIPTION =
   'Text statistics: characters, words, sentences, lines, average word length, top words without stop words, ' +
   'Flesch reading ease and grade, keyword counts. Reads input.text, or every string of the dependency outputs.';
@@ -52,7 +55,8 @@ export function createStepExecutor({ maxConcurrency, name, version, labels, simu
 
     inFlight += 1;
     const abort = new AbortController();
-    const onCancelled = () => abort.abort('cancelled');
+    // grpc-js ends the call itself when its deadline passes and reports that as 'cancelled' too.
+    const onCancelled = () => abort.abort(Date.now() + DEADLINE_TOLERANCE_MS >= deadline ? 'deadline' : 'cancelled');
     call.on('cancelled', onCancelled);
     const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort('deadline'), deadline - started) : null;
     log('info', `${step}: started (${inFlight}/${maxConcurrency} in flight)`);

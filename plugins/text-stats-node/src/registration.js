@@ -38,7 +38,12 @@ export function orchestratorTarget(address) {
  */
 export function startRegistration({ contract, orchestrator, registration, log }) {
   const { target, credentials } = orchestratorTarget(orchestrator);
-  const client = new contract.ExecutorRegistryService(target, credentials);
+  // The channel's own reconnect backoff follows the registration backoff, so the executor
+  // registers soon after an orchestrator comes up instead of waiting out grpc-js' defaults.
+  const client = new contract.ExecutorRegistryService(target, credentials, {
+    'grpc.initial_reconnect_backoff_ms': REGISTRATION_RETRY_INITIAL_MS,
+    'grpc.max_reconnect_backoff_ms': REGISTRATION_RETRY_MAX_MS,
+  });
   const stopping = new AbortController();
   let executorId = null;
 
@@ -56,8 +61,9 @@ export function startRegistration({ contract, orchestrator, registration, log })
         log('info', `registered with ${orchestrator} as '${response.executor_id}' (${registration.endpoint}, types ${registration.step_types.join(',')}, heartbeat every ${interval} ms)`);
         return { id: response.executor_id, interval };
       } catch (error) {
-        log('warn', `registration with ${orchestrator} failed (${describe(error)}); retrying in ${wait} ms`);
-        await delay(wait * (0.8 + Math.random() * 0.4), undefined, { signal: stopping.signal });
+        const jittered = Math.round(wait * (0.8 + Math.random() * 0.4));
+        log('warn', `registration with ${orchestrator} failed (${describe(error)}); retrying in ${jittered} ms`);
+        await delay(jittered, undefined, { signal: stopping.signal });
         wait = Math.min(wait * 2, REGISTRATION_RETRY_MAX_MS);
       }
     }

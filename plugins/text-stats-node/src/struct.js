@@ -2,12 +2,16 @@
 // from protobufjs' built-in definitions, whose field names are camelCase (stringValue, ...) even
 // with keepCase; with `oneofs: true` a decoded Value names its set member in `kind`.
 
+const KINDS = ['nullValue', 'numberValue', 'stringValue', 'boolValue', 'structValue', 'listValue'];
+
 /** Converts a decoded google.protobuf.Value to a plain JavaScript value. */
 export function fromValue(value) {
   if (value === null || value === undefined) {
     return null;
   }
-  switch (value.kind) {
+  // A decoded Value names its member in `kind`; a Value built in code (toValue) has only the member.
+  const kind = value.kind ?? KINDS.find((member) => value[member] !== undefined && value[member] !== null);
+  switch (kind) {
     case 'stringValue':
       return value.stringValue;
     case 'numberValue':

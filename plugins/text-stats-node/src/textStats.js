@@ -148,7 +148,7 @@ export async function computeTextStats(parsed, signal) {
   }
 
   const lines = text.length === 0 ? 0 : text.split(LINE_BREAK).length;
-  const paragraphs = text.split(/(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)/).filter((p) => p.trim().length > 0).length;
+  const paragraphs = text.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/).filter((p) => p.trim().length > 0).length;
   const characters = [...text].length;
   const charactersNoSpaces = [...text.replace(/\s/gu, '')].length;
 
