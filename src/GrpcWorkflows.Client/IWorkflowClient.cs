@@ -1,0 +1,133 @@
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Client;
+
+/// <summary>
+/// A client of the GrpcWorkflows orchestrator: submits workflow definitions, follows their
+/// executions as streams of <see cref="ExecutionEvent"/>s, and inspects, cancels and retries them.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Implementations are thread safe; one instance can serve a whole application. Errors from the
+/// orchestrator surface as <see cref="Grpc.Core.RpcException"/> with the status the orchestrator
+/// chose: <c>INVALID_ARGUMENT</c> for a definition with problems (read them with
+/// <see cref="Errors.RpcExceptionExtensions.GetValidationProblems"/>), <c>FAILED_PRECONDITION</c> when
+/// no executor serves a step type, <c>NOT_FOUND</c> for an unknown execution id,
+/// <c>RESOURCE_EXHAUSTED</c> past the orchestrator's admission limit, and <c>UNAVAILABLE</c> when it
+/// cannot be reached.
+/// </para>
+/// <para>
+/// Event streams (<see cref="WatchAsync"/>, <see cref="RunAsync"/>) survive a broken connection:
+/// they reopen the stream from the last sequence delivered plus one, so every event is delivered
+/// exactly once and in order (see <see cref="Watching.WatchResumeOptions"/>).
+/// </para>
+/// </remarks>
+public interface IWorkflowClient
+{
+    /// <summary>
+    /// Validates and persists a new execution of <paramref name="definition"/> and returns its id
+    /// without waiting for any step to run.
+    /// </summary>
+    /// <param name="definition">The workflow to run, for example read with the engine's <c>WorkflowDefinitionLoader</c>.</param>
+    /// <param name="input">The workflow input, readable by steps as <c>{{ workflow.input.&lt;path&gt; }}</c>; null for none.</param>
+    /// <param name="idempotencyKey">
+    /// An optional key: a second submission with the same key returns the execution created by the
+    /// first (<see cref="SubmitWorkflowResponse.Existing"/> is then true) instead of starting another.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the call (not the execution).</param>
+    /// <returns>The execution id, and whether it already existed.</returns>
+    Task<SubmitWorkflowResponse> SubmitAsync(WorkflowDefinition definition, Struct? input = null, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits a request built by the caller (labels included). See <see cref="SubmitAsync(WorkflowDefinition, Struct?, string?, CancellationToken)"/>.</summary>
+    /// <param name="request">The submission.</param>
+    /// <param name="cancellationToken">Cancels the call (not the execution).</param>
+    /// <returns>The execution id, and whether it already existed.</returns>
+    Task<SubmitWorkflowResponse> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Submits a workflow and streams its events, from <see cref="ExecutionEvent.Submitted"/> to
+    /// <see cref="ExecutionEvent.Finished"/>, as they happen.
+    /// </summary>
+    /// <remarks>
+    /// When the stream breaks after the first event, the rest is read with <see cref="WatchAsync"/>
+    /// from the next sequence. When it breaks before the first event and the request carries an
+    /// idempotency key, the submission is repeated with that key (returning the same execution)
+    /// and watched from the start; without a key the error is thrown, since the execution may or
+    /// may not exist. Leaving the enumeration early does not cancel the execution; call
+    /// <see cref="CancelAsync"/> for that.
+    /// </remarks>
+    /// <param name="request">The submission.</param>
+    /// <param name="cancellationToken">Stops the enumeration (not the execution).</param>
+    /// <returns>The execution's events, each once and in sequence order, ending with <see cref="ExecutionEvent.Finished"/>.</returns>
+    IAsyncEnumerable<ExecutionEvent> RunAsync(RunWorkflowRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Streams an execution's events: the stored ones from <paramref name="fromSequence"/> on, then
+    /// the live ones, until the execution's <see cref="ExecutionEvent.Finished"/> event.
+    /// </summary>
+    /// <remarks>
+    /// A stream that breaks with <c>UNAVAILABLE</c>, <c>INTERNAL</c> or a transport error is reopened
+    /// from the last sequence delivered plus one after a bounded backoff
+    /// (<see cref="WorkflowClientOptions.WatchResume"/>); events are never repeated or skipped.
+    /// Watching an execution that has already finished replays its log and ends.
+    /// </remarks>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="fromSequence">The first sequence to deliver; 1 (or 0) replays the whole log.</param>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The events, each once and in sequence order.</returns>
+    IAsyncEnumerable<ExecutionEvent> WatchAsync(string executionId, long fromSequence = 1, CancellationToken cancellationToken = default);
+
+    /// <summary>Returns the state of one execution: every step's state, attempts, timings, outputs and errors, and the execution's figures.</summary>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The execution.</returns>
+    Task<Execution> GetAsync(string executionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists one page of executions, newest first.</summary>
+    /// <param name="request">Filters (states, workflow id), page size and page token.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The page and the token of the next one (empty on the last page).</returns>
+    Task<ListExecutionsResponse> ListAsync(ListExecutionsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists every execution matching <paramref name="request"/>, newest first, fetching pages as the enumeration advances.</summary>
+    /// <param name="request">Filters and page size; its page token is the starting point.</param>
+    /// <param name="cancellationToken">Stops the enumeration.</param>
+    /// <returns>The executions.</returns>
+    IAsyncEnumerable<ExecutionSummary> ListAllAsync(ListExecutionsRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Cancels an execution: in-flight attempts are cancelled at their executors and every step that
+    /// has not finished is marked cancelled.
+    /// </summary>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="reason">Why, recorded in the event log; null for none.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns><see cref="ExecutionState.Cancelled"/>, or the terminal state the execution already had.</returns>
+    Task<ExecutionState> CancelAsync(string executionId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs a failed or cancelled execution's failed, skipped and cancelled steps again, keeping the
+    /// outputs of the steps that succeeded. The execution keeps its id; follow it with
+    /// <see cref="WatchAsync"/> from its current last sequence plus one.
+    /// </summary>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ids of the steps that will run again.</returns>
+    Task<IReadOnlyList<string>> RetryAsync(string executionId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Makes exactly the checks a submission makes (executor registry included) without running
+    /// anything: every problem with its field path, or the execution plan (levels, width, critical path).
+    /// </summary>
+    /// <param name="definition">The workflow to check.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The verdict: <see cref="ValidateWorkflowResponse.Valid"/>, the problems, or the plan.</returns>
+    Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the executor endpoints the orchestrator knows, with their step types, health, in-flight calls and circuit state.</summary>
+    /// <param name="stepType">Only executors serving this step type; null for all.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The executors.</returns>
+    Task<IReadOnlyList<ExecutorInfo>> ListExecutorsAsync(string? stepType = null, CancellationToken cancellationToken = default);
+}
