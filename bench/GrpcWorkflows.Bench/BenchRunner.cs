@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Bench;
+
+/// <summary>
+/// Starts the no-op executor and, per store and scenario, a fresh orchestrator (separate
+/// processes on free loopback ports), then drives the scenarios and measures them.
+/// </summary>
+internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
+{
+    private static readonly TimeSpan CompletionTimeout = TimeSpan.FromMinutes(15);
+    private static readonly string[] WorkflowScenarios = ["S1", "S2", "S3", "S4"];
+    private readonly List<BenchResult> _results = [];
+    private readonly Dictionary<int, double> _rawRates = [];
+    private readonly string _dataFolder = Directory.CreateTempSubdirectory("gwf-bench-").FullName;
+    private TestProcess? _executorProcess;
+    private Uri? _executorUri;
+
+    public async Task<IReadOnlyList<BenchResult>> RunAsync()
+    {
+        _executorUri = settings.ExecutorAddress is { } given ? new Uri(given) : await StartExecutorAsync();
+        Console.Error.WriteLine($"no-op executor at {_executorUri}");
+
+        if (settings.Scenarios.Contains("S0"))
+        {
+            await RunRawAsync();
+        }
+
+        var stores = settings.OrchestratorAddress is null ? settings.Stores : ["external"];
+        foreach (var store in stores)
+        {
+            foreach (var scenario in WorkflowScenarios.Where(settings.Scenarios.Contains))
+            {
+                await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, _executorUri, _dataFolder, scenario);
+                Console.Error.WriteLine($"{scenario} on {store}: orchestrator at {orchestrator.Address}");
+                await orchestrator.WarmUpAsync();
+                var result = scenario switch
+                {
+                    "S1" => await RunChainAsync(orchestrator, store),
+                    "S2" => await RunFanAsync(orchestrator, store),
+                    "S3" => await RunSmallAsync(orchestrator, store),
+                    _ => await RunDagAsync(orchestrator, store),
+                };
+                _results.Add(result);
+                Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
+            }
+        }
+
+        return _results;
+    }
+
+    private async Task<Uri> StartExecutorAsync()
+    {
+        _executorProcess = TestProcess.StartDotnet(
+            "GrpcWorkflows.Bench",
+            ["executor", "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information"]);
+        return await _executorProcess.WaitForListeningAsync();
+    }
+
+    /// <summary>S0: raw ExecuteStep calls through one plain GrpcChannel.</summary>
+    private async Task RunRawAsync()
+    {
+        using var channel = GrpcChannel.ForAddress(_executorUri!);
+        var client = new StepExecutorService.StepExecutorServiceClient(channel);
+        var request = new ExecuteStepRequest { ExecutionId = "raw", StepId = "raw", StepType = NoopExecutor.StepType, Attempt = 1, Input = new Struct() };
+
+        // Warm up the executor and the channel (a cold server is several times slower for its first seconds).
+        await MeasureRawAsync(client, request, 20, settings.Quick ? TimeSpan.FromSeconds(0.5) : TimeSpan.FromSeconds(2));
+        foreach (var concurrency in settings.RawConcurrency)
+        {
+            var (count, elapsed, latencies) = await MeasureRawAsync(client, request, concurrency, settings.RawDuration);
+            var rate = count / elapsed.TotalSeconds;
+            _rawRates[concurrency] = rate;
+            var (p50, p99) = Stats.P50P99(latencies);
+            _results.Add(new BenchResult("S0", "-", $"{settings.RawDuration.TotalSeconds:0.#} s", concurrency, rate, "calls/s", null, elapsed.TotalSeconds, p50, p99, "call latency", "raw ExecuteStep, one GrpcChannel"));
+            Console.Error.WriteLine($"S0 c={concurrency}: {rate:N0} calls/s");
+        }
+    }
+
+    private static async Task<(long Count, TimeSpan Elapsed, List<double> Latencies)> MeasureRawAsync(
+        StepExecutorService.StepExecutorServiceClient client, ExecuteStepRequest request, int concurrency, TimeSpan duration)
+    {
+        var bag = new ConcurrentBag<List<double>>();
+        long count = 0;
+        var stopwatch = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            var local = new List<double>(4096);
+            while (stopwatch.Elapsed < duration)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await client.ExecuteStepAsync(request);
+                local.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            }
+
+            Interlocked.Add(ref count, local.Count);
+            bag.Add(local);
+        }));
+        await Task.WhenAll(workers);
+        var elapsed = stopwatch.Elapsed;
+        return (count, elapsed, bag.SelectMany(l => l).ToList());
+    }
+
+    /// <summary>S1: 20 linear chains of N steps at once.</summary>
+    private async Task<BenchResult> RunChainAsync(OrchestratorSession orchestrator, string store)
+    {
+        var definition = Workflows.Chain("s1-chain", settings.ChainLength);
+        var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.ChainWorkflows), 64);
+        await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var executions = await orchestrator.GetAllAsync(ids);
+        var steps = settings.ChainWorkflows * settings.ChainLength;
+        var wall = WallSeconds(started, executions);
+        var (p50, p99) = Stats.P50P99(Overheads(executions));
+        return Row("S1", store, $"{settings.ChainWorkflows}x chain N={settings.ChainLength}", 20, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", Failures(executions));
+    }
+
+    /// <summary>S2: 10 fan-out/fan-in workflows 1 → W → 1 at once.</summary>
+    private async Task<BenchResult> RunFanAsync(OrchestratorSession orchestrator, string store)
+    {
+        var definition = Workflows.FanOutFanIn("s2-fan", settings.FanWidth);
+        var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.FanWorkflows), 16);
+        await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var executions = await orchestrator.GetAllAsync(ids);
+        var steps = settings.FanWorkflows * (settings.FanWidth + 2);
+        var wall = WallSeconds(started, executions);
+        var (p50, p99) = Stats.P50P99(Overheads(executions));
+        return Row("S2", store, $"{settings.FanWorkflows}x 1->{settings.FanWidth}->1", 100, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", Failures(executions));
+    }
+
+    /// <summary>S3: M workflows a → b → c submitted at once.</summary>
+    private async Task<BenchResult> RunSmallAsync(OrchestratorSession orchestrator, string store)
+    {
+        var definition = Workflows.Chain("s3-small", 3);
+        var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.SmallWorkflows), 64);
+        await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var summaries = await orchestrator.ListAllAsync("s3-small");
+        var latencies = summaries.Select(s => (s.EndTime.ToDateTime() - s.CreateTime.ToDateTime()).TotalMilliseconds).ToList();
+        var end = summaries.Max(s => s.EndTime.ToDateTime());
+        var wall = (end - started).TotalSeconds;
+        var (p50, p99) = Stats.P50P99(latencies);
+        var failed = summaries.Count(s => s.State != ExecutionState.Succeeded);
+        var notes = $"{ids.Count / wall:N0} workflows/s" + (failed > 0 ? $"; {failed} not succeeded" : string.Empty);
+        return Row("S3", store, $"M={settings.SmallWorkflows} x 3 steps", 100, ids.Count * 3 / wall, "steps/s", wall, p50, p99, "workflow latency", notes);
+    }
+
+    /// <summary>S4: one random DAG of 10,000 steps with ~3 edges each.</summary>
+    private async Task<BenchResult> RunDagAsync(OrchestratorSession orchestrator, string store)
+    {
+        var definition = Workflows.RandomDag("s4-dag", settings.DagSteps, settings.DagEdgesPerStep, seed: 42);
+        var (ids, started) = await orchestrator.SubmitAllAsync([definition], 1);
+        await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var execution = (await orchestrator.GetAllAsync(ids))[0];
+        var firstDispatch = execution.Steps.Where(s => s.Output is not null && s.Output.Fields.ContainsKey(NoopExecutor.ReceivedField))
+            .Min(s => s.Output.Fields[NoopExecutor.ReceivedField].NumberValue);
+        var submitToFirstMs = (firstDispatch - ToMicros(started)) / 1000.0;
+        var wall = WallSeconds(started, [execution]);
+        var rssMiB = orchestrator.PeakRssMiB();
+        var notes = string.Create(CultureInfo.InvariantCulture, $"submit-to-first-dispatch {submitToFirstMs:N1} ms; orchestrator peak RSS {rssMiB:N0} MiB; {execution.Definition.Steps.Sum(s => s.Value.DependsOn.Count):N0} edges") + Failures([execution]);
+        var (p50, p99) = Stats.P50P99(Overheads([execution]));
+        return Row("S4", store, $"DAG {settings.DagSteps} steps", 100, settings.DagSteps / wall, "steps/s", wall, p50, p99, "per-step overhead", notes);
+    }
+
+    private BenchResult Row(string scenario, string store, string size, int concurrency, double rate, string unit, double wall, double p50, double p99, string latencyMeaning, string notes)
+    {
+        double? ratio = _rawRates.TryGetValue(concurrency, out var raw) ? rate / raw : null;
+        return new BenchResult(scenario, store, size, concurrency, rate, unit, ratio, wall, p50, p99, latencyMeaning, notes);
+    }
+
+    /// <summary>
+    /// Per-step overhead: READY → executor received the call, plus executor replied → success recorded.
+    /// The executor's stamps and the orchestrator's event times are both UTC wall-clock on this machine.
+    /// </summary>
+    private static List<double> Overheads(IEnumerable<Execution> executions)
+    {
+        var overheads = new List<double>();
+        foreach (var step in executions.SelectMany(e => e.Steps))
+        {
+            if (step.State != StepState.Succeeded || step.ReadyTime is null || step.EndTime is null || step.Output is null
+                || !step.Output.Fields.TryGetValue(NoopExecutor.ReceivedField, out var received)
+                || !step.Output.Fields.TryGetValue(NoopExecutor.SentField, out var sent))
+            {
+                continue;
+            }
+
+            var toExecutor = received.NumberValue - ToMicros(step.ReadyTime.ToDateTime());
+            var fromExecutor = ToMicros(step.EndTime.ToDateTime()) - sent.NumberValue;
+            overheads.Add((toExecutor + fromExecutor) / 1000.0);
+        }
+
+        return overheads;
+    }
+
+    private static double WallSeconds(DateTime started, IEnumerable<Execution> executions)
+        => (executions.Max(e => e.EndTime?.ToDateTime() ?? DateTime.UtcNow) - started).TotalSeconds;
+
+    private static string Failures(IReadOnlyCollection<Execution> executions)
+    {
+        var failed = executions.Count(e => e.State != ExecutionState.Succeeded);
+        return failed == 0 ? string.Empty : $"; {failed} executions not succeeded";
+    }
+
+    private static double ToMicros(DateTime utc) => (utc - DateTime.UnixEpoch).Ticks / 10.0;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_executorProcess is not null)
+        {
+            await _executorProcess.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace GrpcWorkflows.Bench;
+
+/// <summary>Command-line settings of a benchmark run.</summary>
+internal sealed class BenchSettings
+{
+    public HashSet<string> Scenarios { get; } = new(StringComparer.OrdinalIgnoreCase) { "S0", "S1", "S2", "S3", "S4" };
+    public List<string> Stores { get; } = ["memory", "sqlite"];
+    public int ChainLength { get; set; } = 500;
+    public int ChainWorkflows { get; set; } = 20;
+    public int FanWidth { get; set; } = 1_000;
+    public int FanWorkflows { get; set; } = 10;
+    public int SmallWorkflows { get; set; } = 10_000;
+    public int DagSteps { get; set; } = 10_000;
+    public double DagEdgesPerStep { get; set; } = 3;
+    public TimeSpan RawDuration { get; set; } = TimeSpan.FromSeconds(3);
+    public int[] RawConcurrency { get; } = [1, 20, 100];
+    public string SqliteSynchronous { get; set; } = "NORMAL";
+    public string? JsonPath { get; set; }
+    public string? OrchestratorAddress { get; set; }
+    public string? ExecutorAddress { get; set; }
+    public bool Quick { get; set; }
+    public string SizesName { get; set; } = "default";
+
+    public const string Usage = """
+        GrpcWorkflows.Bench — orchestration overhead against raw gRPC calls to the same executor.
+
+        Usage: dotnet run -c Release --project bench/GrpcWorkflows.Bench -- [options]
+
+          --scenario S0,S1,...   scenarios to run (default: all of S0-S4)
+          --store memory,sqlite  stores to run S1-S4 with (default: both)
+          --quick                tiny sizes, for CI (N=10, W=10, M=50, DAG 300, 0.5 s raw)
+          --peer-sizes           N=50, W=100, M=1000: the sizes used to measure other engines here
+          --chain N              steps per chain in S1 (default 500)
+          --fan W                parallel width in S2 (default 1000)
+          --small M              three-step workflows in S3 (default 10000)
+          --dag STEPS            steps of the random DAG in S4 (default 10000)
+          --raw-seconds S        duration of each S0 concurrency level (default 3)
+          --sqlite-synchronous X SQLite synchronous setting for the sqlite store (default NORMAL)
+          --json FILE            also write the results as JSON
+          --orchestrator URL     use a running orchestrator (one store: whatever it runs) instead of starting one
+          --executor URL         use a running no-op executor instead of starting one
+        """;
+
+    public static BenchSettings Parse(string[] args)
+    {
+        var settings = new BenchSettings();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+            int NextInt() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            switch (args[i])
+            {
+                case "--scenario":
+                    settings.Scenarios.Clear();
+                    settings.Scenarios.UnionWith(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    break;
+                case "--store":
+                    settings.Stores.Clear();
+                    settings.Stores.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    break;
+                case "--quick":
+                    settings.Quick = true;
+                    settings.SizesName = "quick";
+                    settings.ChainLength = 10;
+                    settings.FanWidth = 10;
+                    settings.SmallWorkflows = 50;
+                    settings.DagSteps = 300;
+                    settings.RawDuration = TimeSpan.FromSeconds(0.5);
+                    break;
+                case "--peer-sizes":
+                    settings.SizesName = "peer";
+                    settings.ChainLength = 50;
+                    settings.FanWidth = 100;
+                    settings.SmallWorkflows = 1_000;
+                    break;
+                case "--chain": settings.ChainLength = NextInt(); break;
+                case "--fan": settings.FanWidth = NextInt(); break;
+                case "--small": settings.SmallWorkflows = NextInt(); break;
+                case "--dag": settings.DagSteps = NextInt(); break;
+                case "--raw-seconds": settings.RawDuration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                case "--sqlite-synchronous": settings.SqliteSynchronous = Next(); break;
+                case "--json": settings.JsonPath = Next(); break;
+                case "--orchestrator": settings.OrchestratorAddress = Next(); break;
+                case "--executor": settings.ExecutorAddress = Next(); break;
+                default: throw new ArgumentException($"Unknown option '{args[i]}'.\n\n{Usage}");
+            }
+        }
+
+        return settings;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Net.Client;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Bench;
+
+/// <summary>One orchestrator process (or a given address) and a client to it, for one scenario on one store.</summary>
+internal sealed class OrchestratorSession : IAsyncDisposable
+{
+    private readonly TestProcess? _process;
+    private readonly GrpcChannel _channel;
+
+    private OrchestratorSession(TestProcess? process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 });
+        Client = new WorkflowService.WorkflowServiceClient(_channel);
+    }
+
+    public Uri Address { get; }
+
+    public WorkflowService.WorkflowServiceClient Client { get; }
+
+    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri executor, string dataFolder, string scenario)
+    {
+        if (settings.OrchestratorAddress is { } given)
+        {
+            return new OrchestratorSession(null, new Uri(given));
+        }
+
+        var database = Path.Combine(dataFolder, $"{scenario}-{store}.db");
+        var process = TestProcess.StartDotnet("GrpcWorkflows.Orchestrator",
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
+            $"--Storage:Provider={store}",
+            $"--Storage:Sqlite:Path={database}",
+            $"--Storage:Sqlite:Synchronous={settings.SqliteSynchronous}",
+            // Parallelism limits high enough that they are not what is measured.
+            "--Engine:MaxParallelSteps=100000",
+            "--Engine:MaxActiveExecutions=1000000",
+            $"--Executors:Static:0:Endpoint={executor}",
+            $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
+            "--Executors:Static:0:MaxConcurrency=10000",
+        ]);
+        var address = await process.WaitForListeningAsync();
+        return new OrchestratorSession(process, address);
+    }
+
+    /// <summary>Runs a few hundred small workflows so that the measured part runs on warm (JIT-compiled) code.</summary>
+    public async Task WarmUpAsync()
+    {
+        var (_, _) = await SubmitAllAsync(Enumerable.Repeat(Workflows.Chain("warm-up", 3), 300), 32);
+        await WaitForAllAsync(TimeSpan.FromMinutes(2));
+    }
+
+    /// <summary>Submits every definition with the given number of concurrent callers; returns the ids and the start time.</summary>
+    public async Task<(List<string> Ids, DateTime Started)> SubmitAllAsync(IEnumerable<WorkflowDefinition> definitions, int concurrency)
+    {
+        var requests = definitions.Select(d => new SubmitWorkflowRequest { Definition = d }).ToList();
+        var ids = new ConcurrentBag<string>();
+        var started = DateTime.UtcNow;
+        await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (request, token) =>
+        {
+            var response = await Client.SubmitWorkflowAsync(request, cancellationToken: token);
+            ids.Add(response.ExecutionId);
+        });
+        return ([.. ids], started);
+    }
+
+    /// <summary>Waits until no execution is PENDING or RUNNING, with a deadline.</summary>
+    public async Task WaitForAllAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var query = new ListExecutionsRequest { PageSize = 1, States = { ExecutionState.Pending, ExecutionState.Running } };
+        while ((await Client.ListExecutionsAsync(query)).Executions.Count > 0)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Executions still running after {timeout}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public async Task<List<Execution>> GetAllAsync(IEnumerable<string> ids)
+    {
+        var executions = new ConcurrentBag<Execution>();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (id, token) =>
+            executions.Add((await Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = id }, cancellationToken: token)).Execution));
+        return [.. executions];
+    }
+
+    public async Task<List<ExecutionSummary>> ListAllAsync(string workflowId)
+    {
+        var all = new List<ExecutionSummary>();
+        var request = new ListExecutionsRequest { PageSize = 1000, WorkflowId = workflowId };
+        while (true)
+        {
+            var page = await Client.ListExecutionsAsync(request);
+            all.AddRange(page.Executions);
+            if (string.IsNullOrEmpty(page.NextPageToken))
+            {
+                return all;
+            }
+
+            request.PageToken = page.NextPageToken;
+        }
+    }
+
+    /// <summary>The orchestrator process's peak resident set (VmHWM), or NaN when it is not ours.</summary>
+    public double PeakRssMiB()
+    {
+        if (_process is null)
+        {
+            return double.NaN;
+        }
+
+        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var kib = line is null ? double.NaN : double.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        return kib / 1024;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        if (_process is not null)
+        {
+            await _process.StopAsync(TimeSpan.FromSeconds(10));
+            await _process.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace GrpcWorkflows.Bench;
+
+/// <summary>Writes the results as a markdown table (stdout) and as JSON.</summary>
+internal static class Report
+{
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static void Write(TextWriter writer, BenchSettings settings, IReadOnlyList<BenchResult> results)
+    {
+        var c = CultureInfo.InvariantCulture;
+        writer.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; sizes: {settings.SizesName}; SQLite synchronous={settings.SqliteSynchronous} (WAL)");
+        writer.WriteLine();
+        writer.WriteLine("| scenario | store | size | concurrency | rate | ratio to S0 at that concurrency | wall (s) | p50 (ms) | p99 (ms) | latency is | notes |");
+        writer.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+        foreach (var r in results)
+        {
+            var ratio = r.RatioToRaw is { } value ? value.ToString("P0", c) : "-";
+            writer.WriteLine(string.Create(c, $"| {r.Scenario} | {r.Store} | {r.Size} | {r.Concurrency} | {r.Rate:N0} {r.RateUnit} | {ratio} | {r.WallSeconds:N2} | {r.P50Ms:N2} | {r.P99Ms:N2} | {r.LatencyMeaning} | {r.Notes} |"));
+        }
+
+        foreach (var scenario in results.Where(r => r.Store == "sqlite").Select(r => r.Scenario))
+        {
+            var memory = results.FirstOrDefault(r => r.Scenario == scenario && r.Store == "memory");
+            var sqlite = results.First(r => r.Scenario == scenario && r.Store == "sqlite");
+            if (memory is not null)
+            {
+                writer.WriteLine(string.Create(c, $"\n{scenario}: SQLite runs at {sqlite.Rate / memory.Rate:P0} of the in-memory store's rate."));
+            }
+        }
+    }
+
+    public static async Task WriteJsonAsync(string path, BenchSettings settings, IReadOnlyList<BenchResult> results)
+    {
+        var document = new
+        {
+            machine = new { cores = Environment.ProcessorCount, os = RuntimeInformation.OSDescription, dotnet = RuntimeInformation.FrameworkDescription },
+            sizes = settings.SizesName,
+            sqliteSynchronous = settings.SqliteSynchronous,
+            results,
+        };
+        await using var stream = File.Create(path);
+        await JsonSerializer.SerializeAsync(stream, document, JsonOptions);
+    }
+}
