@@ -19,10 +19,20 @@ export const WORDS_PER_MINUTE = 238;
 /** How many tokens are processed between two checks for cancellation. */
 const CHECKPOINT_EVERY = 2048;
 
-/** A word: letters or digits, with inner apostrophes kept ("don't", "o’clock"); hyphens split words. */
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
+/**
+ * A word: letters or digits, with inner apostrophes kept ("don't", "o’clock") and numbers kept
+ * whole ("3.50", "1,000"); hyphens split words.
+ */
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+|(?<=\p{N})[.,]\p{N}+)*/gu;
 
 const LINE_BREAK = /\r\n|\r|\n/;
+
+/**
+ * Where a sentence ends: white space after terminal punctuation (closing quotes or brackets may
+ * follow it), or a line break. "3.5" does not end a sentence; abbreviations such as
+ * "Dr. Smith" do (as with Intl.Segmenter, which is quadratic on long texts in V8).
+ */
+const SENTENCE_BREAK = /(?<=[.!?…。！？]+["'”’)\]]*)\s+|\r\n|\r|\n/u;
 
 /** JSON Schema of the step's input, published by DescribeExecutor. */
 export const INPUT_SCHEMA = Object.freeze({
@@ -116,33 +126,38 @@ export function parseInput(input, dependencies) {
 export async function computeTextStats(parsed, signal) {
   const { text, topN, keywords, stopWords } = parsed;
   let ticks = 0;
-  const checkpoint = async () => {
-    ticks += 1;
-    if (ticks % CHECKPOINT_EVERY === 0) {
-      await yieldToEventLoop();
-    }
+  const due = () => (ticks += 1) % CHECKPOINT_EVERY === 0;
+  const pause = async () => {
+    await yieldToEventLoop();
     signal?.throwIfAborted();
   };
+  signal?.throwIfAborted();
 
   const words = [];
   let letters = 0;
   let syllables = 0;
+  const syllablesOf = new Map();
   const counts = new Map();
   for (const match of text.matchAll(WORD)) {
-    await checkpoint();
+    if (due()) await pause();
     const word = match[0].toLowerCase();
     words.push(word);
     letters += [...word].length;
-    syllables += syllable(word);
-    if (!stopWords.has(word) && word.length > 1 && !/^\p{N}+$/u.test(word)) {
+    let wordSyllables = syllablesOf.get(word);
+    if (wordSyllables === undefined) {
+      wordSyllables = syllable(word);
+      syllablesOf.set(word, wordSyllables);
+    }
+    syllables += wordSyllables;
+    if (!stopWords.has(word) && word.length > 1 && !/^[\p{N}.,]+$/u.test(word)) {
       counts.set(word, (counts.get(word) ?? 0) + 1);
     }
   }
 
   let sentences = 0;
-  for (const { segment } of new Intl.Segmenter('en', { granularity: 'sentence' }).segment(text)) {
-    await checkpoint();
-    if (/[\p{L}\p{N}]/u.test(segment)) {
+  for (const piece of text.split(SENTENCE_BREAK)) {
+    if (due()) await pause();
+    if (piece !== undefined && /[\p{L}\p{N}]/u.test(piece)) {
       sentences += 1;
     }
   }
@@ -183,20 +198,20 @@ export async function computeTextStats(parsed, signal) {
     top_words: topWords,
   };
   if (keywords !== null) {
-    output.keywords = await countKeywords(words, keywords, checkpoint);
+    output.keywords = await countKeywords(words, keywords, due, pause);
   }
   return output;
 }
 
 /** Counts each keyword (a word or a phrase) as a whole-word, case-insensitive sequence in `words`. */
-async function countKeywords(words, keywords, checkpoint) {
+async function countKeywords(words, keywords, due, pause) {
   const result = {};
   for (const keyword of keywords) {
     const phrase = [...keyword.toLowerCase().matchAll(WORD)].map((m) => m[0]);
     let count = 0;
     if (phrase.length > 0) {
       for (let i = 0; i + phrase.length <= words.length; i += 1) {
-        await checkpoint();
+        if (due()) await pause();
         let same = true;
         for (let j = 0; j < phrase.length && same; j += 1) {
           same = words[i + j] === phrase[j];

@@ -53,3 +53,22 @@ test('struct_RoundTrip_KeepsNestedValues', () => {
   const value = { s: 'x', n: 1.5, b: false, nil: null, list: [1, 'two', { three: 3 }], nested: { deep: { er: true } } };
   assert.deepEqual(fromStruct(toStruct(value)), value);
 });
+
+test('computeTextStats_DecimalsAndClosingQuotes_SentenceBreaksAsDocumented', async () => {
+  const output = await computeTextStats(parseInput({ text: 'It costs 3.50 now. "Really?" she asked.' }, {}));
+  // "It costs 3.50 now." | "Really?" | she asked.
+  assert.equal(output.sentences, 3);
+  assert.equal(output.words, 7); // 3.50 is one word
+  assert.ok(!output.top_words.some((w) => w.word === '3.50'), 'numbers are not top words');
+});
+
+test('computeTextStats_LargeText_TakesLinearTime', async () => {
+  // 180,000 words (~900 KB): about a second here; a quadratic step (Intl.Segmenter over the whole
+  // text took 77 s) would blow far past the bound.
+  const parsed = parseInput({ text: 'The quick brown fox jumps over the lazy dog. '.repeat(20000) }, {});
+  const started = Date.now();
+  const output = await computeTextStats(parsed);
+  assert.equal(output.words, 180000);
+  assert.equal(output.sentences, 20000);
+  assert.ok(Date.now() - started < 15000, `took ${Date.now() - started} ms`);
+});
