@@ -9,11 +9,19 @@ namespace GrpcWorkflows.TestExecutor;
 public sealed class TestSteps(DeliveryLog deliveries)
 {
     private readonly ConcurrentDictionary<string, int> _flakyCalls = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _cancelled = new();
+    private readonly ConcurrentQueue<string> _started = new();
     private int _inFlight;
     private int _maxInFlight;
 
     /// <summary>The most <c>count</c> calls in flight at once in this process.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Every delivery received, as <c>execution/step/attempt</c>.</summary>
+    public IReadOnlyCollection<string> Started => _started;
+
+    /// <summary>Every delivery whose call was cancelled, as <c>execution/step/attempt</c>.</summary>
+    public IReadOnlyCollection<string> Cancelled => _cancelled;
 
     public ValueTask<Struct> NoopAsync(StepContext context, CancellationToken cancellationToken)
         => Logged(context, static (_, _) => ValueTask.FromResult(new Struct()), cancellationToken);
@@ -120,6 +128,7 @@ public sealed class TestSteps(DeliveryLog deliveries)
 
     private async ValueTask<Struct> Logged(StepContext context, Func<StepContext, CancellationToken, ValueTask<Struct>> handler, CancellationToken cancellationToken)
     {
+        _started.Enqueue($"{context.ExecutionId}/{context.StepId}/{context.Attempt}");
         try
         {
             var output = await handler(context, cancellationToken);
@@ -128,6 +137,7 @@ public sealed class TestSteps(DeliveryLog deliveries)
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            _cancelled.Enqueue($"{context.ExecutionId}/{context.StepId}/{context.Attempt}");
             deliveries.Write(context, "cancelled");
             throw;
         }
