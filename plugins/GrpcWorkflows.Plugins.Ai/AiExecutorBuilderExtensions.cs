@@ -48,6 +48,6 @@ public static class AiExecutorBuilderExtensions
 
         // Stateless over singletons: one instance serves every call.
         services.TryAddSingleton<AiStepHandler>();
-        return builder.AddStepHandler<AiStepHandler>(AiStepHandler.StepType, Description);
+        return builder.AddStepHandler<AiStepHandler>(AiStepHandler.StepType, Description, AiInputSchema.Create());
     }
 }

@@ -79,6 +79,23 @@ public sealed class AnalyzeTests(LocalModelFixture model)
     }
 
     [Fact]
+    public async Task Analyze_ComplaintTextsWithoutLabels_GetTheDefaultComplaintLabel()
+    {
+        var output = await model.Handler.RunAsync(
+            """{"task": "analyze"}""",
+            new Dictionary<string, string>
+            {
+                ["ticket_1"] = """{"body": "The delivery was late and the box arrived broken. I want a refund."}""",
+                ["ticket_2"] = """{"body": "Worst purchase ever, it stopped working after a day and nobody answered my emails."}""",
+            });
+
+        var body = output["fields"]!["body"]!;
+        Assert.Equal("complaint", (string?)body["text"]!["label"]);
+        Assert.Null(output["note"]);
+        Assert.Contains("mostly complaint", (string?)output["summary"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Analyze_NoDataAndNoDependencies_IsInvalidArgument()
     {
         var failure = await model.Handler.FailAsync("""{"prompt": "Analyze data"}""");

@@ -27,7 +27,8 @@ public sealed class ExecutableTests
             Steps.Request("""{"task": "classify", "text": "The screen goes black and the app crashes on start.", "labels": ["software bug", "billing question"]}"""),
             deadline: DateTime.UtcNow.AddSeconds(60)).ResponseAsync.DefaultTimeout();
 
-        Assert.Contains(description.StepTypes, t => t.Type == "ai");
+        var stepType = Assert.Single(description.StepTypes, t => t.Type == "ai");
+        Assert.Contains("chat", stepType.InputSchema.Fields["properties"].StructValue.Fields["task"].StructValue.Fields["enum"].ListValue.Values.Select(v => v.StringValue));
         Assert.Equal("ai", description.Name);
         Assert.Null(response.Error);
         var output = StructJson.ToJsonObject(response.Output);

@@ -12,7 +12,7 @@ namespace GrpcWorkflows.Plugins.Ai.Tasks;
 /// <c>analyze</c>: a profile of data. The records are <c>input.data</c> when given (an object is one record, an
 /// array's items are records), else the outputs of the step's dependencies, one record per dependency, keyed by step
 /// id (so two upstream steps that both output <c>value</c> are both counted, not merged into one). Optional
-/// <c>labels</c> (as in <c>classify</c>; default: positive/negative/neutral), <c>summary_sentences</c> (default 2) and
+/// <c>labels</c> (as in <c>classify</c>; default: complaint, praise, question, request, report), <c>summary_sentences</c> (default 2) and
 /// <c>prompt</c> (echoed). Output: <c>sources</c>, <c>record_count</c>, <c>field_count</c>, <c>fields</c> (by path:
 /// <c>types</c>, <c>count</c>, <c>nulls</c>, <c>sources</c>, <c>by_source</c>, and per type <c>numeric</c>,
 /// <c>boolean</c> or <c>text</c> statistics; prose text fields also get an extractive <c>summary</c> and the nearest
@@ -32,12 +32,17 @@ internal sealed class AnalyzeTask(IEmbeddingGenerator<string, Embedding<float>> 
     /// <summary>The most fields named in the one-line <c>summary</c>.</summary>
     public const int MaxFieldsInSummary = 10;
 
-    /// <summary>The labels used when the step gives none: a coarse sentiment.</summary>
+    /// <summary>
+    /// The labels used when the step gives none: the kind of message, which this small model tells apart well
+    /// (it is weak at plain sentiment). Descriptions list cue words, which is what a sentence-embedding model matches.
+    /// </summary>
     public static readonly IReadOnlyList<LabelDescription> DefaultLabels =
     [
-        new("positive", "positive: praise, thanks, satisfaction, success, good news"),
-        new("negative", "negative: complaint, anger, failure, problem, bad news"),
-        new("neutral", "neutral: a plain factual statement or report"),
+        new("complaint", "complaint: something went wrong, broken, late, bad, refund"),
+        new("praise", "praise: great, loved it, thank you, excellent"),
+        new("question", "question: how do I, how can I, why does, when will, what is"),
+        new("request", "request: please send, I would like, can you"),
+        new("report", "report: figures, dates, schedule, results"),
     ];
 
     public string Name => AiTaskNames.Analyze;
