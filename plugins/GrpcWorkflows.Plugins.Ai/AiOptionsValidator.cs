@@ -11,7 +11,7 @@ public sealed class AiOptionsValidator : IValidateOptions<AiOptions>
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         var endpoint = options.Chat.Endpoint;
-        if (endpoint is not null && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
+        if (options.Chat.IsConfigured && endpoint is not null && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
             failures.Add($"{ChatProviderOptions.EndpointKey} must be an absolute http or https address such as http://localhost:11434/v1, not '{endpoint}'.");
         }

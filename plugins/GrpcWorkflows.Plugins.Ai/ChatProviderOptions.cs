@@ -30,6 +30,6 @@ public sealed class ChatProviderOptions
     /// <summary>How long one request may take before it fails as retryable; the step's deadline also applies.</summary>
     public TimeSpan Timeout { get; set; } = DefaultTimeout;
 
-    /// <summary>Whether a chat provider is configured.</summary>
-    public bool IsConfigured => Endpoint is not null;
+    /// <summary>Whether a chat provider is configured: <see cref="Endpoint"/> is set and not empty.</summary>
+    public bool IsConfigured => !string.IsNullOrEmpty(Endpoint?.OriginalString);
 }

@@ -14,7 +14,7 @@ app.MapGrpcWorkflowsExecutor();
 
 var chat = app.Services.GetRequiredService<ChatClientSource>();
 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("GrpcWorkflows.Plugins.Ai");
-if (chat.Options.Endpoint is { } endpoint)
+if (chat.IsConfigured && chat.Options.Endpoint is { } endpoint)
 {
     Log.ChatProviderConfigured(logger, endpoint, chat.Options.Model);
 }

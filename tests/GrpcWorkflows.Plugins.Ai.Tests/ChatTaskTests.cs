@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using GrpcWorkflows.Executor;
 using GrpcWorkflows.Plugins.Ai.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Plugins.Ai.Tests;
 
@@ -200,6 +201,45 @@ public sealed class ChatTaskTests : IAsyncLifetime
 
         Assert.Equal("UNAVAILABLE", failure.Code);
         Assert.True(failure.IsRetryable);
+    }
+
+    [Fact]
+    public async Task Chat_ProviderSlowerThanTheTimeout_IsRetryableDeadlineExceeded()
+    {
+        _provider.EnqueueHang();
+        await using var services = AiServices.Build(new Dictionary<string, string?>
+        {
+            ["Ai:Chat:Endpoint"] = _provider.Endpoint.ToString(),
+            ["Ai:Chat:Model"] = "m",
+            ["Ai:Chat:Timeout"] = "00:00:01",
+        });
+
+        var failure = await services.Handler().FailAsync("""{"task": "chat", "prompt": "p"}""");
+
+        Assert.Equal("DEADLINE_EXCEEDED", failure.Code);
+        Assert.True(failure.IsRetryable);
+        Assert.Contains("Ai:Chat:Timeout", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Execute_EmptyEndpointSetting_MeansNoChatProvider()
+    {
+        await using var services = AiServices.Build(new Dictionary<string, string?> { ["Ai:Chat:Endpoint"] = "" });
+
+        var failure = await services.Handler().FailAsync("""{"task": "chat", "prompt": "p"}""");
+
+        Assert.Equal("FAILED_PRECONDITION", failure.Code);
+        Assert.Contains("Ai:Chat:Endpoint", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Options_EndpointWithoutHttpScheme_FailsValidationNamingTheSetting()
+    {
+        await using var services = AiServices.Build(new Dictionary<string, string?> { ["Ai:Chat:Endpoint"] = "localhost:11434/v1" });
+
+        var failure = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<AiOptions>>().Value);
+
+        Assert.Contains("Ai:Chat:Endpoint must be an absolute http or https address", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ internal sealed class ChatClientSource : IDisposable
     public ChatClientSource(IOptions<AiOptions> options)
     {
         Options = options.Value.Chat;
-        if (Options.Endpoint is { } endpoint)
+        if (Options.IsConfigured && Options.Endpoint is { } endpoint)
         {
             var apiKey = string.IsNullOrEmpty(Options.ApiKey) ? NoApiKey : Options.ApiKey;
             var timeout = Options.Timeout;

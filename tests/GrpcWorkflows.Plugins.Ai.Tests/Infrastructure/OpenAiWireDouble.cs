@@ -16,6 +16,7 @@ internal sealed class OpenAiWireDouble : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<(int Status, string Body, IReadOnlyDictionary<string, string> Headers)> _responses = new();
+    private readonly CancellationTokenSource _stopping = new();
 
     private OpenAiWireDouble(WebApplication app) => _app = app;
 
@@ -66,9 +67,14 @@ internal sealed class OpenAiWireDouble : IAsyncDisposable
     public void Enqueue(int status, string body, IReadOnlyDictionary<string, string>? headers = null) =>
         _responses.Enqueue((status, body, headers ?? new Dictionary<string, string>()));
 
+    /// <summary>Makes the next request hang until the client gives up (or the double stops).</summary>
+    public void EnqueueHang() => Enqueue(0, "", null);
+
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         await _app.StopAsync().DefaultTimeout();
+        _stopping.Dispose();
         await _app.DisposeAsync();
     }
 
@@ -79,6 +85,13 @@ internal sealed class OpenAiWireDouble : IAsyncDisposable
         if (!_responses.TryDequeue(out var response))
         {
             response = (500, """{"error":{"message":"the test queued no response"}}""", new Dictionary<string, string>());
+        }
+
+        if (response.Status == 0)
+        {
+            using var hung = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+            await Task.Delay(Timeout.Infinite, hung.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            return;
         }
 
         context.Response.StatusCode = response.Status;
