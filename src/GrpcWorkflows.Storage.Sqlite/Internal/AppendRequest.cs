@@ -1,0 +1,38 @@
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Storage.Sqlite.Internal;
+
+/// <summary>Appends events to one execution's log.</summary>
+internal sealed class AppendRequest : WriteRequest
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public required string ExecutionId { get; init; }
+
+    public required IReadOnlyList<ExecutionEvent> Events { get; init; }
+
+    /// <summary>The serialized events, made by the caller so the writer only binds them.</summary>
+    public required byte[][] Payloads { get; init; }
+
+    public Task Task => _done.Task;
+
+    public override int EventCount => Payloads.Length;
+
+    public override bool Write(SqliteWriter writer)
+    {
+        try
+        {
+            writer.AppendEvents(this);
+            return true;
+        }
+        catch (Exception exception) when (exception is Engine.Storage.SequenceConflictException or Engine.ExecutionNotFoundException)
+        {
+            _done.TrySetException(exception);
+            return false;
+        }
+    }
+
+    public override void Committed() => _done.TrySetResult();
+
+    public override void Fail(Exception exception) => _done.TrySetException(exception);
+}

@@ -1,0 +1,48 @@
+using GrpcWorkflows.Engine.Storage;
+
+namespace GrpcWorkflows.Storage.Sqlite.Internal;
+
+/// <summary>Creates an execution: its row, its definition (shared by hash) and its first event.</summary>
+internal sealed class CreateRequest : WriteRequest
+{
+    private readonly TaskCompletionSource<CreateExecutionResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CreateExecutionResult? _result;
+
+    public required string ExecutionId { get; init; }
+
+    public required string WorkflowId { get; init; }
+
+    public required long CreateTimeTicks { get; init; }
+
+    public required string? IdempotencyKey { get; init; }
+
+    public required int StepCount { get; init; }
+
+    public required byte[]? Labels { get; init; }
+
+    public required byte[] DefinitionHash { get; init; }
+
+    public required byte[] Definition { get; init; }
+
+    public required byte[] EventPayload { get; init; }
+
+    public Task<CreateExecutionResult> Task => _done.Task;
+
+    public override int EventCount => 1;
+
+    public override bool Write(SqliteWriter writer)
+    {
+        _result = writer.InsertExecution(this);
+        if (_result is null)
+        {
+            _done.TrySetException(new SequenceConflictException(ExecutionId, expectedSequence: 0, actualSequence: 1));
+            return false;
+        }
+
+        return true;
+    }
+
+    public override void Committed() => _done.TrySetResult(_result!);
+
+    public override void Fail(Exception exception) => _done.TrySetException(exception);
+}

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace GrpcWorkflows.Storage.Sqlite.Internal;
+
+/// <summary>The assembly's source-generated log messages.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Execution store opened: SQLite '{Path}', schema version {SchemaVersion}, journal mode WAL, synchronous {Synchronous}.")]
+    public static partial void StoreOpened(ILogger logger, string path, int schemaVersion, SqliteSynchronous synchronous);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "SQLite '{Path}': applied schema migration {Version} ({Description}).")]
+    public static partial void MigrationApplied(ILogger logger, string path, int version, string description);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "SQLite write of {Count} requests failed and was rolled back; each caller gets the error.")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Retention purged {Count} finished executions (ended before {EndedBefore}, keeping at most {KeepAtMost}).")]
+    public static partial void Purged(ILogger logger, int count, DateTimeOffset endedBefore, int? keepAtMost);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Retention purge failed; it runs again in {Interval}.")]
+    public static partial void PurgeFailed(ILogger logger, Exception exception, TimeSpan interval);
+}

@@ -1,0 +1,396 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Storage.Sqlite.Internal;
+using GrpcWorkflows.V1;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GrpcWorkflows.Storage.Sqlite;
+
+/// <summary>
+/// The embedded, durable <see cref="IExecutionStore"/>: one SQLite file in WAL mode. Writes from
+/// every execution go through one writer that commits them in batches (group commit); a write's
+/// task completes once its batch is committed. Reads use their own pooled connections and never
+/// wait for the writer.
+/// </summary>
+/// <remarks>
+/// Thread-safe. What a completed write survives depends on <see cref="SqliteStoreOptions.Synchronous"/>
+/// (see docs/durability.md). Opening applies the schema migrations the file lacks. One store
+/// instance per file: the writer keeps each execution's last sequence in memory.
+/// Cancelling a create or append stops the wait, not the write: it may still be committed.
+/// </remarks>
+public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
+{
+    private const int PurgeChunk = 1000;
+
+    private readonly SqliteWriter _writer;
+    private readonly string _readConnectionString;
+    private readonly TimeProvider _timeProvider;
+    private int _disposed;
+
+    /// <summary>Opens (creating when missing) the database file, migrates its schema and starts the writer.</summary>
+    /// <param name="options">Where the file is and how it syncs.</param>
+    /// <param name="timeProvider">The clock for events that carry no time; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="loggerFactory">Where the store logs; nowhere when null.</param>
+    /// <exception cref="InvalidOperationException">The file has a newer schema, or could not be put in WAL mode.</exception>
+    public SqliteExecutionStore(SqliteStoreOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BusyTimeout, TimeSpan.Zero);
+
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<SqliteExecutionStore>();
+        FilePath = Path.GetFullPath(options.Path);
+        Synchronous = options.Synchronous;
+        var directory = Path.GetDirectoryName(FilePath);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var timeoutSeconds = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = timeoutSeconds,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};"));
+            Execute(connection, "PRAGMA temp_store = MEMORY;");
+            var journalMode = Execute(connection, "PRAGMA journal_mode = WAL;");
+            if (!string.Equals(journalMode as string, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidOperationException($"SQLite '{FilePath}' could not be put in WAL mode (it reports '{journalMode}').");
+            }
+
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA synchronous = {(int)options.Synchronous};"));
+            SchemaVersion = SchemaMigrations.Apply(connection, FilePath, logger);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        _readConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = true,
+            DefaultTimeout = timeoutSeconds,
+        }.ToString();
+        _writer = new SqliteWriter(connection, options.MaxBatchSize, _timeProvider, logger);
+        Log.StoreOpened(logger, FilePath, SchemaVersion, Synchronous);
+    }
+
+    /// <summary>The full path of the database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The schema version of the file after the migrations.</summary>
+    public int SchemaVersion { get; }
+
+    /// <summary>The writer's <c>PRAGMA synchronous</c> setting.</summary>
+    public SqliteSynchronous Synchronous { get; }
+
+    /// <summary>The writer's counters so far: group commits, writes and events.</summary>
+    public SqliteStoreStatistics Statistics => _writer.Statistics;
+
+    /// <inheritdoc />
+    public ValueTask<CreateExecutionResult> CreateAsync(ExecutionEvent firstEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(firstEvent);
+        StoreArguments.CheckFirstEvent(firstEvent);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var submitted = firstEvent.Submitted;
+        var definition = submitted.Definition?.ToByteArray() ?? [];
+
+        // The definition is stored once per distinct content (definitions table) and joined back on read.
+        // Every other field of ExecutionSubmitted must be copied here.
+        var withoutDefinition = new ExecutionEvent
+        {
+            ExecutionId = firstEvent.ExecutionId,
+            Sequence = firstEvent.Sequence,
+            Time = firstEvent.Time,
+            Submitted = new ExecutionSubmitted
+            {
+                Input = submitted.Input,
+                IdempotencyKey = submitted.IdempotencyKey,
+                Labels = { submitted.Labels },
+            },
+        };
+
+        var request = new CreateRequest
+        {
+            ExecutionId = firstEvent.ExecutionId,
+            WorkflowId = submitted.Definition?.Id ?? string.Empty,
+            CreateTimeTicks = (firstEvent.Time?.ToDateTimeOffset() ?? _timeProvider.GetUtcNow()).UtcTicks,
+            IdempotencyKey = string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey,
+            StepCount = submitted.Definition?.Steps.Count ?? 0,
+            Labels = ExecutionLabels.Encode(submitted),
+            DefinitionHash = SHA256.HashData(definition),
+            Definition = definition,
+            EventPayload = withoutDefinition.ToByteArray(),
+        };
+        _writer.Enqueue(request);
+        return new ValueTask<CreateExecutionResult>(request.Task.WaitAsync(cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public ValueTask AppendAsync(string executionId, IReadOnlyList<ExecutionEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(executionId);
+        ArgumentNullException.ThrowIfNull(events);
+        StoreArguments.CheckAppendedEvents(executionId, events);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var payloads = new byte[events.Count][];
+        for (var index = 0; index < payloads.Length; index++)
+        {
+            payloads[index] = events[index].ToByteArray();
+        }
+
+        var request = new AppendRequest { ExecutionId = executionId, Events = events, Payloads = payloads };
+        _writer.Enqueue(request);
+        return new ValueTask(request.Task.WaitAsync(cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
+        string executionId,
+        long fromSequence,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(executionId);
+        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            WorkflowDefinition? definition = null;
+            if (fromSequence <= 1)
+            {
+                using var definitionCommand = connection.CreateCommand();
+                definitionCommand.CommandText =
+                    "SELECT d.definition FROM executions x JOIN definitions d ON d.definition_hash = x.definition_hash WHERE x.execution_id = $id";
+                definitionCommand.Parameters.AddWithValue("$id", executionId);
+                if (await definitionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is byte[] stored)
+                {
+                    definition = WorkflowDefinition.Parser.ParseFrom(stored);
+                }
+            }
+
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sequence, payload FROM events WHERE execution_id = $id AND sequence >= $from ORDER BY sequence";
+            command.Parameters.AddWithValue("$id", executionId);
+            command.Parameters.AddWithValue("$from", fromSequence);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var @event = ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
+                    if (@event.KindCase == ExecutionEvent.KindOneofCase.Submitted && definition is not null)
+                    {
+                        @event.Submitted.Definition = definition;
+                    }
+
+                    yield return @event;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExecutionRecord?> GetAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(executionId);
+        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {RecordColumns} FROM executions WHERE execution_id = $id";
+            command.Parameters.AddWithValue("$id", executionId);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader) : null;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ExecutionPage> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
+        ExecutionPageToken? after = string.IsNullOrEmpty(query.PageToken) ? null : ExecutionPageToken.Decode(query.PageToken);
+
+        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            var sql = new StringBuilder($"SELECT {RecordColumns} FROM executions WHERE 1 = 1");
+            if (query.States.Count > 0)
+            {
+                sql.Append(" AND state IN (");
+                var index = 0;
+                foreach (var state in query.States.Distinct())
+                {
+                    sql.Append(index == 0 ? "$s0" : string.Create(CultureInfo.InvariantCulture, $", $s{index}"));
+                    command.Parameters.AddWithValue(string.Create(CultureInfo.InvariantCulture, $"$s{index}"), (int)state);
+                    index++;
+                }
+
+                sql.Append(')');
+            }
+
+            if (!string.IsNullOrEmpty(query.WorkflowId))
+            {
+                sql.Append(" AND workflow_id = $workflow");
+                command.Parameters.AddWithValue("$workflow", query.WorkflowId);
+            }
+
+            if (after is { } position)
+            {
+                sql.Append(" AND (create_time < $afterTime OR (create_time = $afterTime AND execution_id < $afterId))");
+                command.Parameters.AddWithValue("$afterTime", position.CreateTimeTicks);
+                command.Parameters.AddWithValue("$afterId", position.ExecutionId);
+            }
+
+            sql.Append(" ORDER BY create_time DESC, execution_id DESC LIMIT $limit");
+            command.Parameters.AddWithValue("$limit", query.PageSize + 1);
+            command.CommandText = sql.ToString();
+
+            var items = new List<ExecutionRecord>(Math.Min(query.PageSize + 1, 1024));
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    items.Add(ReadRecord(reader));
+                }
+            }
+
+            if (items.Count <= query.PageSize)
+            {
+                return new ExecutionPage(items, NextPageToken: null);
+            }
+
+            items.RemoveAt(items.Count - 1);
+            var last = items[^1];
+            return new ExecutionPage(items, new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode());
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> ListActiveAsync(CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT execution_id FROM executions WHERE state IN ($pending, $running)";
+            command.Parameters.AddWithValue("$pending", (int)ExecutionState.Pending);
+            command.Parameters.AddWithValue("$running", (int)ExecutionState.Running);
+            var active = new List<string>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    active.Add(reader.GetString(0));
+                }
+            }
+
+            return active;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Deletes in chunks of a thousand executions, one transaction each, so appends keep flowing.</remarks>
+    public async ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int? keepAtMost, CancellationToken cancellationToken = default)
+    {
+        if (keepAtMost is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(keepAtMost), keepAtMost, "keepAtMost must be zero or more.");
+        }
+
+        var total = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var request = new PurgeRequest { EndedBeforeTicks = endedBefore.UtcTicks, KeepAtMost = keepAtMost, Limit = PurgeChunk };
+            _writer.Enqueue(request);
+            var deleted = await request.Task.ConfigureAwait(false);
+            total += deleted;
+            if (deleted < PurgeChunk)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        using var pooled = new SqliteConnection(_readConnectionString);
+        SqliteConnection.ClearPool(pooled);
+    }
+
+    /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private const string RecordColumns =
+        "execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels";
+
+    private static ExecutionRecord ReadRecord(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        reader.GetString(1),
+        (ExecutionState)reader.GetInt32(2),
+        new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero),
+        reader.IsDBNull(4) ? null : new DateTimeOffset(reader.GetInt64(4), TimeSpan.Zero),
+        reader.GetInt64(5),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        reader.GetInt32(7),
+        reader.GetInt32(8),
+        ExecutionLabels.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)));
+
+    private static object? Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var connection = new SqliteConnection(_readConnectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
