@@ -19,10 +19,12 @@ if ((${#need_debs[@]})); then
   fi
 fi
 
-# Node modules (buf and the Node step executor) from the lockfile.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# Node modules from the lockfiles: buf at the root, the Node step executor in its folder.
+for dir in . plugins/text-stats-node; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+done
 
 dotnet restore GrpcWorkflows.sln --verbosity quiet
 dotnet build GrpcWorkflows.sln -c Release --no-restore --verbosity quiet -warnaserror
@@ -31,7 +33,12 @@ results=$(mktemp -d)
 set +e
 dotnet test GrpcWorkflows.sln -c Release --no-build --logger "trx" --results-directory "$results" "$@"
 status=$?
+# The Node executor's own suite (node --test, TAP summary lines "# pass N" / "# fail N").
+npm test --prefix plugins/text-stats-node >"$results/node.tap" 2>&1
+node_status=$?
 set -e
+grep -E '^# (pass|fail) ' "$results/node.tap" | sed 's/^/text-stats-node: /'
+if [ "$node_status" -ne 0 ]; then cat "$results/node.tap"; status=1; fi
 
 # One closing line for the whole run: "N passed, N failed, N skipped", summed over every test project.
 passed=0; failed=0; skipped=0
@@ -42,6 +49,8 @@ for trx in "$results"/*.trx; do
   t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters"); e=$(sed -n 's/.* executed="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${t:-0} - ${e:-0}))
 done
+node_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$results/node.tap"); node_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$results/node.tap")
+passed=$((passed + ${node_pass:-0})); failed=$((failed + ${node_fail:-0}))
 rm -rf "$results"
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then exit 1; fi
