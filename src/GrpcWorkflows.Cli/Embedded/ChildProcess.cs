@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace GrpcWorkflows.Cli.Embedded;
+
+/// <summary>
+/// One executable started by <c>gwf</c> (<c>dotnet X.dll --urls http://127.0.0.1:0 ...</c>): its output
+/// is captured (the last lines are kept for error messages, or echoed), its listening address is read
+/// from ASP.NET Core's <c>Now listening on:</c> line, and it is stopped with SIGTERM, then killed.
+/// </summary>
+internal sealed partial class ChildProcess : IAsyncDisposable
+{
+    private const int KeptLines = 60;
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _tail = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<string, string>? _echo;
+
+    private ChildProcess(string name, Process process, Action<string, string>? echo)
+    {
+        Name = name;
+        _process = process;
+        _echo = echo;
+    }
+
+    public string Name { get; }
+
+    public int Id => _process.Id;
+
+    public Task Exited => _exited.Task;
+
+    public string Tail => string.Join('\n', _tail);
+
+    public static ChildProcess Start(string name, string assemblyPath, IEnumerable<string> arguments, Action<string, string>? echo = null)
+    {
+        if (!File.Exists(assemblyPath))
+        {
+            throw new LocalClusterException($"{assemblyPath} is missing; gwf needs the built-in executables beside gwf.dll (build src/GrpcWorkflows.Cli).");
+        }
+
+        var info = new ProcessStartInfo(BuiltInExecutables.DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+        info.ArgumentList.Add(assemblyPath);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["Logging__Console__FormatterName"] = "simple";
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(name, process, echo);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.Exited += (_, _) => child._exited.TrySetResult();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new LocalClusterException($"cannot start {name} with '{info.FileName}': {e.Message}", e);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Waits for the process to print its listening address.</summary>
+    public async Task<Uri> WaitForListeningAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var finished = await Task.WhenAny(_listening.Task, _exited.Task, Task.Delay(timeout, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (finished == _listening.Task)
+        {
+            return await _listening.Task;
+        }
+
+        var why = finished == _exited.Task ? $"exited with code {_process.ExitCode}" : $"did not start listening within {timeout.TotalSeconds:0}s";
+        throw new LocalClusterException($"{Name} {why}. Its last output:\n{Tail}");
+    }
+
+    /// <summary>Asks the process to stop (SIGTERM) and kills it with its children past <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (HasExited())
+        {
+            return;
+        }
+
+        if (!OperatingSystem.IsWindows() && grace > TimeSpan.Zero)
+        {
+            try
+            {
+                using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false });
+                if (kill is not null)
+                {
+                    await kill.WaitForExitAsync();
+                }
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                // No kill(1): fall through to Kill.
+            }
+
+            await Task.WhenAny(_exited.Task, Task.Delay(grace));
+        }
+
+        Kill();
+        await Task.WhenAny(_exited.Task, Task.Delay(TimeSpan.FromSeconds(5)));
+    }
+
+    /// <summary>Kills the process and its children at once.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero);
+        _process.Dispose();
+    }
+
+    private bool HasExited()
+    {
+        try
+        {
+            return _process.HasExited;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _tail.Enqueue(line);
+        while (_tail.Count > KeptLines && _tail.TryDequeue(out _))
+        {
+        }
+
+        _echo?.Invoke(Name, line);
+        var match = ListeningLine().Match(line);
+        if (match.Success && Uri.TryCreate(match.Groups["url"].Value, UriKind.Absolute, out var url))
+        {
+            _listening.TrySetResult(url);
+        }
+    }
+
+    [GeneratedRegex(@"Now listening on: (?<url>https?://\S+)")]
+    private static partial Regex ListeningLine();
+}

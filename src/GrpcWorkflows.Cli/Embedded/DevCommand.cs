@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json;
+using GrpcWorkflows.Cli.Commands;
+using Spectre.Console;
+
+namespace GrpcWorkflows.Cli.Embedded;
+
+/// <summary>
+/// <c>gwf dev</c>: starts an orchestrator and the built-in executors as separate processes on
+/// loopback, prints their addresses, and stops them all on Ctrl-C.
+/// </summary>
+public sealed class DevCommand : GwfCommand<DevSettings>
+{
+    /// <inheritdoc />
+    protected override async Task<int> RunAsync(DevSettings settings, CancellationToken cancellationToken)
+    {
+        var orchestratorArguments = new List<string>();
+        var storage = settings.Storage;
+        if (storage == "sqlite")
+        {
+            var folder = Path.GetFullPath(settings.DataDirectory);
+            Directory.CreateDirectory(folder);
+            orchestratorArguments.Add($"--Storage:Sqlite:Path={Path.Combine(folder, "grpcworkflows.db")}");
+        }
+
+        Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors...");
+        Action<string, string>? echo = settings.Logs ? (name, line) => Console.Error.WriteLine($"[{name}] {line}") : null;
+        await using var cluster = await LocalCluster.StartAsync(
+            new LocalClusterOptions
+            {
+                OrchestratorUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}"),
+                Storage = storage,
+                OrchestratorArguments = orchestratorArguments,
+                Echo = echo,
+            },
+            cancellationToken);
+
+        if (settings.Output == OutputFormat.Json)
+        {
+            var document = new
+            {
+                orchestrator = cluster.OrchestratorAddress.GetLeftPart(UriPartial.Authority),
+                storage,
+                processes = cluster.Members.Select(m => new { name = m.Name, address = m.Address.GetLeftPart(UriPartial.Authority) }),
+            };
+            Console.Out.WriteLine(JsonSerializer.Serialize(document));
+            Console.Out.Flush();
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("process", "address");
+            foreach (var (name, address) in cluster.Members)
+            {
+                table.AddRow(new Text(name), new Text(address.GetLeftPart(UriPartial.Authority)));
+            }
+
+            AnsiConsole.Write(table);
+            var orchestrator = cluster.OrchestratorAddress.GetLeftPart(UriPartial.Authority);
+            Console.Out.WriteLine(settings.Port == 5290
+                ? $"Orchestrator ready at {orchestrator}; other gwf commands use it by default. Ctrl-C stops everything."
+                : $"Orchestrator ready at {orchestrator}: export {GlobalSettings.AddressVariable}={orchestrator}. Ctrl-C stops everything.");
+        }
+
+        try
+        {
+            await Task.WhenAny(cluster.AnyExited, Task.Delay(Timeout.Infinite, cancellationToken));
+        }
+        finally
+        {
+            Console.Error.WriteLine("gwf: stopping...");
+            await cluster.StopAsync(TimeSpan.FromSeconds(10));
+        }
+
+        if (!cancellationToken.IsCancellationRequested && cluster.Processes.FirstOrDefault(p => p.Exited.IsCompleted) is { } dead)
+        {
+            Console.Error.WriteLine($"gwf: {dead.Name} exited; stopped the others. Its last output:\n{dead.Tail}");
+            return ExitCodes.OtherError;
+        }
+
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Grpc.Core;
+using GrpcWorkflows.Client;
+
+namespace GrpcWorkflows.Cli.Embedded;
+
+/// <summary>
+/// An orchestrator and the built-in executors (input, process, ai, output) running as child
+/// processes of <c>gwf</c> on free loopback ports, for one <c>gwf run</c> or a <c>gwf dev</c> session.
+/// Disposing stops them all.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+    private readonly List<ChildProcess> _processes;
+
+    private LocalCluster(List<ChildProcess> processes, Uri orchestratorAddress, IReadOnlyList<(string Name, Uri Address)> members)
+    {
+        _processes = processes;
+        OrchestratorAddress = orchestratorAddress;
+        Members = members;
+    }
+
+    /// <summary>The orchestrator's address.</summary>
+    public Uri OrchestratorAddress { get; }
+
+    /// <summary>Every process started, with its address.</summary>
+    public IReadOnlyList<(string Name, Uri Address)> Members { get; }
+
+    /// <summary>Completes when any process of the cluster exits.</summary>
+    public Task AnyExited => Task.WhenAny(_processes.Select(p => p.Exited));
+
+    /// <summary>The processes, for messages.</summary>
+    public IReadOnlyList<ChildProcess> Processes => _processes;
+
+    /// <summary>Starts the orchestrator, then the executors, and waits until every built-in step type is registered.</summary>
+    public static async Task<LocalCluster> StartAsync(LocalClusterOptions options, CancellationToken cancellationToken)
+    {
+        var processes = new List<ChildProcess>();
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var orchestrator = ChildProcess.Start(
+                BuiltInExecutables.Orchestrator,
+                BuiltInExecutables.PathOf(BuiltInExecutables.Orchestrator),
+                ["--urls", options.OrchestratorUrl, $"--Storage:Provider={options.Storage}", .. options.OrchestratorArguments],
+                options.Echo);
+            processes.Add(orchestrator);
+            var orchestratorAddress = await orchestrator.WaitForListeningAsync(options.StartTimeout, cancellationToken);
+
+            var executors = BuiltInExecutables.Executors
+                .Select(e => ChildProcess.Start(
+                    e.Assembly,
+                    BuiltInExecutables.PathOf(e.Assembly),
+                    ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}"],
+                    options.Echo))
+                .ToList();
+            processes.AddRange(executors);
+            var members = new List<(string, Uri)> { (orchestrator.Name, orchestratorAddress) };
+            foreach (var executor in executors)
+            {
+                members.Add((executor.Name, await executor.WaitForListeningAsync(options.StartTimeout - clock.Elapsed, cancellationToken)));
+            }
+
+            await WaitForRegistrationAsync(orchestratorAddress, processes, options.StartTimeout - clock.Elapsed, cancellationToken);
+            return new LocalCluster(processes, orchestratorAddress, members);
+        }
+        catch
+        {
+            await Task.WhenAll(processes.Select(p => p.StopAsync(TimeSpan.Zero)));
+            throw;
+        }
+    }
+
+    /// <summary>Stops every process: SIGTERM (so executors deregister), then a kill past <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        // Executors first, so they deregister from a live orchestrator.
+        await Task.WhenAll(_processes.Skip(1).Select(p => p.StopAsync(grace)));
+        await _processes[0].StopAsync(grace);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero);
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    private static async Task WaitForRegistrationAsync(Uri orchestrator, List<ChildProcess> processes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var expected = BuiltInExecutables.Executors.Select(e => e.StepType).ToHashSet(StringComparer.Ordinal);
+        using var client = WorkflowClient.Create(orchestrator);
+        var deadline = Stopwatch.StartNew();
+        var missing = expected;
+        while (deadline.Elapsed < timeout)
+        {
+            try
+            {
+                var executors = await client.ListExecutorsAsync(cancellationToken: cancellationToken);
+                missing = [.. expected.Except(executors.SelectMany(e => e.StepTypes))];
+                if (missing.Count == 0)
+                {
+                    return;
+                }
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not ready yet.
+            }
+
+            if (processes.FirstOrDefault(p => p.Exited.IsCompleted) is { } dead)
+            {
+                throw new LocalClusterException($"{dead.Name} exited during start-up. Its last output:\n{dead.Tail}");
+            }
+
+            await Task.Delay(PollInterval, cancellationToken);
+        }
+
+        throw new LocalClusterException($"the executors for {string.Join(", ", missing.Order())} did not register with the local orchestrator within {timeout.TotalSeconds:0}s.");
+    }
+}

@@ -1,0 +1,20 @@
+namespace GrpcWorkflows.Cli.Embedded;
+
+/// <summary>How <see cref="LocalCluster"/> starts the orchestrator and the built-in executors.</summary>
+internal sealed class LocalClusterOptions
+{
+    /// <summary>Where the orchestrator listens; port 0 picks a free port.</summary>
+    public string OrchestratorUrl { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>The orchestrator's <c>Storage:Provider</c>.</summary>
+    public string Storage { get; init; } = "memory";
+
+    /// <summary>More <c>--Key=Value</c> configuration for the orchestrator.</summary>
+    public IReadOnlyList<string> OrchestratorArguments { get; init; } = [];
+
+    /// <summary>How long to wait for every process to listen and every executor to register.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Receives every output line of every process (name, line); null to keep them quiet.</summary>
+    public Action<string, string>? Echo { get; init; }
+}

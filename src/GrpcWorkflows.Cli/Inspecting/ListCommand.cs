@@ -1,0 +1,55 @@
+using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Cli.Output;
+using GrpcWorkflows.V1;
+using Spectre.Console;
+
+namespace GrpcWorkflows.Cli.Inspecting;
+
+/// <summary><c>gwf list</c>: executions, newest first, optionally filtered by state and workflow.</summary>
+public sealed class ListCommand : GwfCommand<ListSettings>
+{
+    /// <inheritdoc />
+    protected override async Task<int> RunAsync(ListSettings settings, CancellationToken cancellationToken)
+    {
+        using var client = Connect(settings);
+        var request = new ListExecutionsRequest { PageSize = Math.Min(settings.Limit, 1000), WorkflowId = settings.WorkflowId ?? string.Empty };
+        request.States.Add(settings.States.Select(s => Names.ParseExecutionState(s)!.Value).Distinct());
+        var page = new ListExecutionsResponse();
+        await foreach (var summary in client.ListAllAsync(request, cancellationToken))
+        {
+            if (page.Executions.Count == settings.Limit)
+            {
+                break;
+            }
+
+            page.Executions.Add(summary);
+        }
+
+        if (settings.Output == OutputFormat.Json)
+        {
+            JsonOutput.WriteLine(page);
+            return ExitCodes.Success;
+        }
+
+        if (page.Executions.Count == 0)
+        {
+            Console.Out.WriteLine("No executions.");
+            return ExitCodes.Success;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("execution", "workflow", "state", "steps", "created", "ended");
+        foreach (var e in page.Executions)
+        {
+            table.AddRow(
+                new Text(e.ExecutionId),
+                new Text(e.WorkflowId),
+                new Text(Names.Of(e.State)),
+                new Text($"{e.SucceededStepCount}/{e.StepCount}"),
+                new Text(e.CreateTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
+                new Text(e.EndTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
+        }
+
+        AnsiConsole.Write(table);
+        return ExitCodes.Success;
+    }
+}

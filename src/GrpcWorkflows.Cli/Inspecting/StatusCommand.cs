@@ -1,0 +1,54 @@
+using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Cli.Output;
+using Spectre.Console;
+
+namespace GrpcWorkflows.Cli.Inspecting;
+
+/// <summary><c>gwf status ID</c>: the state of an execution, its steps, figures and result.</summary>
+public sealed class StatusCommand : GwfCommand<ExecutionIdSettings>
+{
+    /// <inheritdoc />
+    protected override async Task<int> RunAsync(ExecutionIdSettings settings, CancellationToken cancellationToken)
+    {
+        using var client = Connect(settings);
+        var execution = await client.GetAsync(settings.ExecutionId, cancellationToken);
+        if (settings.Output == OutputFormat.Json)
+        {
+            JsonOutput.WriteLine(execution);
+            return ExitCodes.Success;
+        }
+
+        Console.Out.WriteLine($"Execution {execution.ExecutionId} of {execution.WorkflowId}: {Names.Of(execution.State)}");
+        if (execution.Figures?.TotalDuration is { } total)
+        {
+            var figures = execution.Figures;
+            Console.Out.WriteLine($"  duration {Names.Of(total.ToTimeSpan())}, {figures.AttemptCount} attempts ({figures.RetryCount} retries), queue wait {Names.Of(figures.QueueWaitSum?.ToTimeSpan() ?? TimeSpan.Zero)}");
+            if (figures.CriticalPath.Count > 0)
+            {
+                Console.Out.WriteLine($"  critical path {string.Join(" -> ", figures.CriticalPath)} ({Names.Of(figures.CriticalPathDuration?.ToTimeSpan() ?? TimeSpan.Zero)})");
+            }
+        }
+
+        if (execution.Error is { Message.Length: > 0 } error)
+        {
+            Console.Out.WriteLine($"  error {error.Code}: {error.Message}");
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("step", "type", "state", "attempts", "duration", "note");
+        foreach (var step in execution.Steps)
+        {
+            var duration = step.StartTime is null ? string.Empty : Names.Of((step.EndTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow) - step.StartTime.ToDateTimeOffset());
+            var note = step.Error is { Message.Length: > 0 } stepError ? $"{stepError.Code}: {stepError.Message}" : step.Reason;
+            table.AddRow(new Text(step.StepId), new Text(step.Type), new Text(Names.Of(step.State)), new Text(step.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Text(duration), new Text(note));
+        }
+
+        AnsiConsole.Write(table);
+        if (execution.Result is { Fields.Count: > 0 } result)
+        {
+            Console.Out.WriteLine("Result:");
+            Console.Out.WriteLine(JsonOutput.Pretty(result));
+        }
+
+        return ExitCodes.Success;
+    }
+}

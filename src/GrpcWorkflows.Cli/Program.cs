@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Cli.Control;
+using GrpcWorkflows.Cli.Embedded;
+using GrpcWorkflows.Cli.Inspecting;
+using GrpcWorkflows.Cli.Running;
+using GrpcWorkflows.Cli.Validation;
+using GrpcWorkflows.Cli.Watching;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("gwf");
+    config.Settings.CancellationExitCode = ExitCodes.Interrupted;
+    config.SetExceptionHandler((exception, _) =>
+    {
+        if (exception is CommandAppException)
+        {
+            Console.Error.WriteLine($"gwf: {exception.Message} (gwf --help lists the commands; gwf COMMAND --help their options)");
+            return ExitCodes.BadInput;
+        }
+
+        Console.Error.WriteLine($"gwf: unexpected error: {exception.GetType().Name}: {exception.Message}");
+        return ExitCodes.OtherError;
+    });
+
+    config.AddCommand<RunCommand>("run")
+        .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. Exit code 0 when it succeeds, 1 when it fails or is cancelled, 2 for a bad file, 3 when the orchestrator cannot be reached. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5290, starts an embedded orchestrator (memory storage) with the built-in executors for the run.")
+        .WithExample("run", "examples/simple_workflow.json")
+        .WithExample("run", "examples/parallel_workflow.json", "--input", "customer=acme", "--output", "json");
+    config.AddCommand<SubmitCommand>("submit")
+        .WithDescription("Submit a workflow definition and print the execution id without waiting.")
+        .WithExample("submit", "examples/simple_workflow.json", "--idempotency-key", "nightly-2026-11-26");
+    config.AddCommand<WatchCommand>("watch")
+        .WithDescription("Replay an execution's events from a sequence, then follow the live ones until it ends (resuming if the connection breaks).")
+        .WithExample("watch", "EXECUTION_ID", "--from-sequence", "5");
+    config.AddCommand<StatusCommand>("status")
+        .WithDescription("Show an execution: state, every step's state, attempts and duration, figures and result.");
+    config.AddCommand<ListCommand>("list")
+        .WithDescription("List executions, newest first.")
+        .WithExample("list", "--state", "failed");
+    config.AddCommand<CancelCommand>("cancel")
+        .WithDescription("Cancel an execution; in-flight attempts are cancelled at their executors.");
+    config.AddCommand<RetryCommand>("retry")
+        .WithDescription("Run a failed or cancelled execution's failed, skipped and cancelled steps again, keeping the outputs of the steps that succeeded.")
+        .WithExample("retry", "EXECUTION_ID", "--watch");
+    config.AddCommand<ValidateCommand>("validate")
+        .WithDescription("Check a definition: every problem with its file, line and field path, or the execution plan (levels, width, critical path). Exit code 0 when valid, 2 otherwise.")
+        .WithExample("validate", "examples/parallel_workflow.json");
+    config.AddCommand<ExecutorsCommand>("executors")
+        .WithDescription("List the executor endpoints the orchestrator knows: step types, health, in-flight calls, circuit state.");
+    config.AddCommand<DevCommand>("dev")
+        .WithDescription("Start an orchestrator and the built-in executors (input, process, ai, output) as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C.")
+        .WithExample("dev")
+        .WithExample("dev", "--storage", "sqlite", "--port", "0");
+});
+
+using var interrupt = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl-C stops gracefully (children stopped, the embedded orchestrator shut down); a second one kills.
+    e.Cancel = !interrupt.IsCancellationRequested;
+    interrupt.Cancel();
+};
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    interrupt.Cancel();
+});
+
+return await app.RunAsync(args, interrupt.Token);

@@ -1,0 +1,26 @@
+using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Cli.Running;
+
+/// <summary>Reads a definition file with the engine's loader (which names the file, line, column or field path of every problem).</summary>
+internal static class DefinitionFile
+{
+    /// <exception cref="UsageException">The file does not exist.</exception>
+    /// <exception cref="DefinitionFormatException">The file is not a well-formed definition.</exception>
+    public static WorkflowDefinition Load(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new UsageException("a workflow definition file is required.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new UsageException($"{path}: no such file.");
+        }
+
+        return WorkflowDefinitionLoader.FromFile(path);
+    }
+}

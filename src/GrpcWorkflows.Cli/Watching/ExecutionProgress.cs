@@ -1,0 +1,167 @@
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Cli.Watching;
+
+/// <summary>The state of an execution as the events arrive: one row per step, and the final event.</summary>
+internal sealed class ExecutionProgress
+{
+    private readonly Dictionary<string, StepProgress> _steps = new(StringComparer.Ordinal);
+    private readonly List<StepProgress> _order = [];
+
+    public string? ExecutionId { get; private set; }
+
+    public string? WorkflowId { get; private set; }
+
+    public DateTimeOffset? Created { get; private set; }
+
+    public ExecutionFinished? Finished { get; private set; }
+
+    public long LastSequence { get; private set; }
+
+    public IReadOnlyList<StepProgress> Steps => _order;
+
+    /// <summary>Seeds the rows from a definition, in dependency order (depth, then id).</summary>
+    public void Seed(WorkflowDefinition definition)
+    {
+        WorkflowId ??= definition.Id;
+        foreach (var (id, step) in StepOrder.Of(definition))
+        {
+            Row(id, step.Type);
+        }
+    }
+
+    /// <summary>Seeds the rows from an execution fetched with GetExecution (for watching from a later sequence).</summary>
+    public void Seed(Execution execution)
+    {
+        ExecutionId = execution.ExecutionId;
+        WorkflowId = execution.WorkflowId;
+        Created = execution.CreateTime?.ToDateTimeOffset();
+        LastSequence = execution.LastSequence;
+        foreach (var step in execution.Steps)
+        {
+            var row = Row(step.StepId, step.Type);
+            row.State = step.State;
+            row.Attempt = step.Attempts;
+            row.Started = step.StartTime?.ToDateTimeOffset();
+            row.Ended = step.EndTime?.ToDateTimeOffset();
+            row.Note = step.Error?.Message is { Length: > 0 } message ? message : step.Reason is { Length: > 0 } reason ? reason : null;
+        }
+    }
+
+    /// <summary>Applies one event; returns a one-line description of it for plain output.</summary>
+    public string Apply(ExecutionEvent e)
+    {
+        ExecutionId ??= e.ExecutionId;
+        LastSequence = e.Sequence;
+        var time = e.Time?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow;
+        switch (e.KindCase)
+        {
+            case ExecutionEvent.KindOneofCase.Submitted:
+                Created = time;
+                Seed(e.Submitted.Definition);
+                return $"submitted {e.Submitted.Definition.Id} ({e.Submitted.Definition.Steps.Count} steps)";
+            case ExecutionEvent.KindOneofCase.Started:
+                return "started";
+            case ExecutionEvent.KindOneofCase.StepReady:
+                Row(e.StepReady.StepId).State = StepState.Ready;
+                return $"{e.StepReady.StepId}: ready";
+            case ExecutionEvent.KindOneofCase.AttemptStarted:
+            {
+                var row = Row(e.AttemptStarted.StepId);
+                row.State = StepState.Running;
+                row.Attempt = e.AttemptStarted.Attempt;
+                row.Started ??= time;
+                row.Ended = null;
+                row.Note = null;
+                return $"{row.StepId}: running (attempt {row.Attempt})";
+            }
+
+            case ExecutionEvent.KindOneofCase.AttemptFailed:
+            {
+                var failed = e.AttemptFailed;
+                var row = Row(failed.StepId);
+                row.Note = $"{failed.Error?.Code}: {failed.Error?.Message}";
+                if (failed.WillRetry)
+                {
+                    row.State = StepState.RetryWait;
+                    return $"{row.StepId}: attempt {failed.Attempt} failed ({row.Note}); retrying in {Output.Names.Of(failed.RetryDelay?.ToTimeSpan() ?? TimeSpan.Zero)}";
+                }
+
+                return $"{row.StepId}: attempt {failed.Attempt} failed ({row.Note})";
+            }
+
+            case ExecutionEvent.KindOneofCase.StepSucceeded:
+            {
+                var row = Row(e.StepSucceeded.StepId);
+                row.State = StepState.Succeeded;
+                row.Attempt = Math.Max(row.Attempt, e.StepSucceeded.Attempt);
+                row.Ended = time;
+                row.Note = null;
+                return $"{row.StepId}: succeeded{DurationText(row, time)}";
+            }
+
+            case ExecutionEvent.KindOneofCase.StepFailed:
+            {
+                var row = Row(e.StepFailed.StepId);
+                row.State = StepState.Failed;
+                row.Ended = time;
+                row.Note = $"{e.StepFailed.Error?.Code}: {e.StepFailed.Error?.Message}";
+                return $"{row.StepId}: failed after {e.StepFailed.Attempts} attempt(s): {row.Note}{(e.StepFailed.Continued ? " (continue_on_failure)" : string.Empty)}";
+            }
+
+            case ExecutionEvent.KindOneofCase.StepSkipped:
+            {
+                var row = Row(e.StepSkipped.StepId);
+                row.State = StepState.Skipped;
+                row.Note = e.StepSkipped.Reason;
+                return $"{row.StepId}: skipped ({e.StepSkipped.Reason})";
+            }
+
+            case ExecutionEvent.KindOneofCase.StepCancelled:
+            {
+                var row = Row(e.StepCancelled.StepId);
+                row.State = StepState.Cancelled;
+                row.Ended ??= row.Started is null ? null : time;
+                row.Note = e.StepCancelled.Reason;
+                return $"{row.StepId}: cancelled ({e.StepCancelled.Reason})";
+            }
+
+            case ExecutionEvent.KindOneofCase.CancelRequested:
+                return $"cancel requested{(e.CancelRequested.Reason.Length > 0 ? ": " + e.CancelRequested.Reason : string.Empty)}";
+            case ExecutionEvent.KindOneofCase.Retried:
+                foreach (var id in e.Retried.StepIds)
+                {
+                    var row = Row(id);
+                    row.State = StepState.Waiting;
+                    row.Started = row.Ended = null;
+                    row.Note = null;
+                }
+
+                Finished = null;
+                return $"retrying {string.Join(", ", e.Retried.StepIds)}";
+            case ExecutionEvent.KindOneofCase.Finished:
+                Finished = e.Finished;
+                return $"finished: {Output.Names.Of(e.Finished.State)}";
+            default:
+                return $"event {e.KindCase}";
+        }
+    }
+
+    private static string DurationText(StepProgress row, DateTimeOffset now) => row.Duration(now) is { } d ? $" in {Output.Names.Of(d)}" : string.Empty;
+
+    private StepProgress Row(string stepId, string type = "")
+    {
+        if (!_steps.TryGetValue(stepId, out var row))
+        {
+            row = new StepProgress(stepId, type);
+            _steps.Add(stepId, row);
+            _order.Add(row);
+        }
+        else if (type.Length > 0)
+        {
+            row.Type = type;
+        }
+
+        return row;
+    }
+}
