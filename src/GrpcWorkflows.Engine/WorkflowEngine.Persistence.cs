@@ -170,6 +170,7 @@ public sealed partial class WorkflowEngine
             switch (action.Kind)
             {
                 case PendingActionKind.Dispatch:
+                    Interlocked.Decrement(ref action.InTransit!.Value);
                     StartDispatch(runtime, action.Step, action.Attempt, action.Request!);
                     break;
                 case PendingActionKind.Signal:

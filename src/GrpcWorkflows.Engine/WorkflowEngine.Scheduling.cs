@@ -203,11 +203,7 @@ public sealed partial class WorkflowEngine
         runtime.Queued[step] = true;
         runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type);
         _readyDepth++;
-        if (!runtime.InRoundRobin && runtime.Running < runtime.Limit)
-        {
-            runtime.InRoundRobin = true;
-            _roundRobin.Enqueue(runtime);
-        }
+        Schedule(runtime);
     }
 
     /// <summary>Dispatches READY steps while there is capacity: one step per execution per turn, executions in rotation.</summary>
@@ -318,9 +314,39 @@ public sealed partial class WorkflowEngine
             activities[step] = StartDetached("step " + stepId, runtime.Activity.Context, runtime, stepId, definition.Type);
         }
 
-        runtime.PendingActions.Add(new PendingAction(PendingActionKind.Dispatch, step, attempt, new StepAttemptRequest(request, compiled.Timeouts[step]), null));
+        var inTransit = InTransit(definition.Type);
+        inTransit.Value++;
+        runtime.PendingActions.Add(new PendingAction(PendingActionKind.Dispatch, step, attempt, new StepAttemptRequest(request, compiled.Timeouts[step]), null, inTransit));
         MarkDirty(runtime);
         _metrics.Started.Add(1);
+    }
+
+    /// <summary>Whether one more attempt of <paramref name="stepType"/> may be decided now. Under the lock.</summary>
+    private bool CanDispatch(string stepType)
+    {
+        var available = _dispatcher.AvailableCapacity(stepType);
+        return available > 0 && (available == int.MaxValue || Volatile.Read(ref InTransit(stepType).Value) < available);
+    }
+
+    private InTransitCounter InTransit(string stepType)
+    {
+        if (!_inTransit.TryGetValue(stepType, out var counter))
+        {
+            counter = new InTransitCounter();
+            _inTransit.Add(stepType, counter);
+        }
+
+        return counter;
+    }
+
+    /// <summary>Puts an execution back in the rotation when it has READY steps and room under its own limit.</summary>
+    private void Schedule(ExecutionRuntime runtime)
+    {
+        if (!runtime.InRoundRobin && runtime.Ready.Count > 0 && runtime.Running < runtime.Limit && !runtime.Finishing && !runtime.Closed)
+        {
+            runtime.InRoundRobin = true;
+            _roundRobin.Enqueue(runtime);
+        }
     }
 
     private static Struct FailureAsOutput(StepError? error)
@@ -346,6 +372,7 @@ public sealed partial class WorkflowEngine
         runtime.Running--;
         _running--;
         CheckDrained();
+        Schedule(runtime);
         if (runtime.Closed || runtime.Steps[step].State != StepState.Running || runtime.Attempt[step] != attempt)
         {
             Pump();

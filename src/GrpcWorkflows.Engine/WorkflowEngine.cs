@@ -41,6 +41,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Queue<ExecutionRuntime> _dirty = new();
+    private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
@@ -79,7 +80,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
         _stepTypes = stepTypes;
         _validator = new WorkflowValidator(_options);
-        _hasCapacity = dispatcher.HasCapacity;
+        _hasCapacity = CanDispatch;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
     }
 

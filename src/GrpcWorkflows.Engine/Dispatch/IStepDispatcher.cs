@@ -16,6 +16,15 @@ public interface IStepDispatcher
     /// <summary>Whether an attempt of a step of <paramref name="stepType"/> can start now without waiting.</summary>
     bool HasCapacity(string stepType);
 
+    /// <summary>
+    /// How many more attempts of <paramref name="stepType"/> could start now without waiting. The
+    /// engine never hands over more attempts than this, counting the ones it has decided to start
+    /// but not yet passed to <see cref="DispatchAsync"/> (their start event is being persisted).
+    /// The default answers "unbounded" when <see cref="HasCapacity"/> is true and 0 otherwise;
+    /// a dispatcher with a per-endpoint budget should return its free slots.
+    /// </summary>
+    int AvailableCapacity(string stepType) => HasCapacity(stepType) ? int.MaxValue : 0;
+
     /// <summary>Raised (on any thread) when capacity for some step type frees up.</summary>
     event EventHandler? CapacityAvailable;
 

@@ -77,7 +77,7 @@ internal static class FiguresCalculator
 
     private static string[] BuildStateNames()
     {
-        var descriptor = WorkflowReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.EnumDescriptor>("grpcworkflows.v1.StepState");
+        var descriptor = WorkflowReflection.Descriptor.EnumTypes.FirstOrDefault(e => e.ClrType == typeof(StepState));
         var values = System.Enum.GetValues<StepState>();
         var names = new string[values.Max(v => (int)v) + 1];
         foreach (var value in values)

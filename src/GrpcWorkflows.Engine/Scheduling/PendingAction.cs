@@ -19,4 +19,10 @@ internal enum PendingActionKind
 }
 
 /// <summary>One action deferred until the events before it are durable.</summary>
-internal readonly record struct PendingAction(PendingActionKind Kind, int Step, int Attempt, StepAttemptRequest? Request, TaskCompletionSource? Signal);
+internal readonly record struct PendingAction(PendingActionKind Kind, int Step, int Attempt, StepAttemptRequest? Request, TaskCompletionSource? Signal, InTransitCounter? InTransit = null);
+
+/// <summary>Attempts of one step type decided but not yet handed to the dispatcher.</summary>
+internal sealed class InTransitCounter
+{
+    public int Value;
+}
