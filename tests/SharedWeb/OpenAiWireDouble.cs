@@ -1,3 +1,4 @@
+// Shared by test projects on the Web SDK: <Compile Include="../SharedWeb/*.cs" LinkBase="Shared" />
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace GrpcWorkflows.Plugins.Ai.Tests.Infrastructure;
+namespace GrpcWorkflows.Testing;
 
 /// <summary>
 /// A test double of an OpenAI-compatible provider on a real socket (Kestrel on 127.0.0.1, port 0): it serves
