@@ -8,13 +8,17 @@ namespace GrpcWorkflows.Storage.Sqlite.Internal;
 /// </summary>
 internal sealed class CachedExecution
 {
-    public CachedExecution(long lastSequence, ExecutionState state, long? endTimeTicks, HashSet<string> succeededSteps)
+    public CachedExecution(long key, long lastSequence, ExecutionState state, long? endTimeTicks, HashSet<string> succeededSteps)
     {
+        Key = key;
         LastSequence = lastSequence;
         State = state;
         EndTimeTicks = endTimeTicks;
         SucceededSteps = succeededSteps;
     }
+
+    /// <summary>The row's <c>execution_key</c>.</summary>
+    public long Key { get; }
 
     public long LastSequence { get; set; }
 

@@ -20,8 +20,11 @@ internal static class SchemaMigrations
                 create_time     INTEGER NOT NULL            -- UTC ticks of the first execution that used it
             ) WITHOUT ROWID;
 
+            -- execution_key grows with each new execution, so the rows and event-index entries of the
+            -- executions being written (the recent ones) share a few pages: a group commit rewrites few pages.
             CREATE TABLE executions (
-                execution_id         TEXT NOT NULL PRIMARY KEY,
+                execution_key        INTEGER PRIMARY KEY,
+                execution_id         TEXT NOT NULL UNIQUE,
                 workflow_id          TEXT NOT NULL,
                 state                INTEGER NOT NULL,      -- grpcworkflows.v1.ExecutionState
                 create_time          INTEGER NOT NULL,      -- UTC ticks
@@ -41,13 +44,15 @@ internal static class SchemaMigrations
             -- Retention: finished executions by end time.
             CREATE INDEX ix_executions_end_time ON executions (end_time, execution_id) WHERE end_time IS NOT NULL;
 
+            -- Append-only in commit order (rowid), found by (execution_key, sequence).
             CREATE TABLE events (
-                execution_id TEXT NOT NULL,
-                sequence     INTEGER NOT NULL,
-                kind         INTEGER NOT NULL,              -- ExecutionEvent.KindOneofCase
-                payload      BLOB NOT NULL,                 -- the serialized ExecutionEvent (the submitted event without its definition)
-                PRIMARY KEY (execution_id, sequence)
-            ) WITHOUT ROWID;
+                event_key     INTEGER PRIMARY KEY,
+                execution_key INTEGER NOT NULL,
+                sequence      INTEGER NOT NULL,
+                kind          INTEGER NOT NULL,             -- ExecutionEvent.KindOneofCase
+                payload       BLOB NOT NULL                 -- the serialized ExecutionEvent (the submitted event without its definition)
+            );
+            CREATE UNIQUE INDEX ix_events_execution_sequence ON events (execution_key, sequence);
             """),
     ];
 

@@ -58,6 +58,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels, definition_hash)
             VALUES ($id, $workflow, 1, $create, NULL, 1, $key, $steps, 0, $labels, $hash)
             ON CONFLICT DO NOTHING
+            RETURNING execution_key
             """,
             "$id", "$workflow", "$create", "$key", "$steps", "$labels", "$hash");
         _selectByIdempotencyKey = Prepare("SELECT execution_id FROM executions WHERE idempotency_key = $key", "$key");
@@ -65,18 +66,18 @@ internal sealed class SqliteWriter : IAsyncDisposable
             "INSERT OR IGNORE INTO definitions (definition_hash, workflow_id, definition, create_time) VALUES ($hash, $workflow, $definition, $create)",
             "$hash", "$workflow", "$definition", "$create");
         _insertEvent = Prepare(
-            "INSERT INTO events (execution_id, sequence, kind, payload) VALUES ($id, $sequence, $kind, $payload)",
-            "$id", "$sequence", "$kind", "$payload");
+            "INSERT INTO events (execution_key, sequence, kind, payload) VALUES ($execution, $sequence, $kind, $payload)",
+            "$execution", "$sequence", "$kind", "$payload");
         _updateExecution = Prepare(
-            "UPDATE executions SET state = $state, end_time = $end, last_sequence = $last, succeeded_step_count = $succeeded WHERE execution_id = $id",
-            "$state", "$end", "$last", "$succeeded", "$id");
-        _selectExecution = Prepare("SELECT last_sequence, state, end_time FROM executions WHERE execution_id = $id", "$id");
+            "UPDATE executions SET state = $state, end_time = $end, last_sequence = $last, succeeded_step_count = $succeeded WHERE execution_key = $execution",
+            "$state", "$end", "$last", "$succeeded", "$execution");
+        _selectExecution = Prepare("SELECT execution_key, last_sequence, state, end_time FROM executions WHERE execution_id = $id", "$id");
         _selectStepEvents = Prepare(
             $"""
-            SELECT payload FROM events WHERE execution_id = $id AND kind IN ({(int)ExecutionEvent.KindOneofCase.StepSucceeded}, {(int)ExecutionEvent.KindOneofCase.StepFailed}, {(int)ExecutionEvent.KindOneofCase.StepSkipped}, {(int)ExecutionEvent.KindOneofCase.StepCancelled})
+            SELECT payload FROM events WHERE execution_key = $execution AND kind IN ({(int)ExecutionEvent.KindOneofCase.StepSucceeded}, {(int)ExecutionEvent.KindOneofCase.StepFailed}, {(int)ExecutionEvent.KindOneofCase.StepSkipped}, {(int)ExecutionEvent.KindOneofCase.StepCancelled})
             ORDER BY sequence
             """,
-            "$id");
+            "$execution");
 
         _commands = [_insertExecution, _selectByIdempotencyKey, _insertDefinition, _insertEvent, _updateExecution, _selectExecution, _selectStepEvents];
         _loop = Task.Run(RunAsync);
@@ -107,7 +108,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         Bind(_insertExecution, request.ExecutionId, request.WorkflowId, request.CreateTimeTicks, (object?)request.IdempotencyKey ?? DBNull.Value,
             request.StepCount, (object?)request.Labels ?? DBNull.Value, request.DefinitionHash);
-        if (_insertExecution.ExecuteNonQuery() == 0)
+        if (_insertExecution.ExecuteScalar() is not long key)
         {
             if (request.IdempotencyKey is not null)
             {
@@ -123,9 +124,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         Bind(_insertDefinition, request.DefinitionHash, request.WorkflowId, request.Definition, request.CreateTimeTicks);
         _insertDefinition.ExecuteNonQuery();
-        Bind(_insertEvent, request.ExecutionId, 1L, (int)ExecutionEvent.KindOneofCase.Submitted, request.EventPayload);
+        Bind(_insertEvent, key, 1L, (int)ExecutionEvent.KindOneofCase.Submitted, request.EventPayload);
         _insertEvent.ExecuteNonQuery();
-        _cache[request.ExecutionId] = new CachedExecution(1, ExecutionState.Pending, endTimeTicks: null, new HashSet<string>(StringComparer.Ordinal));
+        _cache[request.ExecutionId] = new CachedExecution(key, 1, ExecutionState.Pending, endTimeTicks: null, new HashSet<string>(StringComparer.Ordinal));
         return new CreateExecutionResult(request.ExecutionId, Existing: false);
     }
 
@@ -143,13 +144,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         for (var index = 0; index < request.Events.Count; index++)
         {
             var @event = request.Events[index];
-            Bind(_insertEvent, request.ExecutionId, @event.Sequence, (int)@event.KindCase, request.Payloads[index]);
+            Bind(_insertEvent, execution.Key, @event.Sequence, (int)@event.KindCase, request.Payloads[index]);
             _insertEvent.ExecuteNonQuery();
             execution.Apply(@event, now);
         }
 
         Bind(_updateExecution, (int)execution.State, execution.EndTimeTicks is { } end ? end : DBNull.Value, execution.LastSequence,
-            execution.SucceededSteps.Count, request.ExecutionId);
+            execution.SucceededSteps.Count, execution.Key);
         _updateExecution.ExecuteNonQuery();
         if (execution.IsTerminal)
         {
@@ -166,15 +167,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
             command.Transaction = _transaction;
             command.CommandText =
                 """
-                CREATE TEMP TABLE IF NOT EXISTS purge_ids (execution_id TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
+                CREATE TEMP TABLE IF NOT EXISTS purge_ids (execution_key INTEGER PRIMARY KEY, execution_id TEXT NOT NULL);
                 DELETE FROM purge_ids;
                 INSERT OR IGNORE INTO purge_ids
-                    SELECT execution_id FROM executions WHERE end_time IS NOT NULL AND end_time < $before ORDER BY end_time LIMIT $limit;
+                    SELECT execution_key, execution_id FROM executions WHERE end_time IS NOT NULL AND end_time < $before ORDER BY end_time LIMIT $limit;
                 INSERT OR IGNORE INTO purge_ids
-                    SELECT execution_id FROM executions WHERE end_time IS NOT NULL AND $keep >= 0
+                    SELECT execution_key, execution_id FROM executions WHERE end_time IS NOT NULL AND $keep >= 0
                     ORDER BY end_time DESC, execution_id DESC LIMIT $limit OFFSET max($keep, 0);
-                DELETE FROM events WHERE execution_id IN (SELECT execution_id FROM purge_ids);
-                DELETE FROM executions WHERE execution_id IN (SELECT execution_id FROM purge_ids);
+                DELETE FROM events WHERE execution_key IN (SELECT execution_key FROM purge_ids);
+                DELETE FROM executions WHERE execution_key IN (SELECT execution_key FROM purge_ids);
                 SELECT execution_id FROM purge_ids;
                 """;
             command.Parameters.AddWithValue("$before", request.EndedBeforeTicks);
@@ -220,12 +221,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
             loaded = new CachedExecution(
                 reader.GetInt64(0),
-                (ExecutionState)reader.GetInt32(1),
-                reader.IsDBNull(2) ? null : reader.GetInt64(2),
+                reader.GetInt64(1),
+                (ExecutionState)reader.GetInt32(2),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3),
                 new HashSet<string>(StringComparer.Ordinal));
         }
 
-        Bind(_selectStepEvents, executionId);
+        Bind(_selectStepEvents, loaded.Key);
         using (var reader = _selectStepEvents.ExecuteReader())
         {
             while (reader.Read())
