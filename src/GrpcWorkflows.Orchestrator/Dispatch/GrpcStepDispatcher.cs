@@ -81,6 +81,28 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         return !anyCallable;
     }
 
+    /// <summary>
+    /// The free slots of <paramref name="stepType"/>'s callable endpoints; unbounded when it has no
+    /// callable endpoint at all (the attempt then fails fast with <c>UNAVAILABLE</c>).
+    /// </summary>
+    public int AvailableCapacity(string stepType)
+    {
+        var endpoints = _registry.EndpointsFor(stepType);
+        var now = _timeProvider.GetTimestamp();
+        var anyCallable = false;
+        var free = 0;
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.IsCallable(now))
+            {
+                anyCallable = true;
+                free += Math.Max(0, endpoint.Capacity - endpoint.InFlight);
+            }
+        }
+
+        return anyCallable ? free : int.MaxValue;
+    }
+
     /// <inheritdoc />
     public async ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default)
     {

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Hosting;
 
-/// <summary>Checks <see cref="OrchestratorOptions"/> and <see cref="StorageOptions"/> at start, with messages that say what to change.</summary>
-public sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>, IValidateOptions<StorageOptions>
+/// <summary>Checks <see cref="OrchestratorOptions"/> at start, with messages that say what to change.</summary>
+public sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, OrchestratorOptions options)
@@ -37,18 +37,5 @@ public sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrator
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    /// <inheritdoc />
-    public ValidateOptionsResult Validate(string? name, StorageOptions options)
-    {
-        if (string.Equals(options.Provider, StorageOptions.MemoryProvider, StringComparison.OrdinalIgnoreCase)
-            || (string.Equals(options.Provider, StorageOptions.SqliteProvider, StringComparison.OrdinalIgnoreCase) && StorageProviders.SqliteAvailable))
-        {
-            return ValidateOptionsResult.Success;
-        }
-
-        var known = StorageProviders.SqliteAvailable ? "'memory' or 'sqlite'" : "'memory' (this build has no SQLite store)";
-        return ValidateOptionsResult.Fail($"Storage:Provider '{options.Provider}' is not known; set it to {known}.");
     }
 }

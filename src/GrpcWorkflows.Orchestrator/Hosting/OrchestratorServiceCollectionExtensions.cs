@@ -32,16 +32,15 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddOptions<OrchestratorOptions>().Bind(configuration.GetSection(OrchestratorOptions.SectionName)).ValidateOnStart();
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName)).ValidateOnStart();
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection("Engine")).ValidateOnStart();
         services.AddOptions<ExecutorRegistryOptions>().Bind(configuration.GetSection(ExecutorRegistryOptions.SectionName)).ValidateOnStart();
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OrchestratorOptions>, OrchestratorOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, OrchestratorOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorRegistryOptions>, ExecutorRegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
 
-        StorageProviders.AddExecutionStore(services, configuration);
+        // Storage:Provider = sqlite (the default, durable) or memory; Storage:Sqlite:Path, Storage:Retention:...
+        services.AddGrpcWorkflowsStorage(configuration);
 
         services.TryAddSingleton<ExecutorRegistry>();
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
@@ -71,7 +70,7 @@ public static class OrchestratorServiceCollectionExtensions
             var largest = (long)limits.MaxDefinitionBytes + limits.MaxPayloadBytes + (64 * 1024);
             grpc.MaxReceiveMessageSize = (int)Math.Min(largest, int.MaxValue);
         });
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks().AddCheck<EngineHealthCheck>("engine");
         services.AddGrpcReflection();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrchestratorOptions>>((kestrel, orchestrator)
             => KestrelTls.Configure(kestrel, orchestrator.Value.Tls));

@@ -23,7 +23,8 @@ internal sealed class InProcessExecutor : IAsyncDisposable
     /// <summary>Starts an executor; it registers itself when <paramref name="orchestrator"/> is given.</summary>
     public static async Task<InProcessExecutor> StartAsync(Uri? orchestrator = null, int maxConcurrency = 16, params string[] extraArgs)
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--Executor:MaxConcurrency={maxConcurrency}" };
+        // A short shutdown timeout: a test that ends with a call still hanging must not wait 30 s for it.
+        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--Executor:MaxConcurrency={maxConcurrency}", "--shutdownTimeoutSeconds=3" };
         if (orchestrator is not null)
         {
             args.Add($"--Executor:OrchestratorAddress={orchestrator}");

@@ -33,6 +33,7 @@ internal sealed class TestOrchestrator : IAsyncDisposable
         ["Engine:DefaultRetryPolicy:InitialBackoff"] = "00:00:00.05",
         ["Engine:DefaultRetryPolicy:MaxBackoff"] = "00:00:00.5",
         ["Orchestrator:ShutdownGracePeriod"] = "00:00:02",
+        ["Storage:Provider"] = "memory",
     };
 
     public Uri Address { get; }

@@ -1,0 +1,77 @@
+using Google.Rpc;
+using Grpc.Core;
+using Grpc.Health.V1;
+using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+using Microsoft.Extensions.Options;
+
+namespace GrpcWorkflows.Orchestrator.Tests.Services;
+
+/// <summary>Executors registering through the SDK, listing, deregistration, health and start-up validation.</summary>
+public sealed class ExecutorRegistryServiceTests
+{
+    [Fact]
+    public async Task SdkExecutor_StartsAndStops_IsListedServingThenDeregistered()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        var executor = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 7);
+        await orchestrator.WaitForExecutorsAsync("echo");
+
+        var listed = Assert.Single((await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest { StepType = "echo" }).ResponseAsync.DefaultTimeout()).Executors);
+        await executor.DisposeAsync();
+        await AsyncTestHelpers.WaitUntilAsync(() => !orchestrator.ExecutorRegistry.IsServed("echo"), "the executor deregistered");
+
+        Assert.Equal(executor.Address.Port, new Uri(listed.Endpoint).Port);
+        Assert.Equal(7, listed.MaxConcurrency);
+        Assert.Equal(ExecutorHealth.Serving, listed.Health);
+        Assert.Equal(ExecutorSource.Registered, listed.Source);
+        Assert.Equal(CircuitState.Closed, listed.CircuitState);
+        Assert.Contains("hang", listed.StepTypes);
+        Assert.NotNull(listed.LeaseExpireTime);
+    }
+
+    [Fact]
+    public async Task RegisterExecutor_BadRequest_InvalidArgumentWithEveryProblem()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = "not a url", MaxConcurrency = -1 }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var fields = error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field).ToList();
+        Assert.Equal(["endpoint", "step_types", "max_concurrency"], fields);
+    }
+
+    [Fact]
+    public async Task Heartbeat_UnknownExecutor_NotFound()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = "ghost" }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_Check_Serving()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+
+        var health = await new Health.HealthClient(orchestrator.Channel).CheckAsync(new HealthCheckRequest()).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+
+    [Fact]
+    public async Task Start_InvalidConfiguration_FailsWithMessagesSayingWhatToChange()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => TestOrchestrator.StartAsync(new Dictionary<string, string>
+        {
+            ["Storage:Provider"] = "oracle",
+        }));
+
+        Assert.Contains("Storage:Provider is 'oracle'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'memory'", error.Message, StringComparison.Ordinal);
+    }
+}
