@@ -350,11 +350,15 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         }
     }
 
+    /// <summary>
+    /// What counts against an endpoint's circuit: failures of the connection itself (refused, reset,
+    /// broken mid-call). A status the executor chose to return, or a step that ran past its timeout,
+    /// says nothing about the endpoint's health and never opens the circuit.
+    /// </summary>
     private static bool IsEndpointFailure(Exception? exception) => exception switch
     {
         null => false,
-        RpcException rpc => rpc.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown,
-        TimeoutRejectedException => true,
+        RpcException rpc => rpc.Status.DebugException is not null && rpc.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown,
         HttpRequestException or IOException => true,
         _ => false,
     };

@@ -1,4 +1,5 @@
 using GrpcWorkflows.Orchestrator.Services;
+using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Hosting;
 
@@ -35,4 +36,12 @@ public static class OrchestratorHost
         endpoints.MapGrpcReflectionService();
         return endpoints;
     }
+
+    /// <summary>The options-validation messages inside <paramref name="exception"/> (possibly aggregated); empty when it is another failure.</summary>
+    public static IReadOnlyList<string> ConfigurationFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException validation => [.. validation.Failures],
+        AggregateException aggregate => [.. aggregate.InnerExceptions.SelectMany(ConfigurationFailures)],
+        _ => [],
+    };
 }

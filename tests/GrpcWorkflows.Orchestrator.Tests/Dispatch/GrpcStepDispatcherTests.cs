@@ -123,6 +123,23 @@ public sealed class GrpcStepDispatcherTests
     }
 
     [Fact]
+    public async Task DispatchAsync_ExecutorKeepsAnsweringUnavailable_CircuitStaysClosed()
+    {
+        await using var executor = await InProcessExecutor.StartAsync();
+        await using var harness = new DispatcherHarness([DispatcherHarness.Executor(executor.Address)]);
+        var request = Attempt("flaky", """{"failures": 100, "code": "UNAVAILABLE"}""");
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("UNAVAILABLE", (await harness.Dispatcher.DispatchAsync(request).DefaultTimeout()).Error!.Code);
+        }
+
+        // The executor answered every call: a status it chose says nothing about the endpoint's health.
+        Assert.Equal(CircuitState.Closed, Assert.Single(harness.Registry.List()).CircuitState);
+        Assert.Contains("Planned failure", (await harness.Dispatcher.DispatchAsync(request).DefaultTimeout()).Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DispatchAsync_OnlyReplicaDead_FailsFastWithRetryableUnavailable()
     {
         await using var harness = new DispatcherHarness([DispatcherHarness.Executor(DispatcherHarness.DeadAddress())]);
