@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+using GrpcWorkflows.Storage.Sqlite;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+using Xunit.Abstractions;
+
+namespace GrpcWorkflows.Recovery.Tests;
+
+/// <summary>
+/// The orchestrator runs as its own process on a real SQLite file and is killed (SIGKILL) at random
+/// moments while 50 workflows run, then restarted on the same file. Nothing may be lost or run twice
+/// beyond the attempts that were in flight at a kill.
+/// </summary>
+public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Workflows = 50;
+    private const int StepsPerWorkflow = 6;
+    private const int StepMilliseconds = 300;
+    private const int Kills = 5;
+
+    // A delivery in flight at a kill ends within this distance of it: cancelled just after (the executor
+    // sees the connection drop), or succeeded just before with the success not yet committed.
+    // Generous for a shared, slow machine; far smaller than the gap between kills.
+    private static readonly TimeSpan InFlightWindow = TimeSpan.FromSeconds(1.5);
+
+    // Clock reading and log writing jitter between the test and the executor process.
+    private static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(250);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-crash-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A child still holds a file: the OS cleans the temp folder.
+        }
+    }
+
+    [Fact]
+    public async Task Orchestrator_KilledFiveTimesDuringFiftyWorkflows_LosesNothingAndRedeliversOnlyInFlightAttempts()
+    {
+        var databasePath = Path.Combine(_folder, "orchestrator.db");
+        var deliveryLog = Path.Combine(_folder, "deliveries.jsonl");
+        var random = new Random(Environment.TickCount);
+
+        await using var executor = TestProcess.StartDotnet(
+            "GrpcWorkflows.TestExecutor",
+            ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
+        var executorUrl = await executor.WaitForListeningAsync();
+
+        var orchestrator = await StartOrchestratorAsync(databasePath, executorUrl);
+        var killTimes = new List<DateTimeOffset>();
+        try
+        {
+            var client = orchestrator.Client;
+            var executionIds = new List<string>();
+            for (var index = 0; index < Workflows; index++)
+            {
+                var response = await client.SubmitWorkflowAsync(new SubmitWorkflowRequest
+                {
+                    Definition = Chain($"crash-{index % 5}"),
+                    IdempotencyKey = $"crash-test-{index}",
+                }).ResponseAsync.DefaultTimeout();
+                executionIds.Add(response.ExecutionId);
+            }
+
+            for (var kill = 1; kill <= Kills; kill++)
+            {
+                // A random moment of the run, not a wait for behaviour: the kill must land anywhere.
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(700, 2200)));
+                var active = await CountActiveAsync(orchestrator.Client);
+                Assert.True(active > 0, $"Every workflow finished before kill {kill}: the workload is too small to test recovery.");
+                orchestrator.Process.Kill();
+                killTimes.Add(DateTimeOffset.UtcNow);
+                await orchestrator.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+                output.WriteLine($"kill {kill} at {killTimes[^1]:O} with {active} workflows active");
+                orchestrator.Dispose();
+                orchestrator = await StartOrchestratorAsync(databasePath, executorUrl);
+            }
+
+            var deadline = Stopwatch.StartNew();
+            await AsyncTestHelpers.WaitUntilAsync(
+                async () => await CountActiveAsync(orchestrator.Client) == 0,
+                "every workflow finished after the last restart",
+                TimeSpan.FromSeconds(120));
+            output.WriteLine($"finished {deadline.Elapsed.TotalSeconds:N1} s after the last restart");
+
+            foreach (var executionId in executionIds)
+            {
+                var execution = (await orchestrator.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }).ResponseAsync.DefaultTimeout()).Execution;
+                Assert.True(execution.State == ExecutionState.Succeeded, $"{executionId} ended {execution.State}.");
+            }
+
+            await orchestrator.Process.StopAsync(TimeSpan.FromSeconds(30));
+            await AssertLogsAsync(databasePath, executionIds);
+            AssertDeliveries(deliveryLog, executionIds, killTimes);
+        }
+        finally
+        {
+            orchestrator.Dispose();
+        }
+    }
+
+    private static async Task AssertLogsAsync(string databasePath, List<string> executionIds)
+    {
+        await using var store = new SqliteExecutionStore(new SqliteStoreOptions { Path = databasePath });
+        foreach (var executionId in executionIds)
+        {
+            var sequences = new List<long>();
+            var successes = new Dictionary<string, int>(StringComparer.Ordinal);
+            await foreach (var @event in store.ReadEventsAsync(executionId, 1))
+            {
+                sequences.Add(@event.Sequence);
+                if (@event.KindCase == ExecutionEvent.KindOneofCase.StepSucceeded)
+                {
+                    successes[@event.StepSucceeded.StepId] = successes.GetValueOrDefault(@event.StepSucceeded.StepId) + 1;
+                }
+            }
+
+            Assert.Equal(Enumerable.Range(1, sequences.Count).Select(n => (long)n), sequences);
+            Assert.Equal(StepsPerWorkflow, successes.Count);
+            Assert.All(successes, pair => Assert.True(pair.Value == 1, $"{executionId}: step {pair.Key} has {pair.Value} recorded successes."));
+            var record = await store.GetAsync(executionId);
+            Assert.Equal((ExecutionState.Succeeded, StepsPerWorkflow), (record!.State, record.SucceededStepCount));
+        }
+    }
+
+    private void AssertDeliveries(string deliveryLog, List<string> executionIds, List<DateTimeOffset> killTimes)
+    {
+        var deliveries = DeliveryRecord.ReadAll(deliveryLog);
+        var ours = executionIds.ToHashSet(StringComparer.Ordinal);
+        var redelivered = 0;
+        var farthest = TimeSpan.Zero;
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var attempt in deliveries.Where(d => ours.Contains(d.ExecutionId)).GroupBy(d => d.IdempotencyKey))
+        {
+            var ordered = attempt.OrderBy(d => d.Time).ToList();
+            Assert.Equal("succeeded", ordered[^1].Outcome);
+            foreach (var earlier in ordered.SkipLast(1))
+            {
+                redelivered++;
+                var offset = killTimes.Select(kill => earlier.Time - kill).MinBy(d => d.Duration());
+                var inFlight = earlier.Outcome switch
+                {
+                    "cancelled" => offset >= -ClockSlack && offset <= InFlightWindow,
+                    "succeeded" => offset >= -InFlightWindow && offset <= ClockSlack,
+                    _ => false,
+                };
+                Assert.True(
+                    inFlight,
+                    $"{earlier.IdempotencyKey} was delivered again although its delivery ending {earlier.Time:O} ({earlier.Outcome}, {offset.TotalMilliseconds:N0} ms from the nearest kill) was not in flight at a kill.");
+                farthest = farthest.Duration() > offset.Duration() ? farthest : offset;
+                outcomes[earlier.Outcome] = outcomes.GetValueOrDefault(earlier.Outcome) + 1;
+            }
+        }
+
+        // Every step ran to a success that the executor saw.
+        Assert.Equal(
+            executionIds.Count * StepsPerWorkflow,
+            deliveries.Where(d => ours.Contains(d.ExecutionId) && d.Outcome == "succeeded").Select(d => (d.ExecutionId, d.StepId)).Distinct().Count());
+        output.WriteLine($"{deliveries.Count} deliveries, {redelivered} repeated after a kill (first delivery {string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}"))}; farthest {farthest.TotalMilliseconds:N0} ms from its kill)");
+    }
+
+    private static async Task<int> CountActiveAsync(WorkflowService.WorkflowServiceClient client)
+    {
+        var request = new ListExecutionsRequest { PageSize = 1000, States = { ExecutionState.Pending, ExecutionState.Running } };
+        var page = await client.ListExecutionsAsync(request).ResponseAsync.DefaultTimeout();
+        return page.Executions.Count;
+    }
+
+    private static WorkflowDefinition Chain(string workflowId)
+    {
+        var definition = new WorkflowDefinition { Id = workflowId };
+        for (var index = 0; index < StepsPerWorkflow; index++)
+        {
+            var step = new StepDefinition
+            {
+                Type = "sleep",
+                Input = new Struct { Fields = { ["ms"] = Value.ForNumber(StepMilliseconds) } },
+            };
+            if (index > 0)
+            {
+                step.DependsOn.Add($"s{index - 1}");
+            }
+
+            definition.Steps.Add($"s{index}", step);
+        }
+
+        return definition;
+    }
+
+    private static async Task<RunningOrchestrator> StartOrchestratorAsync(string databasePath, Uri executorUrl)
+    {
+        var process = TestProcess.StartDotnet(
+            "GrpcWorkflows.Orchestrator",
+            [
+                "--urls", "http://127.0.0.1:0",
+                "--Storage:Provider=sqlite",
+                $"--Storage:Sqlite:Path={databasePath}",
+                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
+                "--Executors:Static:0:StepTypes:0=sleep",
+                "--Executors:Static:0:MaxConcurrency=64",
+            ]);
+        try
+        {
+            var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
+            return new RunningOrchestrator(process, GrpcChannel.ForAddress(url));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class RunningOrchestrator(TestProcess process, GrpcChannel channel) : IDisposable
+    {
+        public TestProcess Process { get; } = process;
+
+        public WorkflowService.WorkflowServiceClient Client { get; } = new(channel);
+
+        public void Dispose()
+        {
+            channel.Dispose();
+            Process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
