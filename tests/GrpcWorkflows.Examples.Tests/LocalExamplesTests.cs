@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Google.Protobuf;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Examples.Tests;
+
+/// <summary>The examples that run on a fresh machine (no chat provider), end to end on the real executors.</summary>
+public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixture<LocalStackFixture>
+{
+    private static readonly string[] Branches = ["average", "extremes", "per_sensor"];
+
+    private ProductStack Stack => fixture.Stack;
+
+    [Fact]
+    public void ExamplesFolder_EveryWorkflowFile_HasATestInThisProject()
+    {
+        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json"];
+
+        var files = Directory.EnumerateFiles(RepositoryPaths.Examples)
+            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
+            .Select(Path.GetFileName);
+
+        Assert.Equal(tested.Order(), files.Order());
+    }
+
+    [Fact]
+    public async Task EtlSales_CsvThroughFilterAndAggregate_WritesRevenuePerRegionFile()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("etl_sales.yaml"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var expected = JsonNode.Parse("""
+            [{"region": "north", "revenue": 220, "orders": 2},
+             {"region": "east", "revenue": 210, "orders": 2},
+             {"region": "south", "revenue": 100, "orders": 2}]
+            """);
+        var regions = JsonNode.Parse(JsonFormatter.Default.Format(execution.StepsById()["revenue_by_region"].Output))!["regions"];
+        Assert.True(JsonNode.DeepEquals(expected, regions), regions?.ToJsonString());
+
+        var written = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Stack.OutputRoot, "revenue_by_region.json")));
+        Assert.True(JsonNode.DeepEquals(expected, written), written?.ToJsonString());
+        Assert.Equal(6, execution.StepsById()["paid_only"].Output.Fields["items"].ListValue.Values.Count);
+    }
+
+    [Fact]
+    public async Task FanoutSensorStats_ThreeParallelAggregations_JoinKeepsTypesAndInterpolates()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("fanout_sensor_stats.json"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var steps = execution.StepsById();
+        var joinStart = steps["report"].StartTime.ToDateTime();
+        Assert.All(Branches, id => Assert.True(joinStart >= steps[id].EndTime.ToDateTime()));
+
+        var result = steps["report"].Output.Fields["result"].StructValue.Fields;
+        Assert.Equal(15.0, result["average"].NumberValue, 6);
+        Assert.Equal(-2.0, result["coldest"].NumberValue);
+        Assert.Equal(25.0, result["warmest"].NumberValue);
+        Assert.Equal("lab", result["warmest_sensor"].StringValue);
+        Assert.Equal("Warmest sensor: lab", result["headline"].StringValue);
+    }
+
+    [Fact]
+    public async Task TicketTriage_LocalModel_ClassifiesEachTicketByTopic()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("ticket_triage.json"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var classify = execution.StepsById()["classify"].Output;
+        Assert.Equal("local", classify.Fields["provider"].StringValue);
+        var labels = classify.Fields["results"].ListValue.Values.Select(v => v.StructValue.Fields["label"].StringValue).ToList();
+        Assert.Equal(["billing", "bug", "feature_request"], labels);
+        var counts = classify.Fields["counts"].StructValue.Fields;
+        Assert.Equal(1, counts["billing"].NumberValue);
+        Assert.Equal(1, counts["bug"].NumberValue);
+        Assert.Equal(1, counts["feature_request"].NumberValue);
+    }
+
+    [Fact]
+    public async Task TextReportMixed_NodeAndCSharpExecutorsInParallel_JoinCombinesTheirOutputs()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("text_report_mixed.json"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var steps = execution.StepsById();
+        var result = steps["report"].Output.Fields["result"].StructValue.Fields;
+        Assert.Equal(steps["stats"].Output.Fields["words"].NumberValue, result["words"].NumberValue);
+        Assert.Equal(51, result["words"].NumberValue);
+        Assert.Equal(1, result["keywords"].StructValue.Fields["scheduling"].NumberValue);
+        Assert.Equal(1, result["keywords"].StructValue.Fields["retries"].NumberValue);
+        var summary = result["summary"].StringValue;
+        Assert.DoesNotContain("weather", summary, StringComparison.OrdinalIgnoreCase);
+        Assert.NotEmpty(summary);
+    }
+}
