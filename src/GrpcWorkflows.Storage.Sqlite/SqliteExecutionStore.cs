@@ -27,6 +27,7 @@ namespace GrpcWorkflows.Storage.Sqlite;
 public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
 {
     private const int PurgeChunk = 1000;
+    private const int ReadChunkSize = 256;
 
     // The writer's page cache (16 MiB) and the WAL size that triggers a checkpoint (4,000 pages, ~16 MiB):
     // fewer, larger checkpoints, each one fsync with synchronous=NORMAL.
@@ -174,47 +175,31 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Reads in chunks of <c>256</c> events, each on a short read transaction, so a slow consumer (a
+    /// watcher streaming to a slow client) never holds a snapshot that would stop WAL checkpoints.
+    /// </remarks>
     public async IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
         string executionId,
         long fromSequence,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        var next = Math.Max(fromSequence, 1);
+        while (true)
         {
-            WorkflowDefinition? definition = null;
-            if (fromSequence <= 1)
+            var chunk = await ReadChunkAsync(executionId, next, cancellationToken).ConfigureAwait(false);
+            foreach (var @event in chunk)
             {
-                using var definitionCommand = connection.CreateCommand();
-                definitionCommand.CommandText =
-                    "SELECT d.definition FROM executions x JOIN definitions d ON d.definition_hash = x.definition_hash WHERE x.execution_id = $id";
-                definitionCommand.Parameters.AddWithValue("$id", executionId);
-                if (await definitionCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is byte[] stored)
-                {
-                    definition = WorkflowDefinition.Parser.ParseFrom(stored);
-                }
+                yield return @event;
             }
 
-            using var command = connection.CreateCommand();
-            command.CommandText =
-                "SELECT e.sequence, e.payload FROM executions x JOIN events e ON e.execution_key = x.execution_key WHERE x.execution_id = $id AND e.sequence >= $from ORDER BY e.sequence";
-            command.Parameters.AddWithValue("$id", executionId);
-            command.Parameters.AddWithValue("$from", fromSequence);
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
+            if (chunk.Count < ReadChunkSize)
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var @event = ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
-                    if (@event.KindCase == ExecutionEvent.KindOneofCase.Submitted && definition is not null)
-                    {
-                        @event.Submitted.Definition = definition;
-                    }
-
-                    yield return @event;
-                }
+                yield break;
             }
+
+            next = chunk[^1].Sequence + 1;
         }
     }
 
@@ -363,6 +348,46 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
 
     /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private async Task<List<ExecutionEvent>> ReadChunkAsync(string executionId, long fromSequence, CancellationToken cancellationToken)
+    {
+        var events = new List<ExecutionEvent>();
+        var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                """
+                SELECT e.payload, CASE WHEN e.sequence = 1 THEN d.definition END
+                FROM executions x
+                JOIN events e ON e.execution_key = x.execution_key
+                LEFT JOIN definitions d ON e.sequence = 1 AND d.definition_hash = x.definition_hash
+                WHERE x.execution_id = $id AND e.sequence >= $from
+                ORDER BY e.sequence
+                LIMIT $limit
+                """;
+            command.Parameters.AddWithValue("$id", executionId);
+            command.Parameters.AddWithValue("$from", fromSequence);
+            command.Parameters.AddWithValue("$limit", ReadChunkSize);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var @event = ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0));
+                    if (@event.KindCase == ExecutionEvent.KindOneofCase.Submitted && !reader.IsDBNull(1))
+                    {
+                        // The definition is stored once per content and joined back here.
+                        @event.Submitted.Definition = WorkflowDefinition.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1));
+                    }
+
+                    events.Add(@event);
+                }
+            }
+        }
+
+        return events;
+    }
 
     private const string RecordColumns =
         "execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels";

@@ -205,6 +205,24 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadEventsAsync_LongLog_ReturnsEveryEventInOrder()
+    {
+        await Store.CreateAsync(Submitted("long", steps: 1)).DefaultTimeout();
+        for (var sequence = 2L; sequence <= 700; sequence += 50)
+        {
+            var start = sequence;
+            await Store.AppendAsync("long", [.. Enumerable.Range(0, 50).Select(i => Ready("long", start + i, $"s{start + i}"))]).AsTask().DefaultTimeout();
+        }
+
+        var all = await ReadAllAsync("long");
+        var tail = await ReadAllAsync("long", fromSequence: 300);
+
+        Assert.Equal(Enumerable.Range(1, 701).Select(n => (long)n), all.Select(e => e.Sequence));
+        Assert.Equal(Definition(steps: 1), all[0].Submitted.Definition);
+        Assert.Equal(Enumerable.Range(300, 402).Select(n => (long)n), tail.Select(e => e.Sequence));
+    }
+
+    [Fact]
     public async Task GetAsync_ThroughStartedFinishedAndRetried_DerivesStateTimesAndCounts()
     {
         var end = Epoch.AddMinutes(5);
