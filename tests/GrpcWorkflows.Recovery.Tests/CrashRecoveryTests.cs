@@ -16,9 +16,12 @@ namespace GrpcWorkflows.Recovery.Tests;
 public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 {
     private const int Workflows = 50;
-    private const int StepsPerWorkflow = 6;
+    private const int StepsPerWorkflow = 8;
     private const int StepMilliseconds = 300;
     private const int Kills = 5;
+
+    // 50 x 8 steps x 300 ms over the engine's default 10 parallel steps is ~12 s of work; the kills come
+    // within at most 5 x 1.8 s = 9 s of uptime, so every kill lands while steps run.
 
     // A delivery in flight at a kill ends within this distance of it: cancelled just after (the executor
     // sees the connection drop), or succeeded just before with the success not yet committed.
@@ -73,7 +76,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             for (var kill = 1; kill <= Kills; kill++)
             {
                 // A random moment of the run, not a wait for behaviour: the kill must land anywhere.
-                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(700, 2200)));
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 1800)));
                 var active = await CountActiveAsync(orchestrator.Client);
                 Assert.True(active > 0, $"Every workflow finished before kill {kill}: the workload is too small to test recovery.");
                 orchestrator.Process.Kill();
