@@ -4,13 +4,23 @@ try
 {
     var builder = OrchestratorHost.CreateBuilder(args);
     await using var app = builder.Build();
+    if (OrchestratorHost.ValidateConfiguration(app.Services) is { Count: > 0 } invalid)
+    {
+        return await ReportAsync(invalid);
+    }
+
     app.MapGrpcWorkflowsOrchestrator();
     await app.RunAsync();
     return 0;
 }
 catch (Exception ex) when (OrchestratorHost.ConfigurationFailures(ex) is { Count: > 0 } failures)
 {
-    // Invalid configuration: say what to change, without a stack trace.
+    return await ReportAsync(failures);
+}
+
+// Invalid configuration: say what to change, without a stack trace.
+static async Task<int> ReportAsync(IReadOnlyList<string> failures)
+{
     await Console.Error.WriteLineAsync("The orchestrator did not start: its configuration is invalid.");
     foreach (var failure in failures)
     {

@@ -112,6 +112,12 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         while (true)
         {
             var (pick, endpoint) = TryPick(stepType, tried);
+            if (pick == Pick.NoneCallable && tried is null && _registry.EndpointsFor(stepType).Length == 0 && _registry.WarmUpRemaining > TimeSpan.Zero)
+            {
+                // Just after a restart, executors are still re-registering: wait for one rather than fail.
+                (pick, endpoint) = await WaitForRegistrationAsync(stepType, cancellationToken);
+            }
+
             while (pick == Pick.Full)
             {
                 (pick, endpoint) = await WaitForSlotAsync(stepType, tried, cancellationToken);
@@ -196,6 +202,37 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
 
             await freed.WaitAsync(cancellationToken);
             return TryPick(stepType, tried);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _slotWaiters);
+        }
+    }
+
+    private async ValueTask<(Pick Pick, ExecutorEndpoint? Endpoint)> WaitForRegistrationAsync(string stepType, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _slotWaiters);
+        try
+        {
+            while (true)
+            {
+                var changed = Volatile.Read(ref _slotFreed).Task;
+                var picked = TryPick(stepType, null);
+                var remaining = _registry.WarmUpRemaining;
+                if (picked.Pick != Pick.NoneCallable || remaining <= TimeSpan.Zero)
+                {
+                    return picked;
+                }
+
+                try
+                {
+                    await changed.WaitAsync(remaining, _timeProvider, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    // The warm-up is over: look once more, then give up.
+                }
+            }
         }
         finally
         {

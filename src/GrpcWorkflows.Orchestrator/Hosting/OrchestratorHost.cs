@@ -37,6 +37,21 @@ public static class OrchestratorHost
         return endpoints;
     }
 
+    /// <summary>
+    /// Validates every options class of the orchestrator at once and returns all the messages (empty
+    /// when the configuration is valid), so that a bad start reports every problem, not the first.
+    /// </summary>
+    public static IReadOnlyList<string> ValidateConfiguration(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        Check<OrchestratorOptions>(services, failures);
+        Check<GrpcWorkflows.Engine.EngineOptions>(services, failures);
+        Check<GrpcWorkflows.Orchestrator.Registry.ExecutorRegistryOptions>(services, failures);
+        Check<GrpcWorkflows.Orchestrator.Dispatch.DispatchOptions>(services, failures);
+        Check<GrpcWorkflows.Storage.Sqlite.Configuration.StorageOptions>(services, failures);
+        return failures;
+    }
+
     /// <summary>The options-validation messages inside <paramref name="exception"/> (possibly aggregated); empty when it is another failure.</summary>
     public static IReadOnlyList<string> ConfigurationFailures(Exception exception) => exception switch
     {
@@ -44,4 +59,17 @@ public static class OrchestratorHost
         AggregateException aggregate => [.. aggregate.InnerExceptions.SelectMany(ConfigurationFailures)],
         _ => [],
     };
+
+    private static void Check<TOptions>(IServiceProvider services, List<string> failures)
+        where TOptions : class
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<TOptions>>().Value;
+        }
+        catch (OptionsValidationException ex)
+        {
+            failures.AddRange(ex.Failures);
+        }
+    }
 }

@@ -23,6 +23,7 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutorEntry> _entriesById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutorEndpoint> _endpointsByAddress = new(StringComparer.Ordinal);
+    private readonly long _startTimestamp;
     private volatile Dictionary<string, ExecutorEndpoint[]> _byStepType = new(StringComparer.Ordinal);
 
     /// <summary>Creates the registry and loads the static executors of <paramref name="options"/>.</summary>
@@ -31,6 +32,7 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
+        _startTimestamp = timeProvider.GetTimestamp();
         lock (_gate)
         {
             var index = 0;
@@ -64,6 +66,20 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
 
     /// <summary>The heartbeat interval asked of registered executors.</summary>
     public TimeSpan HeartbeatInterval => _options.HeartbeatInterval;
+
+    /// <summary>
+    /// How much longer executors that were registered before an orchestrator restart may still be
+    /// re-registering: one lease from the registry's start (each live executor heartbeats within its
+    /// lease, gets NOT_FOUND and registers again). Zero once that time has passed.
+    /// </summary>
+    public TimeSpan WarmUpRemaining
+    {
+        get
+        {
+            var remaining = _options.LeaseDuration - _timeProvider.GetElapsedTime(_startTimestamp);
+            return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+        }
+    }
 
     /// <summary>The endpoints that serve <paramref name="stepType"/> now (a snapshot; never null, empty when none).</summary>
     public ExecutorEndpoint[] EndpointsFor(string stepType)

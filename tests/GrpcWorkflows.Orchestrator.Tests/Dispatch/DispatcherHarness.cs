@@ -8,9 +8,10 @@ namespace GrpcWorkflows.Orchestrator.Tests.Dispatch;
 /// <summary>A registry of static executors, a channel pool and the dispatcher over them, on the real clock.</summary>
 internal sealed class DispatcherHarness : IAsyncDisposable
 {
-    public DispatcherHarness(IEnumerable<StaticExecutorOptions> executors, DispatchOptions? dispatch = null)
+    public DispatcherHarness(IEnumerable<StaticExecutorOptions> executors, DispatchOptions? dispatch = null, TimeSpan? leaseDuration = null)
     {
-        var registryOptions = new ExecutorRegistryOptions { Static = [.. executors] };
+        var lease = leaseDuration ?? ExecutorRegistryOptions.DefaultLeaseDuration;
+        var registryOptions = new ExecutorRegistryOptions { Static = [.. executors], LeaseDuration = lease, HeartbeatInterval = lease / 3 };
         var dispatchOptions = dispatch ?? new DispatchOptions { CircuitMinimumThroughput = 4, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
         Registry = new ExecutorRegistry(Options.Create(registryOptions), TimeProvider.System, NullLogger<ExecutorRegistry>.Instance);
         Channels = new ChannelPool(Options.Create(dispatchOptions), TimeProvider.System, NullLogger<ChannelPool>.Instance);

@@ -151,16 +151,39 @@ public sealed class GrpcStepDispatcherTests
     }
 
     [Fact]
-    public async Task DispatchAsync_NoExecutorForTheType_HasCapacityAndFailsFastWithUnavailable()
+    public async Task DispatchAsync_NoExecutorForTheType_HasCapacityAndFailsWithUnavailableOnceTheWarmUpIsOver()
     {
-        await using var harness = new DispatcherHarness([]);
+        await using var harness = new DispatcherHarness([], leaseDuration: TimeSpan.FromSeconds(1));
 
         Assert.True(harness.Dispatcher.HasCapacity("nobody"));
         var result = await harness.Dispatcher.DispatchAsync(Attempt("nobody")).DefaultTimeout();
+        var later = System.Diagnostics.Stopwatch.StartNew();
+        var again = await harness.Dispatcher.DispatchAsync(Attempt("nobody")).DefaultTimeout();
+
+        Assert.True(later.Elapsed < TimeSpan.FromSeconds(1), $"after the warm-up an unserved type fails at once (took {later.Elapsed})");
+        Assert.Equal("UNAVAILABLE", again.Error!.Code);
 
         Assert.Equal("UNAVAILABLE", result.Error!.Code);
         Assert.True(result.Error.Retryable);
         Assert.Contains("nobody", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_RightAfterStartBeforeAnyExecutorRegistered_WaitsForTheRegistration()
+    {
+        await using var executor = await InProcessExecutor.StartAsync();
+        await using var harness = new DispatcherHarness([], leaseDuration: TimeSpan.FromSeconds(30));
+
+        var pending = harness.Dispatcher.DispatchAsync(Attempt("echo", """{"v": 7}""")).AsTask();
+        await Task.Yield();
+        Assert.False(pending.IsCompleted);
+        var registration = new RegisterExecutorRequest { Endpoint = executor.Address.ToString(), MaxConcurrency = 4 };
+        registration.StepTypes.Add("echo");
+        harness.Registry.Register(registration);
+        var result = await pending.DefaultTimeout();
+
+        Assert.True(result.Succeeded, result.Error?.ToString());
+        Assert.Equal(7, result.Output!.Fields["v"].NumberValue);
     }
 
     [Fact]

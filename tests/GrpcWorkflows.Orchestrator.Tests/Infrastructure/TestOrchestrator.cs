@@ -48,9 +48,9 @@ internal sealed class TestOrchestrator : IAsyncDisposable
 
     public ExecutorRegistry ExecutorRegistry => _app.Services.GetRequiredService<ExecutorRegistry>();
 
-    public static async Task<TestOrchestrator> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<TestOrchestrator> StartAsync(IReadOnlyDictionary<string, string>? settings = null, string urls = "http://127.0.0.1:0")
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0" };
+        var args = new List<string> { "--urls", urls };
         foreach (var (key, value) in FastSettings.Concat(settings ?? new Dictionary<string, string>()).GroupBy(p => p.Key).Select(g => g.Last()))
         {
             args.Add($"--{key}={value}");
