@@ -5,8 +5,6 @@ using GrpcWorkflows.Plugins.Ai.Internal;
 // The `ai` step executor. Configuration: Ai:Chat:Endpoint / Model / ApiKey (or Ai__Chat__Endpoint ...), Ai:Local:*, Executor:*.
 var builder = GrpcWorkflowsExecutorHost.CreateBuilder(args);
 
-// The host's "Grpc" filter (Warning) also matches "GrpcWorkflows.*" by prefix; keep this executor's own logs at Information.
-builder.Logging.AddFilter("GrpcWorkflows", LogLevel.Information);
 builder.Services.AddGrpcWorkflowsExecutor(options => options.Name ??= "ai").AddAiStep();
 
 var app = builder.Build();

@@ -43,7 +43,8 @@ public static class GrpcWorkflowsExecutorHost
 
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // "Grpc." (with the dot): a bare "Grpc" prefix would also silence every "GrpcWorkflows.*" logger.
+        builder.Logging.AddFilter("Grpc.", LogLevel.Warning);
         return builder;
     }
 
