@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Net.Client;
 using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
@@ -52,12 +51,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var deliveryLog = Path.Combine(_folder, "deliveries.jsonl");
         var random = new Random(Environment.TickCount);
 
-        await using var executor = TestProcess.StartDotnet(
-            "GrpcWorkflows.TestExecutor",
-            ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
+        await using var executor = OrchestratorProcess.StartExecutor(deliveryLog);
         var executorUrl = await executor.WaitForListeningAsync();
 
-        var orchestrator = await StartOrchestratorAsync(databasePath, executorUrl);
+        var orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
         var killTimes = new List<DateTimeOffset>();
         try
         {
@@ -84,7 +81,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 await orchestrator.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
                 output.WriteLine($"kill {kill} at {killTimes[^1]:O} with {active} workflows active");
                 orchestrator.Dispose();
-                orchestrator = await StartOrchestratorAsync(databasePath, executorUrl);
+                orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
             }
 
             var deadline = Stopwatch.StartNew();
@@ -196,42 +193,5 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         }
 
         return definition;
-    }
-
-    private static async Task<RunningOrchestrator> StartOrchestratorAsync(string databasePath, Uri executorUrl)
-    {
-        var process = TestProcess.StartDotnet(
-            "GrpcWorkflows.Orchestrator",
-            [
-                "--urls", "http://127.0.0.1:0",
-                "--Storage:Provider=sqlite",
-                $"--Storage:Sqlite:Path={databasePath}",
-                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
-                "--Executors:Static:0:StepTypes:0=sleep",
-                "--Executors:Static:0:MaxConcurrency=64",
-            ]);
-        try
-        {
-            var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
-            return new RunningOrchestrator(process, GrpcChannel.ForAddress(url));
-        }
-        catch
-        {
-            await process.DisposeAsync();
-            throw;
-        }
-    }
-
-    private sealed class RunningOrchestrator(TestProcess process, GrpcChannel channel) : IDisposable
-    {
-        public TestProcess Process { get; } = process;
-
-        public WorkflowService.WorkflowServiceClient Client { get; } = new(channel);
-
-        public void Dispose()
-        {
-            channel.Dispose();
-            Process.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
     }
 }

@@ -1,0 +1,59 @@
+using Grpc.Net.Client;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Recovery.Tests;
+
+/// <summary>The orchestrator as a child process on a SQLite file, with the test executor configured statically.</summary>
+internal sealed class OrchestratorProcess : IDisposable
+{
+    private readonly GrpcChannel _channel;
+
+    private OrchestratorProcess(TestProcess process, GrpcChannel channel)
+    {
+        Process = process;
+        _channel = channel;
+        Client = new WorkflowService.WorkflowServiceClient(channel);
+    }
+
+    public TestProcess Process { get; }
+
+    public WorkflowService.WorkflowServiceClient Client { get; }
+
+    /// <summary>Starts the test executor on a free port, logging every delivery to <paramref name="deliveryLog"/>.</summary>
+    public static TestProcess StartExecutor(string deliveryLog) => TestProcess.StartDotnet(
+        "GrpcWorkflows.TestExecutor",
+        ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
+
+    /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
+    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl)
+    {
+        var process = TestProcess.StartDotnet(
+            "GrpcWorkflows.Orchestrator",
+            [
+                "--urls", "http://127.0.0.1:0",
+                "--Storage:Provider=sqlite",
+                $"--Storage:Sqlite:Path={databasePath}",
+                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
+                "--Executors:Static:0:StepTypes:0=sleep",
+                "--Executors:Static:0:StepTypes:1=flaky",
+                "--Executors:Static:0:MaxConcurrency=64",
+            ]);
+        try
+        {
+            var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
+            return new OrchestratorProcess(process, GrpcChannel.ForAddress(url));
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        _channel.Dispose();
+        Process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+}

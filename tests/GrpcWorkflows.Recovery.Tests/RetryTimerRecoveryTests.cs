@@ -1,0 +1,100 @@
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+using Xunit.Abstractions;
+
+namespace GrpcWorkflows.Recovery.Tests;
+
+/// <summary>A retry timer survives an orchestrator crash: the next attempt runs when it was due, not later, not at once.</summary>
+public sealed class RetryTimerRecoveryTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(8);
+
+    // How far from its due time the retried attempt may arrive: timer and scheduling latency on a slow machine.
+    private static readonly TimeSpan Early = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
+
+    private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-retry-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A child still holds a file: the OS cleans the temp folder.
+        }
+    }
+
+    [Fact]
+    public async Task Orchestrator_KilledDuringRetryBackoff_RunsTheNextAttemptWhenItWasDue()
+    {
+        var databasePath = Path.Combine(_folder, "orchestrator.db");
+        var deliveryLog = Path.Combine(_folder, "deliveries.jsonl");
+        await using var executor = OrchestratorProcess.StartExecutor(deliveryLog);
+        var executorUrl = await executor.WaitForListeningAsync();
+        var orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
+        try
+        {
+            var submitted = await orchestrator.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = FlakyOnce() }).ResponseAsync.DefaultTimeout();
+            var executionId = submitted.ExecutionId;
+
+            // The first attempt failed and its failure (with the retry delay) is recorded: kill now.
+            await AsyncTestHelpers.WaitUntilAsync(
+                async () => (await GetAsync(orchestrator, executionId)).Steps.Any(s => s.StepId == "flaky" && s.State == StepState.RetryWait),
+                "the first attempt failed and the retry is waiting");
+            var failure = Deliveries(deliveryLog, executionId).Single(d => d.Attempt == 1 && d.Outcome == "failed");
+            orchestrator.Process.Kill();
+            await orchestrator.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+            orchestrator.Dispose();
+            orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
+            var restarted = DateTimeOffset.UtcNow;
+
+            await AsyncTestHelpers.WaitUntilAsync(
+                async () => (await GetAsync(orchestrator, executionId)).State == ExecutionState.Succeeded,
+                "the execution succeeded after the restart",
+                TimeSpan.FromSeconds(60));
+
+            var retried = Deliveries(deliveryLog, executionId).Single(d => d.Attempt == 2);
+            var due = failure.Time + Backoff;
+            output.WriteLine($"attempt 1 failed {failure.Time:O}; restarted {restarted:O}; attempt 2 {retried.Time:O}, {(retried.Time - due).TotalMilliseconds:N0} ms from due");
+            Assert.Equal("succeeded", retried.Outcome);
+            if (restarted < due)
+            {
+                // Resumed with what was left of the delay: neither at once on restart nor a full delay after it.
+                Assert.InRange(retried.Time, due - Early, due + Late);
+            }
+            else
+            {
+                // The restart took longer than the delay: the attempt was overdue and runs at once.
+                Assert.InRange(retried.Time, restarted - Early, restarted + Late);
+            }
+        }
+        finally
+        {
+            orchestrator.Dispose();
+        }
+    }
+
+    private static async Task<Execution> GetAsync(OrchestratorProcess orchestrator, string executionId) =>
+        (await orchestrator.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }).ResponseAsync.DefaultTimeout()).Execution;
+
+    private static List<DeliveryRecord> Deliveries(string deliveryLog, string executionId) =>
+        [.. DeliveryRecord.ReadAll(deliveryLog).Where(d => d.ExecutionId == executionId)];
+
+    private static WorkflowDefinition FlakyOnce() => new()
+    {
+        Id = "retry-timer",
+        Steps =
+        {
+            ["flaky"] = new StepDefinition
+            {
+                Type = "flaky",
+                Input = new Struct { Fields = { ["failures"] = Value.ForNumber(1), ["code"] = Value.ForString("UNAVAILABLE") } },
+                RetryPolicy = new RetryPolicy { MaxAttempts = 3, InitialBackoff = Duration.FromTimeSpan(Backoff), Jitter = 0 },
+            },
+        },
+    };
+}
