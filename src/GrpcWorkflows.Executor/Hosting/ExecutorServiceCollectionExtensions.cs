@@ -3,7 +3,6 @@ using GrpcWorkflows.Executor.Hosting;
 using GrpcWorkflows.Executor.Internal;
 using GrpcWorkflows.Executor.Registration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -36,12 +35,13 @@ public static class ExecutorServiceCollectionExtensions
         }
 
         services.AddGrpc();
-        // grpc.health.v1 reports SERVING once a check exists; executors add their own checks with AddHealthChecks().
-        services.AddGrpcHealthChecks().AddCheck("executor", () => HealthCheckResult.Healthy());
+        // grpc.health.v1: SERVING while calls are accepted, NOT_SERVING once stopping; executors may add checks with AddHealthChecks().
+        services.AddGrpcHealthChecks().AddCheck<ExecutorHealthCheck>("executor");
         services.AddGrpcReflection();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StepHandlerCatalog>();
         services.AddSingleton<ConcurrencyGate>();
+        services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<ExecutorRegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecutorRegistrationService>());
         return new ExecutorBuilder(services);

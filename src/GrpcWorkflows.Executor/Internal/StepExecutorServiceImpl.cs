@@ -14,6 +14,7 @@ internal sealed class StepExecutorServiceImpl(
     ConcurrencyGate gate,
     IOptions<ExecutorOptions> options,
     TimeProvider timeProvider,
+    ShutdownSignal shutdown,
     ILogger<StepExecutorServiceImpl> logger) : StepExecutorService.StepExecutorServiceBase
 {
     internal static readonly ActivitySource ActivitySource = new(Instrumentation.ActivitySourceName, typeof(StepExecutorServiceImpl).Assembly.GetName().Version?.ToString());
@@ -25,6 +26,12 @@ internal sealed class StepExecutorServiceImpl(
             Log.UnknownStepType(logger, request.StepId, request.StepType);
             var served = string.Join(", ", catalog.Registrations.Select(r => r.StepType));
             throw new RpcException(new Status(StatusCode.Unimplemented, $"Step type '{request.StepType}' is not served by this executor (it serves: {served})."));
+        }
+
+        if (shutdown.IsStopping)
+        {
+            // Graceful shutdown: calls in flight finish, new ones go elsewhere (UNAVAILABLE is retried by the orchestrator).
+            throw new RpcException(new Status(StatusCode.Unavailable, "The executor is shutting down."));
         }
 
         var limit = options.Value.MaxConcurrency;

@@ -18,6 +18,7 @@ namespace GrpcWorkflows.Executor.Registration;
 internal sealed class ExecutorRegistrationService(
     IOptions<ExecutorOptions> options,
     StepHandlerCatalog catalog,
+    ShutdownSignal shutdown,
     IServer server,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
@@ -36,7 +37,9 @@ internal sealed class ExecutorRegistrationService(
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        // Runs before any hosted service (and the server) stops: no new call is routed here while in-flight ones finish.
+        // Runs before any hosted service (and the server) stops: new calls are refused from here on (UNAVAILABLE, so
+        // the orchestrator sends them elsewhere), in-flight ones finish, and the orchestrator is told to stop routing here.
+        shutdown.Begin();
         var id = Interlocked.Exchange(ref _executorId, null);
         if (id is null || _channel is null)
         {

@@ -62,6 +62,9 @@ internal sealed class TestRegistryServer : IAsyncDisposable
 
         public TimeSpan HeartbeatInterval => heartbeatInterval;
 
+        /// <summary>DeregisterExecutor waits for this before it answers (already complete unless a test holds it).</summary>
+        public TaskCompletionSource DeregisterGate { get; } = CompletedGate();
+
         /// <summary>Heartbeats for these ids are answered NOT_FOUND (an expired lease).</summary>
         public HashSet<string> ForgottenIds { get; } = [];
 
@@ -70,6 +73,25 @@ internal sealed class TestRegistryServer : IAsyncDisposable
         public bool ShouldFailRegistration() => Interlocked.Increment(ref _registerAttempts) <= failFirstRegistrations;
 
         public string NextId() => $"executor-{Interlocked.Increment(ref _registrations)}";
+
+        public Recorder HoldDeregistration()
+        {
+            _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return this;
+        }
+
+        public Task DeregisterReleased => (_held ?? DeregisterGate).Task;
+
+        public void ReleaseDeregistration() => _held?.TrySetResult();
+
+        private TaskCompletionSource? _held;
+
+        private static TaskCompletionSource CompletedGate()
+        {
+            var gate = new TaskCompletionSource();
+            gate.SetResult();
+            return gate;
+        }
     }
 
     private sealed class RegistryService(Recorder recorder) : ExecutorRegistryService.ExecutorRegistryServiceBase
@@ -113,10 +135,11 @@ internal sealed class TestRegistryServer : IAsyncDisposable
             return Task.FromResult(new HeartbeatResponse { LeaseExpireTime = Timestamp.FromDateTime(DateTime.UtcNow.Add(recorder.HeartbeatInterval * 3)) });
         }
 
-        public override Task<DeregisterExecutorResponse> DeregisterExecutor(DeregisterExecutorRequest request, ServerCallContext context)
+        public override async Task<DeregisterExecutorResponse> DeregisterExecutor(DeregisterExecutorRequest request, ServerCallContext context)
         {
             recorder.Events.Writer.TryWrite($"deregister:{request.ExecutorId}");
-            return Task.FromResult(new DeregisterExecutorResponse());
+            await recorder.DeregisterReleased.WaitAsync(TimeSpan.FromSeconds(30), context.CancellationToken);
+            return new DeregisterExecutorResponse();
         }
     }
 }
