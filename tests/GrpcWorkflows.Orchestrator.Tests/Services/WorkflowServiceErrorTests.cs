@@ -87,6 +87,17 @@ public sealed class WorkflowServiceErrorTests
     }
 
     [Fact]
+    public async Task ListExecutions_GarbagePageToken_InvalidArgumentNamingTheField()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Workflows.ListExecutionsAsync(new ListExecutionsRequest { PageToken = "not-a-token!" }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("page_token", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations).Field);
+    }
+
+    [Fact]
     public async Task SubmitWorkflow_MissingDefinition_InvalidArgumentNamingTheField()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
