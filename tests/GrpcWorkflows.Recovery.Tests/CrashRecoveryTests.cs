@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
@@ -31,6 +32,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
     private static readonly TimeSpan ClockSlack = TimeSpan.FromMilliseconds(250);
 
     private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-crash-").FullName;
+    private volatile OrchestratorProcess? _current;
 
     public void Dispose()
     {
@@ -55,7 +57,10 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var executorUrl = await executor.WaitForListeningAsync();
 
         var orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
+        _current = orchestrator;
         var killTimes = new List<DateTimeOffset>();
+        using var stopWatching = new CancellationTokenSource();
+        Task<List<ExecutionEvent>>? watched = null;
         try
         {
             var client = orchestrator.Client;
@@ -70,6 +75,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 executionIds.Add(response.ExecutionId);
             }
 
+            watched = WatchAcrossRestartsAsync(executionIds[^1], stopWatching.Token);
+
             for (var kill = 1; kill <= Kills; kill++)
             {
                 // A random moment of the run, not a wait for behaviour: the kill must land anywhere.
@@ -82,6 +89,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 output.WriteLine($"kill {kill} at {killTimes[^1]:O} with {active} workflows active");
                 orchestrator.Dispose();
                 orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
+                _current = orchestrator;
             }
 
             var deadline = Stopwatch.StartNew();
@@ -97,17 +105,56 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
                 Assert.True(execution.State == ExecutionState.Succeeded, $"{executionId} ended {execution.State}.");
             }
 
+            // A watcher that resumed from its last sequence + 1 after every restart saw the whole log, once.
+            var watchedEvents = await watched.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal(Enumerable.Range(1, watchedEvents.Count).Select(n => (long)n), watchedEvents.Select(e => e.Sequence));
+            Assert.Equal(ExecutionEvent.KindOneofCase.Finished, watchedEvents[^1].KindCase);
+
             await orchestrator.Process.StopAsync(TimeSpan.FromSeconds(30));
-            await AssertLogsAsync(databasePath, executionIds);
+            await AssertLogsAsync(databasePath, executionIds, watchedEvents);
             AssertDeliveries(deliveryLog, executionIds, killTimes);
         }
         finally
         {
+            await stopWatching.CancelAsync();
             orchestrator.Dispose();
         }
     }
 
-    private static async Task AssertLogsAsync(string databasePath, List<string> executionIds)
+    /// <summary>Watches one execution to its end, resuming from the last sequence seen + 1 on whichever orchestrator runs.</summary>
+    private async Task<List<ExecutionEvent>> WatchAcrossRestartsAsync(string executionId, CancellationToken cancellationToken)
+    {
+        var events = new List<ExecutionEvent>();
+        var resumes = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var orchestrator = _current!;
+            try
+            {
+                using var call = orchestrator.Client.WatchExecution(
+                    new WatchExecutionRequest { ExecutionId = executionId, FromSequence = events.Count + 1 },
+                    cancellationToken: cancellationToken);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(cancellationToken))
+                {
+                    events.Add(response.Event);
+                    if (response.Event.KindCase == ExecutionEvent.KindOneofCase.Finished)
+                    {
+                        output.WriteLine($"watcher saw {events.Count} events, resuming {resumes} times");
+                        return events;
+                    }
+                }
+            }
+            catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The orchestrator was killed mid-stream: wait for the next one, then resume.
+                resumes++;
+                await AsyncTestHelpers.WaitUntilAsync(() => !ReferenceEquals(_current, orchestrator) || cancellationToken.IsCancellationRequested, "a restarted orchestrator");
+            }
+        }
+    }
+
+    private static async Task AssertLogsAsync(string databasePath, List<string> executionIds, List<ExecutionEvent> watchedEvents)
     {
         await using var store = new SqliteExecutionStore(new SqliteStoreOptions { Path = databasePath });
         foreach (var executionId in executionIds)
@@ -124,6 +171,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             }
 
             Assert.Equal(Enumerable.Range(1, sequences.Count).Select(n => (long)n), sequences);
+            if (executionId == watchedEvents[0].ExecutionId)
+            {
+                Assert.Equal(sequences.Count, watchedEvents.Count);
+            }
+
             Assert.Equal(StepsPerWorkflow, successes.Count);
             Assert.All(successes, pair => Assert.True(pair.Value == 1, $"{executionId}: step {pair.Key} has {pair.Value} recorded successes."));
             var record = await store.GetAsync(executionId);
