@@ -390,7 +390,9 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
     }
 
     private const string RecordColumns =
-        "execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels";
+        "execution_id, workflow_id, state, create_time, end_time, " +
+        "(SELECT max(e.sequence) FROM events e WHERE e.execution_key = executions.execution_key), " +
+        "idempotency_key, step_count, succeeded_step_count, labels";
 
     private static ExecutionRecord ReadRecord(SqliteDataReader reader) => new(
         reader.GetString(0),

@@ -20,6 +20,8 @@ internal static class SchemaMigrations
                 create_time     INTEGER NOT NULL            -- UTC ticks of the first execution that used it
             ) WITHOUT ROWID;
 
+            -- The last sequence is not stored here: it is max(events.sequence), one index probe away, so
+            -- appends that change no indexed fact (most of them) write no executions row.
             -- execution_key grows with each new execution, so the rows and event-index entries of the
             -- executions being written (the recent ones) share a few pages: a group commit rewrites few pages.
             CREATE TABLE executions (
@@ -29,7 +31,6 @@ internal static class SchemaMigrations
                 state                INTEGER NOT NULL,      -- grpcworkflows.v1.ExecutionState
                 create_time          INTEGER NOT NULL,      -- UTC ticks
                 end_time             INTEGER NULL,          -- UTC ticks; set exactly while the state is terminal
-                last_sequence        INTEGER NOT NULL,
                 idempotency_key      TEXT NULL UNIQUE,
                 step_count           INTEGER NOT NULL,
                 succeeded_step_count INTEGER NOT NULL,

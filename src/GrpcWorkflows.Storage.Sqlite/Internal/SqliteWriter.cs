@@ -55,8 +55,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         _insertExecution = Prepare(
             """
-            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels, definition_hash)
-            VALUES ($id, $workflow, 1, $create, NULL, 1, $key, $steps, 0, $labels, $hash)
+            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, idempotency_key, step_count, succeeded_step_count, labels, definition_hash)
+            VALUES ($id, $workflow, 1, $create, NULL, $key, $steps, 0, $labels, $hash)
             ON CONFLICT DO NOTHING
             RETURNING execution_key
             """,
@@ -69,9 +69,11 @@ internal sealed class SqliteWriter : IAsyncDisposable
             "INSERT INTO events (execution_key, sequence, kind, payload) VALUES ($execution, $sequence, $kind, $payload)",
             "$execution", "$sequence", "$kind", "$payload");
         _updateExecution = Prepare(
-            "UPDATE executions SET state = $state, end_time = $end, last_sequence = $last, succeeded_step_count = $succeeded WHERE execution_key = $execution",
-            "$state", "$end", "$last", "$succeeded", "$execution");
-        _selectExecution = Prepare("SELECT execution_key, last_sequence, state, end_time FROM executions WHERE execution_id = $id", "$id");
+            "UPDATE executions SET state = $state, end_time = $end, succeeded_step_count = $succeeded WHERE execution_key = $execution",
+            "$state", "$end", "$succeeded", "$execution");
+        _selectExecution = Prepare(
+            "SELECT x.execution_key, (SELECT max(e.sequence) FROM events e WHERE e.execution_key = x.execution_key), x.state, x.end_time FROM executions x WHERE x.execution_id = $id",
+            "$id");
         _selectStepEvents = Prepare(
             $"""
             SELECT payload FROM events WHERE execution_key = $execution AND kind IN ({(int)ExecutionEvent.KindOneofCase.StepSucceeded}, {(int)ExecutionEvent.KindOneofCase.StepFailed}, {(int)ExecutionEvent.KindOneofCase.StepSkipped}, {(int)ExecutionEvent.KindOneofCase.StepCancelled})
@@ -141,6 +143,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         var now = _timeProvider.GetUtcNow().UtcTicks;
+        var (state, endTime, succeeded) = (execution.State, execution.EndTimeTicks, execution.SucceededSteps.Count);
         for (var index = 0; index < request.Events.Count; index++)
         {
             var @event = request.Events[index];
@@ -149,9 +152,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
             execution.Apply(@event, now);
         }
 
-        Bind(_updateExecution, (int)execution.State, execution.EndTimeTicks is { } end ? end : DBNull.Value, execution.LastSequence,
-            execution.SucceededSteps.Count, execution.Key);
-        _updateExecution.ExecuteNonQuery();
+        // Only the indexed facts live in the row; most appends (ready, attempt started, failed) change none.
+        if (state != execution.State || endTime != execution.EndTimeTicks || succeeded != execution.SucceededSteps.Count)
+        {
+            Bind(_updateExecution, (int)execution.State, execution.EndTimeTicks is { } end ? end : DBNull.Value, execution.SucceededSteps.Count, execution.Key);
+            _updateExecution.ExecuteNonQuery();
+        }
+
         if (execution.IsTerminal)
         {
             _finishedInBatch.Add(request.ExecutionId);
