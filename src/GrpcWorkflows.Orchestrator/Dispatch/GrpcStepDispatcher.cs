@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Orchestrator.Dispatch.Internal;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.V1;
@@ -23,14 +24,12 @@ namespace GrpcWorkflows.Orchestrator.Dispatch;
 /// </remarks>
 public sealed class GrpcStepDispatcher : IStepDispatcher
 {
-    private static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
-
     private readonly ExecutorRegistry _registry;
     private readonly ChannelPool _channels;
     private readonly DispatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<GrpcStepDispatcher> _logger;
-    private readonly Lock _pipelineGate = new();
+    private readonly EndpointPipelines _pipelines;
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
@@ -43,6 +42,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
+        _pipelines = new EndpointPipelines(_options, timeProvider, logger);
         _registry.Changed += (_, _) => OnSlotFreed();
     }
 
@@ -125,7 +125,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
 
             if (pick == Pick.NoneCallable)
             {
-                return lastTransportFailure ?? NoEndpoint(stepType);
+                return lastTransportFailure ?? AttemptOutcomes.NoEndpoint(stepType);
             }
 
             var (result, transportFailure) = await CallAsync(endpoint!, request, cancellationToken);
@@ -145,9 +145,6 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
             Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, result.Error!.Message);
         }
     }
-
-    private static StepAttemptResult NoEndpoint(string stepType)
-        => StepAttemptResult.Failure("UNAVAILABLE", $"No reachable executor serves step type '{stepType}'.", retryable: true);
 
     private (Pick Pick, ExecutorEndpoint? Endpoint) TryPick(string stepType, List<ExecutorEndpoint>? tried)
     {
@@ -255,16 +252,16 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            var pipeline = endpoint.Pipeline ?? CreatePipeline(endpoint);
+            var pipeline = _pipelines.For(endpoint);
             var client = _channels.GetClient(endpoint);
             DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout : null;
-            context.Properties.Set(AttemptTimeoutKey, request.Timeout);
+            context.Properties.Set(EndpointPipelines.AttemptTimeoutKey, request.Timeout);
             var response = await pipeline.ExecuteAsync(
                 static (ctx, state) => new ValueTask<ExecuteStepResponse>(
                     state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
                 context,
                 (client, message: request.Request, deadline));
-            return (Map(response, endpoint), false);
+            return (AttemptOutcomes.FromResponse(response, endpoint), false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -276,7 +273,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         }
         catch (RpcException ex)
         {
-            return Map(ex, endpoint);
+            return AttemptOutcomes.FromRpcException(ex, endpoint);
         }
         catch (TimeoutRejectedException)
         {
@@ -297,106 +294,4 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
             OnSlotFreed();
         }
     }
-
-    private static StepAttemptResult Map(ExecuteStepResponse response, ExecutorEndpoint endpoint)
-    {
-        if (response.Error is null)
-        {
-            return StepAttemptResult.Success(response.Output ?? new Google.Protobuf.WellKnownTypes.Struct(), endpoint.Address);
-        }
-
-        var error = response.Error;
-        if (string.IsNullOrEmpty(error.Code))
-        {
-            error.Code = "UNKNOWN";
-        }
-
-        return new StepAttemptResult(null, error, response.RetryAfter?.ToTimeSpan(), endpoint.Address);
-    }
-
-    private static (StepAttemptResult Result, bool TransportFailure) Map(RpcException ex, ExecutorEndpoint endpoint)
-    {
-        var transport = ex.Status.DebugException is not null;
-        if (transport && ex.StatusCode == StatusCode.Unavailable)
-        {
-            // Connection refused, reset or lost: the call may not have reached the executor. Fail over.
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"Executor {endpoint.Address} is unreachable: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), true);
-        }
-
-        if (transport && ex.StatusCode is StatusCode.Internal or StatusCode.Unknown)
-        {
-            // The connection broke during the call (the executor died): retry the attempt.
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"The call to executor {endpoint.Address} broke: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), false);
-        }
-
-        // A status the executor returned, or a deadline. Retry-after: google.rpc.RetryInfo in the status details.
-        TimeSpan? retryAfter = null;
-        if (ex.StatusCode != StatusCode.DeadlineExceeded)
-        {
-            retryAfter = Grpc.Core.RpcExceptionExtensions.GetRpcStatus(ex)?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan();
-        }
-
-        var retryable = StatusCodes.IsRetryable(ex.StatusCode) || ex.StatusCode == StatusCode.Cancelled;
-        return (StepAttemptResult.Failure(StatusCodes.Name(ex.StatusCode), ex.Status.Detail, retryable, retryAfter, endpoint.Address), false);
-    }
-
-    private ResiliencePipeline CreatePipeline(ExecutorEndpoint endpoint)
-    {
-        lock (_pipelineGate)
-        {
-            if (endpoint.Pipeline is { } existing)
-            {
-                return existing;
-            }
-
-            var pipeline = new ResiliencePipelineBuilder { TimeProvider = _timeProvider }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-                {
-                    Name = "executor-circuit",
-                    FailureRatio = _options.CircuitFailureRatio,
-                    MinimumThroughput = _options.CircuitMinimumThroughput,
-                    SamplingDuration = _options.CircuitSamplingDuration,
-                    BreakDuration = _options.CircuitBreakDuration,
-                    ShouldHandle = static args => new ValueTask<bool>(IsEndpointFailure(args.Outcome.Exception)),
-                    OnOpened = args =>
-                    {
-                        endpoint.MarkCircuitOpen(_timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * _timeProvider.TimestampFrequency));
-                        Log.CircuitOpened(_logger, endpoint.Address, args.BreakDuration);
-                        return default;
-                    },
-                    OnHalfOpened = _ =>
-                    {
-                        endpoint.MarkCircuit(V1.CircuitState.HalfOpen);
-                        return default;
-                    },
-                    OnClosed = _ =>
-                    {
-                        endpoint.MarkCircuit(V1.CircuitState.Closed);
-                        Log.CircuitClosed(_logger, endpoint.Address);
-                        return default;
-                    },
-                })
-                .AddTimeout(new TimeoutStrategyOptions
-                {
-                    Name = "attempt-timeout",
-                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(AttemptTimeoutKey, Timeout.InfiniteTimeSpan)),
-                })
-                .Build();
-            endpoint.Pipeline = pipeline;
-            return pipeline;
-        }
-    }
-
-    /// <summary>
-    /// What counts against an endpoint's circuit: failures of the connection itself (refused, reset,
-    /// broken mid-call). A status the executor chose to return, or a step that ran past its timeout,
-    /// says nothing about the endpoint's health and never opens the circuit.
-    /// </summary>
-    private static bool IsEndpointFailure(Exception? exception) => exception switch
-    {
-        null => false,
-        RpcException rpc => rpc.Status.DebugException is not null && rpc.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown,
-        HttpRequestException or IOException => true,
-        _ => false,
-    };
 }

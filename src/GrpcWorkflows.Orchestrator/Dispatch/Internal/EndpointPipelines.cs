@@ -1,0 +1,86 @@
+using Grpc.Core;
+using GrpcWorkflows.Orchestrator.Internal;
+using GrpcWorkflows.Orchestrator.Registry;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
+
+/// <summary>
+/// Builds one Polly pipeline per endpoint: a circuit breaker (mirrored onto the
+/// <see cref="ExecutorEndpoint"/> for listings and endpoint choice) around the attempt timeout.
+/// </summary>
+internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger)
+{
+    /// <summary>The context property that carries an attempt's timeout to the timeout strategy.</summary>
+    public static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
+
+    private readonly Lock _gate = new();
+
+    /// <summary>Returns the endpoint's pipeline, building it on first use.</summary>
+    public ResiliencePipeline For(ExecutorEndpoint endpoint)
+    {
+        return endpoint.Pipeline ?? Create(endpoint);
+    }
+
+    private ResiliencePipeline Create(ExecutorEndpoint endpoint)
+    {
+        lock (_gate)
+        {
+            if (endpoint.Pipeline is { } existing)
+            {
+                return existing;
+            }
+
+            var pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    Name = "executor-circuit",
+                    FailureRatio = options.CircuitFailureRatio,
+                    MinimumThroughput = options.CircuitMinimumThroughput,
+                    SamplingDuration = options.CircuitSamplingDuration,
+                    BreakDuration = options.CircuitBreakDuration,
+                    ShouldHandle = static args => new ValueTask<bool>(IsEndpointFailure(args.Outcome.Exception)),
+                    OnOpened = args =>
+                    {
+                        endpoint.MarkCircuitOpen(timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
+                        Log.CircuitOpened(logger, endpoint.Address, args.BreakDuration);
+                        return default;
+                    },
+                    OnHalfOpened = _ =>
+                    {
+                        endpoint.MarkCircuit(V1.CircuitState.HalfOpen);
+                        return default;
+                    },
+                    OnClosed = _ =>
+                    {
+                        endpoint.MarkCircuit(V1.CircuitState.Closed);
+                        Log.CircuitClosed(logger, endpoint.Address);
+                        return default;
+                    },
+                })
+                .AddTimeout(new TimeoutStrategyOptions
+                {
+                    Name = "attempt-timeout",
+                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(AttemptTimeoutKey, Timeout.InfiniteTimeSpan)),
+                })
+                .Build();
+            endpoint.Pipeline = pipeline;
+            return pipeline;
+        }
+    }
+
+    /// <summary>
+    /// What counts against an endpoint's circuit: failures of the connection itself (refused, reset,
+    /// broken mid-call). A status the executor chose to return, or a step that ran past its timeout,
+    /// says nothing about the endpoint's health and never opens the circuit.
+    /// </summary>
+    private static bool IsEndpointFailure(Exception? exception) => exception switch
+    {
+        null => false,
+        RpcException rpc => rpc.Status.DebugException is not null && rpc.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown,
+        HttpRequestException or IOException => true,
+        _ => false,
+    };
+}
