@@ -8,11 +8,16 @@ namespace GrpcWorkflows.Recovery.Tests;
 /// <summary>A retry timer survives an orchestrator crash: the next attempt runs when it was due, not later, not at once.</summary>
 public sealed class RetryTimerRecoveryTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan Backoff = TimeSpan.FromSeconds(10);
+
+    // The orchestrator stays down this long after the failure, so that a timer restarted in full on
+    // recovery (due + 4 s or later) and a timer that fires at once on recovery (due - 2 s or earlier,
+    // startup permitting) both fall outside the window below.
+    private static readonly TimeSpan Downtime = TimeSpan.FromSeconds(4);
 
     // How far from its due time the retried attempt may arrive: timer and scheduling latency on a slow machine.
     private static readonly TimeSpan Early = TimeSpan.FromMilliseconds(300);
-    private static readonly TimeSpan Late = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Late = TimeSpan.FromSeconds(2.5);
 
     private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-retry-").FullName;
 
@@ -49,6 +54,13 @@ public sealed class RetryTimerRecoveryTests(ITestOutputHelper output) : IDisposa
             orchestrator.Process.Kill();
             await orchestrator.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
             orchestrator.Dispose();
+            var downFor = failure.Time + Downtime - DateTimeOffset.UtcNow;
+            if (downFor > TimeSpan.Zero)
+            {
+                // A chosen moment, not a wait for behaviour: the orchestrator is down for part of the backoff.
+                await Task.Delay(downFor);
+            }
+
             orchestrator = await OrchestratorProcess.StartAsync(databasePath, executorUrl);
             var restarted = DateTimeOffset.UtcNow;
 
