@@ -2,7 +2,14 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using GrpcWorkflows.Executor.Internal;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace GrpcWorkflows.Executor.Hosting;
 
@@ -45,8 +52,25 @@ public static class GrpcWorkflowsExecutorHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // "Grpc." (with the dot): a bare "Grpc" prefix would also silence every "GrpcWorkflows.*" logger.
         builder.Logging.AddFilter("Grpc.", LogLevel.Warning);
+
+        var otlpEndpoint = configuration[OtlpEndpointKey];
+        if (!string.IsNullOrWhiteSpace(otlpEndpoint))
+        {
+            // The step spans continue the orchestrator's traces; exporting them completes the picture end to end.
+            // The service name is the executor's name (Executor:Name, else the entry assembly's), known once options are built.
+            builder.Services.AddOpenTelemetry()
+                .WithTracing(tracing => tracing
+                    .AddSource(Instrumentation.ActivitySourceName)
+                    .ConfigureServices(services => services.ConfigureOpenTelemetryTracerProvider((sp, provider) => provider.ConfigureResource(resource =>
+                        resource.AddService(ExecutorIdentity.Name(sp.GetRequiredService<IOptions<ExecutorOptions>>().Value))))))
+                .UseOtlpExporter(OtlpExportProtocol.Grpc, new Uri(otlpEndpoint));
+        }
+
         return builder;
     }
+
+    /// <summary>The configuration key of the OTLP (gRPC) endpoint; when set, the executor's step spans are exported there.</summary>
+    public const string OtlpEndpointKey = "OpenTelemetry:Otlp:Endpoint";
 
     private const string WebHostDefaultsUrlsKey = "urls";
 }

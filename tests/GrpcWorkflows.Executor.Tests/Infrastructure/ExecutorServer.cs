@@ -23,9 +23,9 @@ internal sealed class ExecutorServer : IAsyncDisposable
 
     public GrpcChannel Channel { get; }
 
-    public static async Task<ExecutorServer> StartAsync(Action<IExecutorBuilder> addHandlers, Action<ExecutorOptions>? configure = null)
+    public static async Task<ExecutorServer> StartAsync(Action<IExecutorBuilder> addHandlers, Action<ExecutorOptions>? configure = null, params string[] extraArgs)
     {
-        var builder = GrpcWorkflowsExecutorHost.CreateBuilder(["--urls", "http://127.0.0.1:0"]);
+        var builder = GrpcWorkflowsExecutorHost.CreateBuilder(["--urls", "http://127.0.0.1:0", .. extraArgs]);
         addHandlers(builder.Services.AddGrpcWorkflowsExecutor(configure));
         var app = builder.Build();
         app.MapGrpcWorkflowsExecutor();
