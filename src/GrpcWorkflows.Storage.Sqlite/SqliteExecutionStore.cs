@@ -21,7 +21,8 @@ namespace GrpcWorkflows.Storage.Sqlite;
 /// <remarks>
 /// Thread-safe. What a completed write survives depends on <see cref="SqliteStoreOptions.Synchronous"/>
 /// (see docs/durability.md). Opening applies the schema migrations the file lacks. One store
-/// instance per file: the writer keeps each execution's last sequence in memory.
+/// instance per file, enforced with a lock on <c>FILE.lock</c>: the writer keeps each execution's last
+/// sequence in memory, and two orchestrators on one file would run the same executions.
 /// Cancelling a create or append stops the wait, not the write: it may still be committed.
 /// </remarks>
 public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
@@ -35,6 +36,7 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
     private const int WalAutoCheckpointPages = 4000;
 
     private readonly SqliteWriter _writer;
+    private readonly FileStream _ownership;
     private readonly string _readConnectionString;
     private readonly TimeProvider _timeProvider;
     private int _disposed;
@@ -61,6 +63,7 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
             Directory.CreateDirectory(directory);
         }
 
+        _ownership = TakeOwnership(FilePath);
         var timeoutSeconds = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -88,6 +91,7 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
         catch
         {
             connection.Dispose();
+            _ownership.Dispose();
             throw;
         }
 
@@ -342,8 +346,12 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);
-        using var pooled = new SqliteConnection(_readConnectionString);
-        SqliteConnection.ClearPool(pooled);
+        using (var pooled = new SqliteConnection(_readConnectionString))
+        {
+            SqliteConnection.ClearPool(pooled);
+        }
+
+        await _ownership.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
@@ -405,6 +413,25 @@ public sealed class SqliteExecutionStore : IExecutionStore, IAsyncDisposable, ID
         reader.GetInt32(7),
         reader.GetInt32(8),
         ExecutionLabels.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)));
+
+    /// <summary>
+    /// Holds an exclusive lock on <c>FILE.lock</c> while the store is open: one writer per file, so two
+    /// orchestrators can never run the same executions. The operating system releases it when the
+    /// process dies, however it dies.
+    /// </summary>
+    private static FileStream TakeOwnership(string path)
+    {
+        try
+        {
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException exception)
+        {
+            throw new InvalidOperationException(
+                $"SQLite '{path}' is in use by another execution store (another orchestrator?). One orchestrator per database file: stop the other one, or set Storage:Sqlite:Path to another file.",
+                exception);
+        }
+    }
 
     private static object? Execute(SqliteConnection connection, string sql)
     {

@@ -72,6 +72,20 @@ public sealed class SqliteExecutionStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_FileAlreadyOpenByAnotherStore_RefusesUntilTheFirstCloses()
+    {
+        var path = _database.PathOf();
+        var first = Open(path);
+
+        var error = Assert.Throws<InvalidOperationException>(() => Open(path));
+        await first.DisposeAsync();
+        await using var second = Open(path);
+
+        Assert.Contains("in use by another execution store", error.Message, StringComparison.Ordinal);
+        Assert.Equal(path, second.FilePath);
+    }
+
+    [Fact]
     public async Task CreateAsync_SameDefinitionTwice_StoresItOnceAndReadsItBackWhole()
     {
         var path = _database.PathOf();
