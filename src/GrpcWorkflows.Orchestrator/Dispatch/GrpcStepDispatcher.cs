@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Grpc.Core;
 using GrpcWorkflows.Engine.Dispatch;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
@@ -30,19 +31,21 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<GrpcStepDispatcher> _logger;
     private readonly EndpointPipelines _pipelines;
+    private readonly DispatchMetrics _metrics;
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
 
-    /// <summary>Creates the dispatcher.</summary>
-    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger)
+    /// <summary>Creates the dispatcher; its metrics are recorded when <paramref name="meterFactory"/> is given.</summary>
+    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger, IMeterFactory? meterFactory = null)
     {
         _registry = registry;
         _channels = channels;
         _options = options.Value;
         _timeProvider = timeProvider;
         _logger = logger;
-        _pipelines = new EndpointPipelines(_options, timeProvider, logger);
+        _metrics = new DispatchMetrics(meterFactory, registry);
+        _pipelines = new EndpointPipelines(_options, timeProvider, logger, _metrics);
         _registry.Changed += (_, _) => OnSlotFreed();
     }
 
@@ -142,6 +145,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
                 return result;
             }
 
+            _metrics.Failover(endpoint!.Address);
             Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, result.Error!.Message);
         }
     }

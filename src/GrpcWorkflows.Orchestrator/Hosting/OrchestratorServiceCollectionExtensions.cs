@@ -46,7 +46,13 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
         services.AddHostedService<LeaseSweeper>();
         services.TryAddSingleton<ChannelPool>();
-        services.TryAddSingleton<GrpcStepDispatcher>();
+        services.TryAddSingleton(sp => new GrpcStepDispatcher(
+            sp.GetRequiredService<ExecutorRegistry>(),
+            sp.GetRequiredService<ChannelPool>(),
+            sp.GetRequiredService<IOptions<DispatchOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<GrpcStepDispatcher>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<IStepDispatcher>(sp => sp.GetRequiredService<GrpcStepDispatcher>());
         services.TryAddSingleton(sp => new WorkflowEngine(
             sp.GetRequiredService<IExecutionStore>(),

@@ -8,14 +8,14 @@ namespace GrpcWorkflows.Orchestrator.Tests.Dispatch;
 /// <summary>A registry of static executors, a channel pool and the dispatcher over them, on the real clock.</summary>
 internal sealed class DispatcherHarness : IAsyncDisposable
 {
-    public DispatcherHarness(IEnumerable<StaticExecutorOptions> executors, DispatchOptions? dispatch = null, TimeSpan? leaseDuration = null)
+    public DispatcherHarness(IEnumerable<StaticExecutorOptions> executors, DispatchOptions? dispatch = null, TimeSpan? leaseDuration = null, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         var lease = leaseDuration ?? ExecutorRegistryOptions.DefaultLeaseDuration;
         var registryOptions = new ExecutorRegistryOptions { Static = [.. executors], LeaseDuration = lease, HeartbeatInterval = lease / 3 };
         var dispatchOptions = dispatch ?? new DispatchOptions { CircuitMinimumThroughput = 4, CircuitBreakDuration = TimeSpan.FromSeconds(30) };
         Registry = new ExecutorRegistry(Options.Create(registryOptions), TimeProvider.System, NullLogger<ExecutorRegistry>.Instance);
         Channels = new ChannelPool(Options.Create(dispatchOptions), TimeProvider.System, NullLogger<ChannelPool>.Instance);
-        Dispatcher = new GrpcStepDispatcher(Registry, Channels, Options.Create(dispatchOptions), TimeProvider.System, NullLogger<GrpcStepDispatcher>.Instance);
+        Dispatcher = new GrpcStepDispatcher(Registry, Channels, Options.Create(dispatchOptions), TimeProvider.System, NullLogger<GrpcStepDispatcher>.Instance, meterFactory);
     }
 
     public ExecutorRegistry Registry { get; }

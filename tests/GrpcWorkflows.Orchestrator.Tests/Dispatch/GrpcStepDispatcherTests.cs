@@ -3,6 +3,7 @@ using GrpcWorkflows.Engine.Dispatch;
 using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GrpcWorkflows.Orchestrator.Tests.Dispatch;
 
@@ -107,7 +108,31 @@ public sealed class GrpcStepDispatcherTests
     {
         await using var executor = await InProcessExecutor.StartAsync();
         var dead = DispatcherHarness.DeadAddress();
-        await using var harness = new DispatcherHarness([DispatcherHarness.Executor(dead), DispatcherHarness.Executor(executor.Address)]);
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meterFactory = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var failovers = 0L;
+        var circuitsOpened = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == meterFactory)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == GrpcWorkflows.Orchestrator.Instrumentation.FailoversMetric)
+            {
+                Interlocked.Add(ref failovers, value);
+            }
+            else if (instrument.Name == GrpcWorkflows.Orchestrator.Instrumentation.CircuitOpenedMetric)
+            {
+                Interlocked.Add(ref circuitsOpened, value);
+            }
+        });
+        listener.Start();
+        await using var harness = new DispatcherHarness([DispatcherHarness.Executor(dead), DispatcherHarness.Executor(executor.Address)], meterFactory: meterFactory);
 
         var results = new List<StepAttemptResult>();
         for (var i = 0; i < 20; i++)
@@ -120,6 +145,8 @@ public sealed class GrpcStepDispatcherTests
         var deadInfo = harness.Registry.List().Single(e => e.Endpoint.EndsWith($":{dead.Port}", StringComparison.Ordinal));
         Assert.Equal(CircuitState.Open, deadInfo.CircuitState);
         Assert.Equal(ExecutorHealth.NotServing, deadInfo.Health);
+        Assert.InRange(Interlocked.Read(ref failovers), 4, 20);
+        Assert.Equal(1, Interlocked.Read(ref circuitsOpened));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 /// Builds one Polly pipeline per endpoint: a circuit breaker (mirrored onto the
 /// <see cref="ExecutorEndpoint"/> for listings and endpoint choice) around the attempt timeout.
 /// </summary>
-internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger)
+internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger, DispatchMetrics metrics)
 {
     /// <summary>The context property that carries an attempt's timeout to the timeout strategy.</summary>
     public static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
@@ -45,6 +45,7 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
                     OnOpened = args =>
                     {
                         endpoint.MarkCircuitOpen(timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
+                        metrics.CircuitOpened(endpoint.Address);
                         Log.CircuitOpened(logger, endpoint.Address, args.BreakDuration);
                         return default;
                     },

@@ -1,0 +1,20 @@
+namespace GrpcWorkflows.Orchestrator;
+
+/// <summary>Names of the orchestrator's own metrics (the engine's are in <c>GrpcWorkflows.Engine.Instrumentation</c>).</summary>
+public static class Instrumentation
+{
+    /// <summary>The name of the orchestrator's <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
+    public const string MeterName = "GrpcWorkflows.Orchestrator";
+
+    /// <summary>Tag: the executor endpoint address.</summary>
+    public const string EndpointTag = "grpcworkflows.executor.endpoint";
+
+    /// <summary>Gauge: calls in flight per executor endpoint.</summary>
+    public const string InFlightMetric = "grpcworkflows.executor.in_flight";
+
+    /// <summary>Counter: attempts moved to another replica after a transport failure.</summary>
+    public const string FailoversMetric = "grpcworkflows.dispatch.failovers";
+
+    /// <summary>Counter: times an endpoint's circuit opened.</summary>
+    public const string CircuitOpenedMetric = "grpcworkflows.executor.circuit_opened";
+}
