@@ -5,14 +5,55 @@ namespace GrpcWorkflows.Plugins.Process.Rules;
 
 /// <summary>
 /// A test on one list item: <c>field</c> (a path inside the item; absent to test the item itself), <c>op</c> and
-/// <c>value</c>. Ordering operators compare numbers with numbers and strings with strings; any other pair is false.
+/// <c>value</c>; or <c>all</c> / <c>any</c>, a list of such tests that must all / may any hold (nestable).
+/// Ordering operators compare numbers with numbers and strings with strings; any other pair is false.
 /// </summary>
-internal sealed class Condition(FieldPath? field, string op, JsonNode? value)
+internal sealed class Condition(FieldPath? field, string op, JsonNode? value, IReadOnlyList<Condition>? children = null)
 {
     public static readonly string[] Operators = ["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "starts_with", "ends_with"];
 
+    /// <summary>Parses a condition from a rule (or from one entry of <c>all</c>/<c>any</c>).</summary>
     public static Condition? Parse(RuleSpec spec)
     {
+        foreach (var group in new[] { "all", "any" })
+        {
+            if (!spec.Has(group))
+            {
+                continue;
+            }
+
+            if (spec.Has("op") || spec.Has("field") || spec.Has("value") || spec.Has(group == "all" ? "any" : "all"))
+            {
+                spec.Problem(group, "give either one test (field, op, value) or one list of tests (all or any), not both.");
+                return null;
+            }
+
+            if (spec.Raw[group] is not JsonArray { Count: > 0 } entries)
+            {
+                spec.Problem(group, "must be a non-empty list of {field, op, value} tests.");
+                return null;
+            }
+
+            var parsed = new List<Condition>();
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (entries[i] is not JsonObject entry)
+                {
+                    spec.Problem($"{group}[{i}]", "must be an object {field, op, value}.");
+                    continue;
+                }
+
+                var entrySpec = new RuleSpec(entry, $"{spec.Location}.{group}[{i}]", spec.Problems);
+                entrySpec.AllowOnly("field", "op", "value", "all", "any");
+                if (Parse(entrySpec) is { } child)
+                {
+                    parsed.Add(child);
+                }
+            }
+
+            return parsed.Count == entries.Count ? new Condition(null, group, null, parsed) : null;
+        }
+
         var field = spec.Path("field", required: false);
         var op = spec.OneOf("op", required: true, Operators, "op");
         var value = spec.Raw["value"]?.DeepClone();
@@ -39,6 +80,11 @@ internal sealed class Condition(FieldPath? field, string op, JsonNode? value)
 
     public bool Matches(JsonNode? item)
     {
+        if (children is not null)
+        {
+            return op == "all" ? children.All(c => c.Matches(item)) : children.Any(c => c.Matches(item));
+        }
+
         var found = true;
         var actual = item;
         if (field is not null)

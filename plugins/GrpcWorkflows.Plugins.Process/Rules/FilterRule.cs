@@ -6,13 +6,14 @@ namespace GrpcWorkflows.Plugins.Process.Rules;
 /// <summary>
 /// Keeps the items of a list that match a condition:
 /// <c>{"type": "filter", "list": "items", "field": "amount", "op": "gt", "value": 10, "target": "big"}</c>
-/// (<c>list</c> defaults to <c>items</c>, <c>target</c> to the list itself).
+/// (<c>list</c> defaults to <c>items</c>, <c>target</c> to the list itself), or several tests with
+/// <c>"all": [{field, op, value}, ...]</c> / <c>"any": [...]</c>.
 /// </summary>
 internal sealed class FilterRule(string location, FieldPath list, Condition condition, FieldPath target) : Rule(location, "filter")
 {
     public static Rule? Parse(RuleSpec spec)
     {
-        spec.AllowOnly("list", "field", "op", "value", "target");
+        spec.AllowOnly("list", "field", "op", "value", "all", "any", "target");
         var list = spec.Path("list", required: false, defaultPath: "items");
         var condition = Condition.Parse(spec);
         var target = spec.Path("target", required: false);

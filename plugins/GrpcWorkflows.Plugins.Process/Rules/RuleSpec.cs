@@ -23,7 +23,8 @@ internal sealed class RuleSpec(JsonObject rule, string location, List<string> pr
         {
             if (name != "type" && !names.Contains(name))
             {
-                Problem(name, $"unknown field for a '{Raw["type"]}' rule (allowed: {string.Join(", ", names)}).");
+                var where = Raw["type"] is { } type ? $" for a '{type}' rule" : string.Empty;
+                Problem(name, $"unknown field{where} (allowed: {string.Join(", ", names)}).");
             }
         }
     }

@@ -170,6 +170,33 @@ public sealed class ProcessStepHandlerTests
     }
 
     [Fact]
+    public async Task Execute_FilterAllAndAny_CombinesTests()
+    {
+        var output = await RunAsync(Orders[..^1] + """
+            , "rules": [
+              {"type": "filter", "all": [
+                {"field": "region", "op": "eq", "value": "EU"},
+                {"any": [{"field": "amount", "op": "lt", "value": 20}, {"field": "id", "op": "eq", "value": 1}]}]},
+              {"type": "dedupe", "by": "id"},
+              {"type": "map", "rules": [{"type": "remove", "fields": ["customer", "region", "amount"]}]}]}
+            """);
+
+        Assert.Equal(Steps.Canonical("""{"items": [{"id": 1}, {"id": 3}]}"""), output);
+    }
+
+    [Fact]
+    public async Task Execute_FilterMixingTestAndAll_InvalidArgumentNamingNestedLocation()
+    {
+        var ex = await FailAsync(Rules("""
+            [{"type": "filter", "field": "a", "op": "eq", "value": 1, "all": []},
+             {"type": "filter", "any": [{"field": "a", "op": "near", "value": 1}]}]
+            """));
+
+        Assert.Contains("rules[0].all: give either one test", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rules[1].any[0].op: unknown op 'near'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Execute_FilterScalarListIntoTarget_KeepsOriginal()
     {
         var output = await RunAsync("""{"nums": [1, 5, 10], "rules": [{"type": "filter", "list": "nums", "op": "gte", "value": 5, "target": "big"}]}""");
