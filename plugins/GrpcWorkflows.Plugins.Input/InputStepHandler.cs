@@ -125,11 +125,17 @@ public sealed class InputStepHandler(IOptions<InputOptions> options) : IStepHand
             case SourceFormat.JsonLines:
                 return new JsonObject { ["items"] = SourceReader.ReadJsonLines(text) };
             default:
-                var delimiter = source["delimiter"]?.GetValue<string>() ?? ",";
-                var infer = source["infer_types"]?.GetValue<bool>() ?? true;
-                if (delimiter.Length == 0)
+                var delimiter = ",";
+                if (source["delimiter"] is { } delimiterNode
+                    && (delimiterNode is not JsonValue dv || !dv.TryGetValue(out delimiter!) || delimiter.Length == 0))
                 {
-                    throw StepFailedException.InvalidInput("source.delimiter: must not be empty.");
+                    throw StepFailedException.InvalidInput("source.delimiter: must be a non-empty string such as \",\" or \";\".");
+                }
+
+                var infer = true;
+                if (source["infer_types"] is { } inferNode && (inferNode is not JsonValue iv || !iv.TryGetValue(out infer)))
+                {
+                    throw StepFailedException.InvalidInput("source.infer_types: must be true or false.");
                 }
 
                 return new JsonObject { ["items"] = SourceReader.ReadCsv(text, delimiter, infer) };

@@ -193,6 +193,21 @@ public sealed class InputStepHandlerTests : IDisposable
         Assert.Contains("source.colour: unknown field", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"source": {"path": "a.csv", "delimiter": 5}}""", "source.delimiter")]
+    [InlineData("""{"source": {"path": "a.csv", "infer_types": "yes"}}""", "source.infer_types")]
+    [InlineData("""{"source": {"path": 7}}""", "source.path")]
+    [InlineData("""{"source": {"path": "a.csv", "format": 1}}""", "source.format")]
+    public async Task Execute_SourceSettingOfWrongType_InvalidArgumentNamingIt(string input, string field)
+    {
+        _root.Write("a.csv", "x\n1\n");
+
+        var ex = await FailAsync(input);
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.StartsWith(field + ": ", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Execute_UnknownFormat_InvalidArgument()
     {
