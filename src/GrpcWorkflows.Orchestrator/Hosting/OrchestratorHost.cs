@@ -13,7 +13,8 @@ public static class OrchestratorHost
     /// <summary>Creates a builder with the orchestrator's services added from <paramref name="args"/>, environment and configuration.</summary>
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // No appsettings.json ships with the orchestrator: do not watch the working folder for one.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);

@@ -30,11 +30,11 @@ internal static class RpcErrors
             failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = "STEP_TYPE_NOT_SERVED", Subject = problem.Field, Description = problem.Description });
         }
 
-        var types = string.Join(", ", result.UnservedStepTypes.Select(p => p.Description));
+        var problems = result.UnservedStepTypes.Select(p => p.Description).Distinct(StringComparer.Ordinal).ToList();
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.FailedPrecondition,
-            Message = $"No executor serves {result.UnservedStepTypes.Count} step type(s): {types}",
+            Message = $"The workflow uses step types no executor serves ({result.UnservedStepTypes.Count} step(s)): {string.Join("; ", problems)}. Start or register an executor for them.",
             Details = { Any.Pack(failure) },
         };
         return status.ToRpcException();
