@@ -16,7 +16,8 @@ public static class OrchestratorHost
         // No appsettings.json ships with the orchestrator: do not watch the working folder for one.
         var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        // "Grpc." (with the dot): a bare "Grpc" prefix would also silence every "GrpcWorkflows.*" logger.
+        builder.Logging.AddFilter("Grpc.", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
         {
