@@ -1,0 +1,196 @@
+using CsCheck;
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Events;
+using GrpcWorkflows.Engine.Tests.Infrastructure;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine.Tests.Properties;
+
+/// <summary>
+/// Property tests over random DAGs run against a random failing, flaky and hanging dispatcher on a
+/// fake clock: the properties issue 3 lists hold for every generated case.
+/// </summary>
+public sealed class EnginePropertyTests
+{
+    private const int InitialBackoffMs = 5;
+    private const int MaxBackoffMs = 15;
+    private const double Jitter = 0.5;
+    private const int MaxAttempts = 3;
+    private const int TimeoutMs = 50;
+
+    /// <summary>What a step does: succeed, fail a few times then succeed (or run out), fail for good, or hang once.</summary>
+    public enum Behaviour
+    {
+        Succeed,
+        Flaky,
+        Invalid,
+        HangOnce,
+    }
+
+    public sealed record StepGene(int DependencyCount, int[] Picks, Behaviour Behaviour, int Failures, int DurationMs, bool ContinueOnFailure)
+    {
+        public override string ToString() => $"{DependencyCount}/{string.Join(",", Picks)}/{Behaviour}/{Failures}/{DurationMs}/{ContinueOnFailure}";
+    }
+
+    public sealed record DagCase(StepGene[] Steps, int MaxParallel)
+    {
+        public override string ToString() => $"{Steps.Length} steps, max parallel {MaxParallel}: {string.Join(" ", Steps.Select((s, i) => $"[{i}:{s}]"))}";
+    }
+
+    private static readonly Gen<StepGene> StepGen = Gen.Select(
+        Gen.Int[0, 3],
+        Gen.Int[0, int.MaxValue].Array[3],
+        Gen.Int[0, 99],
+        Gen.Int[1, MaxAttempts],
+        Gen.Int[1, 20],
+        Gen.Int[0, 99],
+        (count, picks, behaviour, failures, duration, cof) => new StepGene(
+            count,
+            picks,
+            behaviour switch { < 70 => Behaviour.Succeed, < 85 => Behaviour.Flaky, < 93 => Behaviour.Invalid, _ => Behaviour.HangOnce },
+            failures,
+            duration,
+            cof < 15));
+
+    private static Gen<DagCase> Cases(int minSteps, int maxSteps)
+        => Gen.Int[minSteps, maxSteps].SelectMany(n => Gen.Select(StepGen.Array[n], Gen.Int[1, 64], (steps, parallel) => new DagCase(steps, parallel)));
+
+    [Fact]
+    public Task RandomSmallDags_EveryPropertyHolds()
+        => Cases(1, 150).SampleAsync(CheckAsync, iter: 40, threads: 1);
+
+    [Fact]
+    public Task RandomLargeDags_EveryPropertyHolds()
+        => Cases(1000, 3000).SampleAsync(CheckAsync, iter: 3, threads: 1);
+
+    private static string Id(int i) => $"s{i:0000}";
+
+    private static int[] Dependencies(DagCase c, int i)
+        => i == 0 ? [] : c.Steps[i].Picks.Take(c.Steps[i].DependencyCount).Select(p => p % i).Distinct().Order().ToArray();
+
+    private static WorkflowDefinition Build(DagCase c)
+    {
+        var definition = new WorkflowDefinition
+        {
+            Id = "random",
+            DefaultTimeout = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(TimeoutMs)),
+            DefaultRetryPolicy = new RetryPolicy
+            {
+                MaxAttempts = MaxAttempts,
+                InitialBackoff = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(InitialBackoffMs)),
+                BackoffMultiplier = 2,
+                MaxBackoff = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(MaxBackoffMs)),
+                Jitter = Jitter,
+            },
+        };
+        for (var i = 0; i < c.Steps.Length; i++)
+        {
+            var step = new StepDefinition { Type = i % 3 == 0 ? "cpu" : "io", ContinueOnFailure = c.Steps[i].ContinueOnFailure };
+            step.DependsOn.AddRange(Dependencies(c, i).Select(Id));
+            definition.Steps.Add(Id(i), step);
+        }
+
+        return definition;
+    }
+
+    private static AttemptScript Script(DagCase c, ExecuteStepRequest request)
+    {
+        var gene = c.Steps[int.Parse(request.StepId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)];
+        return gene.Behaviour switch
+        {
+            Behaviour.Flaky when request.Attempt <= gene.Failures => AttemptScript.Fail(gene.DurationMs, "UNAVAILABLE"),
+            Behaviour.Invalid => AttemptScript.Fail(gene.DurationMs, "INVALID_ARGUMENT", retryable: true),
+            Behaviour.HangOnce when request.Attempt == 1 => AttemptScript.Hang(),
+            _ => AttemptScript.Succeed(gene.DurationMs, new Struct { Fields = { ["step"] = Value.ForString(request.StepId) } }),
+        };
+    }
+
+    /// <summary>The final state the semantics promise: run when every dependency succeeded or failed with continue_on_failure, else skipped.</summary>
+    private static StepState[] Expected(DagCase c)
+    {
+        var states = new StepState[c.Steps.Length];
+        for (var i = 0; i < c.Steps.Length; i++)
+        {
+            var blocked = Dependencies(c, i).Any(d => states[d] == StepState.Skipped || (states[d] == StepState.Failed && !c.Steps[d].ContinueOnFailure));
+            var gene = c.Steps[i];
+            states[i] = blocked ? StepState.Skipped
+                : gene.Behaviour == Behaviour.Invalid || (gene.Behaviour == Behaviour.Flaky && gene.Failures >= MaxAttempts) ? StepState.Failed
+                : StepState.Succeeded;
+        }
+
+        return states;
+    }
+
+    private static async Task CheckAsync(DagCase c)
+    {
+        await using var h = await EngineHarness.StartAsync(r => Script(c, r), o => o.MaxParallelSteps = c.MaxParallel);
+        var id = await h.SubmitAsync(Build(c));
+        await h.RunUntilIdleAsync();
+
+        var events = await h.EventsAsync(id);
+        var execution = await h.GetAsync(id);
+        var expected = Expected(c);
+
+        // The log is gap-free, and replaying it gives exactly the live state.
+        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        execution.Figures = null;
+        Assert.Equal(execution, ExecutionStateFold.Replay(events));
+
+        // No step starts before all its dependencies succeeded (or failed with continue_on_failure).
+        var released = new Dictionary<string, long>();
+        foreach (var e in events)
+        {
+            if (e.StepSucceeded is { } ok)
+            {
+                released[ok.StepId] = e.Sequence;
+            }
+            else if (e.StepFailed is { Continued: true } continued)
+            {
+                released[continued.StepId] = e.Sequence;
+            }
+            else if (e.AttemptStarted is { } started)
+            {
+                var index = int.Parse(started.StepId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+                Assert.All(Dependencies(c, index), d => Assert.True(released.TryGetValue(Id(d), out var at) && at < e.Sequence, $"{started.StepId} started before {Id(d)} was done"));
+            }
+        }
+
+        foreach (var request in h.Dispatcher.Requests)
+        {
+            var index = int.Parse(request.StepId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(Dependencies(c, index).Select(Id), request.Dependencies.Keys.Order());
+        }
+
+        // Every step ends where the semantics say: success paths succeed exactly once, and a failure
+        // skips exactly the descendants that lack a continue_on_failure path.
+        Assert.Equal(expected, execution.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal).Select(s => s.State));
+        Assert.All(events.Where(e => e.StepSucceeded is not null).GroupBy(e => e.StepSucceeded.StepId), g => Assert.Single(g));
+        var failed = Enumerable.Range(0, c.Steps.Length).Any(i => expected[i] == StepState.Failed && !c.Steps[i].ContinueOnFailure);
+        Assert.Equal(failed ? ExecutionState.Failed : ExecutionState.Succeeded, execution.State);
+
+        // The concurrency limit is never exceeded.
+        Assert.InRange(h.Dispatcher.MaxInFlight, 0, c.MaxParallel);
+
+        // Backoff delays follow the policy, and the next attempt waits for them.
+        var byStep = events.Where(e => e.AttemptStarted is not null || e.AttemptFailed is not null).GroupBy(e => e.AttemptStarted?.StepId ?? e.AttemptFailed.StepId);
+        foreach (var step in byStep)
+        {
+            var list = step.ToList();
+            for (var k = 0; k < list.Count; k++)
+            {
+                if (list[k].AttemptFailed is not { WillRetry: true } failure)
+                {
+                    continue;
+                }
+
+                var baseDelay = Math.Min(InitialBackoffMs * Math.Pow(2, failure.Attempt - 1), MaxBackoffMs);
+                var delay = failure.RetryDelay.ToTimeSpan().TotalMilliseconds;
+                Assert.InRange(delay, (baseDelay * (1 - Jitter)) - 0.001, baseDelay + 0.001);
+                var next = list[k + 1];
+                Assert.Equal(failure.Attempt + 1, next.AttemptStarted.Attempt);
+                // Never earlier than the delay; later when every slot is taken at the due time.
+                Assert.True((next.Time.ToDateTimeOffset() - list[k].Time.ToDateTimeOffset()).TotalMilliseconds >= delay, $"{step.Key} attempt {next.AttemptStarted.Attempt} started before its backoff of {delay} ms");
+            }
+        }
+    }
+}
