@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Options;
+
+namespace GrpcWorkflows.Engine;
+
+/// <summary>Checks <see cref="EngineOptions"/> at start, with messages that say what to change.</summary>
+public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, EngineOptions options)
+    {
+        var failures = new List<string>();
+        AtLeast(failures, "Engine:MaxParallelSteps", options.MaxParallelSteps, 1, "the number of steps that may run at once across all executions");
+        AtLeast(failures, "Engine:MaxActiveExecutions", options.MaxActiveExecutions, 1, "the admission limit of unfinished executions");
+        AtLeast(failures, "Engine:WatcherBufferSize", options.WatcherBufferSize, 1, "the events buffered per watcher");
+        if (options.DefaultStepTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Engine:DefaultStepTimeout must be positive (it is {options.DefaultStepTimeout}); set it like 00:05:00.");
+        }
+
+        var retry = options.DefaultRetryPolicy;
+        AtLeast(failures, "Engine:DefaultRetryPolicy:MaxAttempts", retry.MaxAttempts, 1, "attempts in all, the first included");
+        if (retry.InitialBackoff < TimeSpan.Zero)
+        {
+            failures.Add($"Engine:DefaultRetryPolicy:InitialBackoff must not be negative (it is {retry.InitialBackoff}).");
+        }
+
+        if (retry.MaxBackoff < retry.InitialBackoff)
+        {
+            failures.Add($"Engine:DefaultRetryPolicy:MaxBackoff ({retry.MaxBackoff}) must be at least InitialBackoff ({retry.InitialBackoff}).");
+        }
+
+        if (!(retry.BackoffMultiplier >= 1))
+        {
+            failures.Add($"Engine:DefaultRetryPolicy:BackoffMultiplier must be at least 1 (it is {retry.BackoffMultiplier}).");
+        }
+
+        if (!(retry.Jitter is >= 0 and <= 1))
+        {
+            failures.Add($"Engine:DefaultRetryPolicy:Jitter must be between 0 and 1 (it is {retry.Jitter}).");
+        }
+
+        var limits = options.Limits;
+        AtLeast(failures, "Engine:Limits:MaxSteps", limits.MaxSteps, 1, "steps per workflow");
+        AtLeast(failures, "Engine:Limits:MaxEdges", limits.MaxEdges, 0, "dependency edges per workflow");
+        AtLeast(failures, "Engine:Limits:MaxInputDepth", limits.MaxInputDepth, 1, "nesting depth of step inputs");
+        AtLeast(failures, "Engine:Limits:MaxDefinitionBytes", limits.MaxDefinitionBytes, 1024, "bytes of a definition");
+        AtLeast(failures, "Engine:Limits:MaxStepIdLength", limits.MaxStepIdLength, 1, "characters of a step id");
+        AtLeast(failures, "Engine:Limits:MaxPayloadBytes", limits.MaxPayloadBytes, 1024, "bytes of a step's input or output");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void AtLeast(List<string> failures, string key, int value, int minimum, string meaning)
+    {
+        if (value < minimum)
+        {
+            failures.Add($"{key} ({meaning}) must be at least {minimum} (it is {value}).");
+        }
+    }
+}
