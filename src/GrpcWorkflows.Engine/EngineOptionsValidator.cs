@@ -43,9 +43,9 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         AtLeast(failures, "Engine:Limits:MaxSteps", limits.MaxSteps, 1, "steps per workflow");
         AtLeast(failures, "Engine:Limits:MaxEdges", limits.MaxEdges, 0, "dependency edges per workflow");
         AtLeast(failures, "Engine:Limits:MaxInputDepth", limits.MaxInputDepth, 1, "nesting depth of step inputs");
-        AtLeast(failures, "Engine:Limits:MaxDefinitionBytes", limits.MaxDefinitionBytes, 1024, "bytes of a definition");
+        AtLeast(failures, "Engine:Limits:MaxDefinitionBytes", limits.MaxDefinitionBytes, 1, "bytes of a definition");
         AtLeast(failures, "Engine:Limits:MaxStepIdLength", limits.MaxStepIdLength, 1, "characters of a step id");
-        AtLeast(failures, "Engine:Limits:MaxPayloadBytes", limits.MaxPayloadBytes, 1024, "bytes of a step's input or output");
+        AtLeast(failures, "Engine:Limits:MaxPayloadBytes", limits.MaxPayloadBytes, 1, "bytes of a step's input or output");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
