@@ -24,6 +24,20 @@ public sealed class RequestResponseTests
     }
 
     [Fact]
+    public async Task SubmitAsync_UnservedStepType_ProblemsReadableFromPreconditionFailureDetails()
+    {
+        await using var server = await LoopbackServer.StartAsync(new ScriptedWorkflowService(eventCount: 2));
+        using var client = ClientFactory.Create(server.Address);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => client.SubmitAsync(new WorkflowDefinition { Id = "unserved" })).DefaultTimeout();
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        var problem = Assert.Single(error.GetValidationProblems());
+        Assert.Equal("steps.b.type", problem.Field);
+        Assert.Contains("teleport", problem.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ListExecutorsAsync_WithStepType_ReturnsOnlyThoseExecutors()
     {
         var registry = new FixedExecutorRegistry([

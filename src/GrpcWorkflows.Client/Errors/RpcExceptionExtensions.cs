@@ -8,21 +8,32 @@ namespace GrpcWorkflows.Client.Errors;
 public static class RpcExceptionExtensions
 {
     /// <summary>
-    /// The validation problems the orchestrator attached to an <c>INVALID_ARGUMENT</c> or
-    /// <c>FAILED_PRECONDITION</c> error as <c>google.rpc.BadRequest</c> field violations
-    /// (field path and description); empty when the error carries none.
+    /// The validation problems the orchestrator attached to an error: the <c>google.rpc.BadRequest</c>
+    /// field violations of an <c>INVALID_ARGUMENT</c> (field path and description), and the
+    /// <c>google.rpc.PreconditionFailure</c> violations of a <c>FAILED_PRECONDITION</c> (a step type no
+    /// executor serves; the subject is the field path). Empty when the error carries none.
     /// </summary>
     public static IReadOnlyList<ValidationProblem> GetValidationProblems(this RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var status = exception.GetRpcStatus();
-        var badRequest = status?.GetDetail<BadRequest>();
-        if (badRequest is null)
+        if (status is null)
         {
             return [];
         }
 
-        return [.. badRequest.FieldViolations.Select(v => new ValidationProblem { Field = v.Field, Description = v.Description })];
+        var problems = new List<ValidationProblem>();
+        if (status.GetDetail<BadRequest>() is { } badRequest)
+        {
+            problems.AddRange(badRequest.FieldViolations.Select(v => new ValidationProblem { Field = v.Field, Description = v.Description }));
+        }
+
+        if (status.GetDetail<PreconditionFailure>() is { } precondition)
+        {
+            problems.AddRange(precondition.Violations.Select(v => new ValidationProblem { Field = v.Subject, Description = v.Description }));
+        }
+
+        return problems;
     }
 
     /// <summary>

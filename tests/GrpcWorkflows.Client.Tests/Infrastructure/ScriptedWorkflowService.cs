@@ -64,6 +64,13 @@ internal sealed class ScriptedWorkflowService : WorkflowService.WorkflowServiceB
     public override Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
     {
         Calls.Enqueue(nameof(SubmitWorkflow));
+        if (request.Definition?.Id == "unserved")
+        {
+            var failure = new PreconditionFailure();
+            failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = "STEP_TYPE_NOT_SERVED", Subject = "steps.b.type", Description = "No executor serves step type 'teleport'." });
+            throw new Google.Rpc.Status { Code = (int)Code.FailedPrecondition, Message = "Unserved step types.", Details = { Any.Pack(failure) } }.ToRpcException();
+        }
+
         Submissions.Enqueue(request);
         return Task.FromResult(new SubmitWorkflowResponse { ExecutionId = ExecutionId, Existing = request.IdempotencyKey.Length > 0 });
     }
