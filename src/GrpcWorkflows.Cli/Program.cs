@@ -6,7 +6,14 @@ using GrpcWorkflows.Cli.Inspecting;
 using GrpcWorkflows.Cli.Running;
 using GrpcWorkflows.Cli.Validation;
 using GrpcWorkflows.Cli.Watching;
+using Spectre.Console;
 using Spectre.Console.Cli;
+
+if (Console.IsOutputRedirected)
+{
+    // Tables written to a file or a pipe keep their rows on one line instead of wrapping at 80 columns.
+    AnsiConsole.Profile.Width = 240;
+}
 
 var app = new CommandApp();
 app.Configure(config =>

@@ -1,7 +1,7 @@
 namespace GrpcWorkflows.Cli.Tests.Infrastructure;
 
 /// <summary>How one <c>gwf</c> invocation ended: exit code, stdout and stderr.</summary>
-internal sealed record GwfResult(int ExitCode, string StandardOutput, string StandardError)
+public sealed record GwfResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public string[] OutputLines => StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
