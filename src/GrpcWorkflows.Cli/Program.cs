@@ -58,9 +58,9 @@ app.Configure(config =>
     config.AddCommand<ExecutorsCommand>("executors")
         .WithDescription("List the executor endpoints the orchestrator knows: step types, health, in-flight calls, circuit state.");
     config.AddCommand<DevCommand>("dev")
-        .WithDescription("Start an orchestrator and the built-in executors (input, process, ai, output) as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C.")
+        .WithDescription("Start an orchestrator (SQLite under .data/ by default) and the built-in executors (input, process, ai, output) as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C.")
         .WithExample("dev")
-        .WithExample("dev", "--storage", "sqlite", "--port", "0");
+        .WithExample("dev", "--storage", "memory", "--port", "0");
 });
 
 using var interrupt = new CancellationTokenSource();

@@ -16,9 +16,9 @@ public sealed class DevSettings : GlobalSettings
 
     /// <summary>The orchestrator's storage.</summary>
     [CommandOption("--storage <PROVIDER>")]
-    [Description("memory (nothing survives a restart) or sqlite (under --data-dir).")]
-    [DefaultValue("memory")]
-    public string Storage { get; set; } = "memory";
+    [Description("sqlite (durable, in --data-dir; executions survive a restart) or memory (nothing survives).")]
+    [DefaultValue("sqlite")]
+    public string Storage { get; set; } = "sqlite";
 
     /// <summary>Where SQLite keeps its file.</summary>
     [CommandOption("--data-dir <DIR>")]
