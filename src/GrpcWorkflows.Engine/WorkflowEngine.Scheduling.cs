@@ -324,6 +324,8 @@ public sealed partial class WorkflowEngine
     /// <summary>Whether one more attempt of <paramref name="stepType"/> may be decided now. Under the lock.</summary>
     private bool CanDispatch(string stepType)
     {
+        // Publishes _readyDepth before reading the dispatcher's slots (see OnCapacityAvailable).
+        Interlocked.MemoryBarrier();
         var available = _dispatcher.AvailableCapacity(stepType);
         return available > 0 && (available == int.MaxValue || Volatile.Read(ref InTransit(stepType).Value) < available);
     }
@@ -684,6 +686,14 @@ public sealed partial class WorkflowEngine
 
     private void OnCapacityAvailable(object? sender, EventArgs e)
     {
+        // Raised on every finished call: with no READY step queued there is nothing capacity could
+        // start, so skip the lock. Pairs with the fence in CanDispatch: a step queued concurrently
+        // either sees the freed slot there or is counted here.
+        if (Volatile.Read(ref _readyDepth) == 0)
+        {
+            return;
+        }
+
         lock (_gate)
         {
             Pump();
