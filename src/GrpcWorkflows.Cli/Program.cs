@@ -33,7 +33,7 @@ app.Configure(config =>
     });
 
     config.AddCommand<RunCommand>("run")
-        .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. Exit code 0 when it succeeds, 1 when it fails or is cancelled, 2 for a bad file, 3 when the orchestrator cannot be reached. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5290, starts an embedded orchestrator (memory storage) with the built-in executors for the run.")
+        .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. Exit code 0 when it succeeds, 1 when it fails or is cancelled, 2 for a bad file, 3 when the orchestrator cannot be reached. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5100, starts an embedded orchestrator (memory storage) with the built-in executors for the run.")
         .WithExample("run", "examples/simple_workflow.json")
         .WithExample("run", "examples/parallel_workflow.json", "--input", "customer=acme", "--output", "json");
     config.AddCommand<SubmitCommand>("submit")

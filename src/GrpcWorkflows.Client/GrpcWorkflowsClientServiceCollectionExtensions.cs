@@ -15,7 +15,7 @@ public static class GrpcWorkflowsClientServiceCollectionExtensions
     /// </summary>
     /// <example>
     /// <code>
-    /// services.AddGrpcWorkflowsClient(options => options.Address = new Uri("http://127.0.0.1:5290"));
+    /// services.AddGrpcWorkflowsClient(options => options.Address = new Uri("http://127.0.0.1:5100"));
     /// // later
     /// await foreach (var e in client.RunAsync(new RunWorkflowRequest { Definition = definition }, ct)) { ... }
     /// </code>

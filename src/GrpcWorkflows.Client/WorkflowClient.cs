@@ -73,7 +73,7 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     /// Creates a client with its own <see cref="GrpcChannel"/> to <paramref name="address"/>; dispose
     /// the client to close the channel.
     /// </summary>
-    /// <param name="address">The orchestrator address, for example <c>http://127.0.0.1:5290</c>.</param>
+    /// <param name="address">The orchestrator address, for example <c>http://127.0.0.1:5100</c>.</param>
     /// <param name="options">Resume behaviour; null for the defaults (its address is ignored).</param>
     /// <param name="loggerFactory">Where resume attempts are logged; null for none.</param>
     /// <returns>The client.</returns>

@@ -9,10 +9,10 @@ namespace GrpcWorkflows.Client;
 public sealed class WorkflowClientOptions
 {
     /// <summary>The default <see cref="Address"/>: the orchestrator of <c>gwf dev</c> on this machine.</summary>
-    public const string DefaultAddress = "http://127.0.0.1:5290";
+    public const string DefaultAddress = "http://127.0.0.1:5100";
 
     /// <summary>
-    /// The orchestrator's address, for example <c>http://127.0.0.1:5290</c> (h2c) or
+    /// The orchestrator's address, for example <c>http://127.0.0.1:5100</c> (h2c) or
     /// <c>https://workflows.example.com</c>. Defaults to <see cref="DefaultAddress"/>.
     /// </summary>
     public Uri Address { get; set; } = new(DefaultAddress);

@@ -13,7 +13,7 @@ public class GlobalSettings : CommandSettings
 
     /// <summary>The orchestrator address given with <c>--address</c>.</summary>
     [CommandOption("-a|--address <URL>")]
-    [Description("The orchestrator address, e.g. http://127.0.0.1:5290. Defaults to $GWF_ADDRESS, then http://127.0.0.1:5290.")]
+    [Description("The orchestrator address, e.g. http://127.0.0.1:5100. Defaults to $GWF_ADDRESS, then http://127.0.0.1:5100.")]
     public string? Address { get; set; }
 
     /// <summary>The output format given with <c>--output</c>.</summary>
@@ -42,7 +42,7 @@ public class GlobalSettings : CommandSettings
 
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
-            : throw new UsageException($"'{text}' is not an orchestrator address; use a URL such as http://127.0.0.1:5290.");
+            : throw new UsageException($"'{text}' is not an orchestrator address; use a URL such as http://127.0.0.1:5100.");
     }
 
     /// <inheritdoc />

@@ -56,7 +56,7 @@ public sealed class DevCommand : GwfCommand<DevSettings>
 
             AnsiConsole.Write(table);
             var orchestrator = cluster.OrchestratorAddress.GetLeftPart(UriPartial.Authority);
-            Console.Out.WriteLine(settings.Port == 5290
+            Console.Out.WriteLine(settings.Port == 5100
                 ? $"Orchestrator ready at {orchestrator}; other gwf commands use it by default. Ctrl-C stops everything."
                 : $"Orchestrator ready at {orchestrator}: export {GlobalSettings.AddressVariable}={orchestrator}. Ctrl-C stops everything.");
         }

@@ -11,8 +11,8 @@ public sealed class DevSettings : GlobalSettings
     /// <summary>The orchestrator's port.</summary>
     [CommandOption("-p|--port <PORT>")]
     [Description("The orchestrator's port on 127.0.0.1 (0 for any free port). The default is the one other gwf commands try first.")]
-    [DefaultValue(5290)]
-    public int Port { get; set; } = 5290;
+    [DefaultValue(5100)]
+    public int Port { get; set; } = 5100;
 
     /// <summary>The orchestrator's storage.</summary>
     [CommandOption("--storage <PROVIDER>")]
