@@ -245,6 +245,14 @@ public sealed partial class WorkflowEngine
         var outcome = AttemptOutcome.Completed;
         using (var activity = StartAttemptActivity(runtime, step, request))
         {
+            if (activity is null)
+            {
+                // Not traced: drop the ambient activity this continuation inherited (the request that
+                // submitted the execution), or every executor call starts gRPC and HTTP client
+                // activities under it and sends its trace context.
+                Activity.Current = null;
+            }
+
             using var timeout = new CancellationTokenSource(request.Timeout, _time);
             CancellationTokenRegistration link = default;
             try
