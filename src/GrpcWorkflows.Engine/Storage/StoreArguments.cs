@@ -1,9 +1,9 @@
 using GrpcWorkflows.V1;
 
-namespace GrpcWorkflows.Engine.Storage.Internal;
+namespace GrpcWorkflows.Engine.Storage;
 
-/// <summary>The argument checks every store makes before writing.</summary>
-internal static class StoreArguments
+/// <summary>The argument checks every <see cref="IExecutionStore"/> implementation makes before writing.</summary>
+public static class StoreArguments
 {
     /// <summary>Checks that an execution's first event is a submitted event with sequence 1 and an execution id.</summary>
     public static void CheckFirstEvent(ExecutionEvent firstEvent)

@@ -2,13 +2,16 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 
-namespace GrpcWorkflows.Storage.Sqlite.Internal;
+namespace GrpcWorkflows.Engine.Storage;
 
 /// <summary>
 /// The position after the last item of a page of executions ordered newest first
-/// (create time descending, then execution id descending), as an opaque string.
+/// (create time descending, then execution id descending), as an opaque string; shared by the
+/// <see cref="IExecutionStore"/> implementations so their page tokens mean the same thing.
 /// </summary>
-internal readonly record struct ExecutionPageToken(long CreateTimeTicks, string ExecutionId)
+/// <param name="CreateTimeTicks">The create time (UTC ticks) of the last execution of the page.</param>
+/// <param name="ExecutionId">The id of the last execution of the page.</param>
+public readonly record struct ExecutionPageToken(long CreateTimeTicks, string ExecutionId)
 {
     /// <summary>Encodes the token.</summary>
     public string Encode()
@@ -36,4 +39,9 @@ internal readonly record struct ExecutionPageToken(long CreateTimeTicks, string 
 
         throw new ArgumentException($"The page token '{token}' is not valid.", nameof(token));
     }
+
+    /// <summary>True when an execution created at <paramref name="createTimeTicks"/> with <paramref name="executionId"/> comes after this position.</summary>
+    public bool Precedes(long createTimeTicks, string executionId) =>
+        createTimeTicks < CreateTimeTicks
+        || (createTimeTicks == CreateTimeTicks && string.CompareOrdinal(executionId, ExecutionId) < 0);
 }
