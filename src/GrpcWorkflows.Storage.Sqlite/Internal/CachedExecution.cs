@@ -1,3 +1,4 @@
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Storage.Sqlite.Internal;
@@ -6,72 +7,20 @@ namespace GrpcWorkflows.Storage.Sqlite.Internal;
 /// What the writer keeps in memory about an execution it writes to: enough to check the next
 /// sequence and to update the indexed row without reading it. Touched by the writer only.
 /// </summary>
-internal sealed class CachedExecution
+internal sealed class CachedExecution(long key, long lastSequence, ExecutionIndexFacts facts)
 {
-    public CachedExecution(long key, long lastSequence, ExecutionState state, long? endTimeTicks, HashSet<string> succeededSteps)
-    {
-        Key = key;
-        LastSequence = lastSequence;
-        State = state;
-        EndTimeTicks = endTimeTicks;
-        SucceededSteps = succeededSteps;
-    }
-
     /// <summary>The row's <c>execution_key</c>.</summary>
-    public long Key { get; }
+    public long Key { get; } = key;
 
-    public long LastSequence { get; set; }
+    public long LastSequence { get; private set; } = lastSequence;
 
-    public ExecutionState State { get; set; }
+    /// <summary>The indexed facts (state, end time, succeeded steps), folded the way every store folds them.</summary>
+    public ExecutionIndexFacts Facts { get; } = facts;
 
-    public long? EndTimeTicks { get; set; }
-
-    public HashSet<string> SucceededSteps { get; }
-
-    public bool IsTerminal => State is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
-
-    /// <summary>Folds one event into the facts (the store's derived state rules).</summary>
-    public void Apply(ExecutionEvent @event, long fallbackTimeTicks)
+    /// <summary>Folds one appended event into the sequence and the facts.</summary>
+    public void Apply(ExecutionEvent @event, DateTimeOffset fallbackTime)
     {
         LastSequence = @event.Sequence;
-        switch (@event.KindCase)
-        {
-            case ExecutionEvent.KindOneofCase.Started:
-                State = ExecutionState.Running;
-                break;
-            case ExecutionEvent.KindOneofCase.Retried:
-                State = ExecutionState.Running;
-                EndTimeTicks = null;
-                break;
-            case ExecutionEvent.KindOneofCase.Finished:
-                State = @event.Finished.State;
-                EndTimeTicks = @event.Time?.ToDateTimeOffset().UtcTicks ?? fallbackTimeTicks;
-                break;
-            default:
-                ApplyStep(@event);
-                break;
-        }
-    }
-
-    /// <summary>Folds a step's terminal event into <see cref="SucceededSteps"/>.</summary>
-    public void ApplyStep(ExecutionEvent @event)
-    {
-        switch (@event.KindCase)
-        {
-            case ExecutionEvent.KindOneofCase.StepSucceeded:
-                SucceededSteps.Add(@event.StepSucceeded.StepId);
-                break;
-            case ExecutionEvent.KindOneofCase.StepFailed:
-                SucceededSteps.Remove(@event.StepFailed.StepId);
-                break;
-            case ExecutionEvent.KindOneofCase.StepSkipped:
-                SucceededSteps.Remove(@event.StepSkipped.StepId);
-                break;
-            case ExecutionEvent.KindOneofCase.StepCancelled:
-                SucceededSteps.Remove(@event.StepCancelled.StepId);
-                break;
-            default:
-                break;
-        }
+        Facts.Apply(@event, fallbackTime);
     }
 }

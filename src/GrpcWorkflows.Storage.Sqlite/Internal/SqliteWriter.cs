@@ -128,7 +128,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _insertDefinition.ExecuteNonQuery();
         Bind(_insertEvent, key, 1L, (int)ExecutionEvent.KindOneofCase.Submitted, request.EventPayload);
         _insertEvent.ExecuteNonQuery();
-        _cache[request.ExecutionId] = new CachedExecution(key, 1, ExecutionState.Pending, endTimeTicks: null, new HashSet<string>(StringComparer.Ordinal));
+        _cache[request.ExecutionId] = new CachedExecution(key, 1, new ExecutionIndexFacts());
         return new CreateExecutionResult(request.ExecutionId, Existing: false);
     }
 
@@ -142,8 +142,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
             throw new SequenceConflictException(request.ExecutionId, expected, request.Events[0].Sequence);
         }
 
-        var now = _timeProvider.GetUtcNow().UtcTicks;
-        var (state, endTime, succeeded) = (execution.State, execution.EndTimeTicks, execution.SucceededSteps.Count);
+        var now = _timeProvider.GetUtcNow();
+        var facts = execution.Facts;
+        var (state, endTime, succeeded) = (facts.State, facts.EndTime, facts.SucceededStepCount);
         for (var index = 0; index < request.Events.Count; index++)
         {
             var @event = request.Events[index];
@@ -153,13 +154,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         // Only the indexed facts live in the row; most appends (ready, attempt started, failed) change none.
-        if (state != execution.State || endTime != execution.EndTimeTicks || succeeded != execution.SucceededSteps.Count)
+        if (state != facts.State || endTime != facts.EndTime || succeeded != facts.SucceededStepCount)
         {
-            Bind(_updateExecution, (int)execution.State, execution.EndTimeTicks is { } end ? end : DBNull.Value, execution.SucceededSteps.Count, execution.Key);
+            Bind(_updateExecution, (int)facts.State, facts.EndTime is { } end ? end.UtcTicks : DBNull.Value, facts.SucceededStepCount, execution.Key);
             _updateExecution.ExecuteNonQuery();
         }
 
-        if (execution.IsTerminal)
+        if (facts.IsTerminal)
         {
             _finishedInBatch.Add(request.ExecutionId);
         }
@@ -229,9 +230,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
             loaded = new CachedExecution(
                 reader.GetInt64(0),
                 reader.GetInt64(1),
-                (ExecutionState)reader.GetInt32(2),
-                reader.IsDBNull(3) ? null : reader.GetInt64(3),
-                new HashSet<string>(StringComparer.Ordinal));
+                new ExecutionIndexFacts(
+                    (ExecutionState)reader.GetInt32(2),
+                    reader.IsDBNull(3) ? null : new DateTimeOffset(reader.GetInt64(3), TimeSpan.Zero)));
         }
 
         Bind(_selectStepEvents, loaded.Key);
@@ -239,7 +240,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         {
             while (reader.Read())
             {
-                loaded.ApplyStep(ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0)));
+                loaded.Facts.ApplyStep(ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0)));
             }
         }
 
@@ -316,7 +317,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         Interlocked.Add(ref _events, events);
         foreach (var executionId in _finishedInBatch)
         {
-            if (_cache.TryGetValue(executionId, out var execution) && execution.IsTerminal)
+            if (_cache.TryGetValue(executionId, out var execution) && execution.Facts.IsTerminal)
             {
                 _cache.Remove(executionId);
             }

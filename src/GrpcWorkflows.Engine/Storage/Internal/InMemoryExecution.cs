@@ -7,7 +7,7 @@ namespace GrpcWorkflows.Engine.Storage.Internal;
 internal sealed class InMemoryExecution
 {
     private readonly List<ExecutionEvent> _events = [];
-    private readonly HashSet<string> _succeededSteps = new(StringComparer.Ordinal);
+    private readonly ExecutionIndexFacts _facts = new();
 
     public InMemoryExecution(ExecutionEvent submittedEvent, DateTimeOffset createTime)
     {
@@ -18,7 +18,6 @@ internal sealed class InMemoryExecution
         IdempotencyKey = string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey;
         StepCount = submitted.Definition?.Steps.Count ?? 0;
         Labels = ExecutionLabels.Of(submitted);
-        State = ExecutionState.Pending;
         _events.Add(submittedEvent);
     }
 
@@ -36,48 +35,22 @@ internal sealed class InMemoryExecution
 
     public IReadOnlyDictionary<string, string> Labels { get; }
 
-    public ExecutionState State { get; private set; }
+    public ExecutionState State => _facts.State;
 
-    public DateTimeOffset? EndTime { get; private set; }
+    public DateTimeOffset? EndTime => _facts.EndTime;
 
     public long LastSequence => _events.Count;
 
-    public bool IsTerminal => ExecutionStates.IsTerminal(State);
+    public bool IsTerminal => _facts.IsTerminal;
 
     /// <summary>Appends events already checked to continue the log, and folds them into the index facts.</summary>
     public void Append(IReadOnlyList<ExecutionEvent> events, TimeProvider timeProvider)
     {
+        var now = timeProvider.GetUtcNow();
         foreach (var @event in events)
         {
             _events.Add(@event);
-            switch (@event.KindCase)
-            {
-                case ExecutionEvent.KindOneofCase.Started:
-                    State = ExecutionState.Running;
-                    break;
-                case ExecutionEvent.KindOneofCase.Retried:
-                    State = ExecutionState.Running;
-                    EndTime = null;
-                    break;
-                case ExecutionEvent.KindOneofCase.Finished:
-                    State = @event.Finished.State;
-                    EndTime = @event.Time?.ToDateTimeOffset() ?? timeProvider.GetUtcNow();
-                    break;
-                case ExecutionEvent.KindOneofCase.StepSucceeded:
-                    _succeededSteps.Add(@event.StepSucceeded.StepId);
-                    break;
-                case ExecutionEvent.KindOneofCase.StepFailed:
-                    _succeededSteps.Remove(@event.StepFailed.StepId);
-                    break;
-                case ExecutionEvent.KindOneofCase.StepSkipped:
-                    _succeededSteps.Remove(@event.StepSkipped.StepId);
-                    break;
-                case ExecutionEvent.KindOneofCase.StepCancelled:
-                    _succeededSteps.Remove(@event.StepCancelled.StepId);
-                    break;
-                default:
-                    break;
-            }
+            _facts.Apply(@event, now);
         }
     }
 
@@ -97,6 +70,6 @@ internal sealed class InMemoryExecution
         LastSequence,
         IdempotencyKey,
         StepCount,
-        _succeededSteps.Count,
+        _facts.SucceededStepCount,
         Labels);
 }
