@@ -39,7 +39,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
             {
                 await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, _executorUri, _dataFolder, scenario);
                 Console.Error.WriteLine($"{scenario} on {store}: orchestrator at {orchestrator.Address}");
-                await orchestrator.WarmUpAsync();
+                await orchestrator.WarmUpAsync(settings.Quick);
                 var result = scenario switch
                 {
                     "S1" => await RunChainAsync(orchestrator, store),

@@ -52,11 +52,24 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         return new OrchestratorSession(process, address);
     }
 
-    /// <summary>Runs a few hundred small workflows so that the measured part runs on warm (JIT-compiled) code.</summary>
-    public async Task WarmUpAsync()
+    /// <summary>
+    /// Runs every scenario's shape at a small size, in rounds with an idle pause after each, so that
+    /// the measured part runs on steady-state code: .NET compiles a hot method again (instrumented,
+    /// then optimized) only after it has been called often enough and the background compiler has
+    /// had a quiet moment, which a busy 2-core machine may not give it for seconds.
+    /// </summary>
+    public async Task WarmUpAsync(bool quick)
     {
-        var (_, _) = await SubmitAllAsync(Enumerable.Repeat(Workflows.Chain("warm-up", 3), 300), 32);
-        await WaitForAllAsync(TimeSpan.FromMinutes(2));
+        var rounds = quick ? 1 : 3;
+        for (var round = 0; round < rounds; round++)
+        {
+            var definitions = Enumerable.Repeat(Workflows.Chain("warm-up", 3), quick ? 100 : 1000)
+                .Concat(Enumerable.Repeat(Workflows.Chain("warm-up", 100), 20))
+                .Concat(Enumerable.Repeat(Workflows.FanOutFanIn("warm-up", 200), 2));
+            var (_, _) = await SubmitAllAsync(definitions, 32);
+            await WaitForAllAsync(TimeSpan.FromMinutes(2));
+            await Task.Delay(quick ? TimeSpan.Zero : TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>Submits every definition with the given number of concurrent callers; returns the ids and the start time.</summary>
