@@ -111,41 +111,47 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunChainAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.Chain("s1-chain", settings.ChainLength);
+        var cpu = orchestrator.CpuTime();
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.ChainWorkflows), 64);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
-        var executions = await orchestrator.GetAllAsync(ids);
         var steps = settings.ChainWorkflows * settings.ChainLength;
+        var cpuNote = CpuNote(orchestrator, cpu, steps);
+        var executions = await orchestrator.GetAllAsync(ids);
         var wall = WallSeconds(started, executions);
         var (p50, p99) = Stats.P50P99(Overheads(executions));
-        return Row("S1", store, $"{settings.ChainWorkflows}x chain N={settings.ChainLength}", 20, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", Failures(executions));
+        return Row("S1", store, $"{settings.ChainWorkflows}x chain N={settings.ChainLength}", 20, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", cpuNote + Failures(executions));
     }
 
     /// <summary>S2: 10 fan-out/fan-in workflows 1 → W → 1 at once.</summary>
     private async Task<BenchResult> RunFanAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.FanOutFanIn("s2-fan", settings.FanWidth);
+        var cpu = orchestrator.CpuTime();
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.FanWorkflows), 16);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
-        var executions = await orchestrator.GetAllAsync(ids);
         var steps = settings.FanWorkflows * (settings.FanWidth + 2);
+        var cpuNote = CpuNote(orchestrator, cpu, steps);
+        var executions = await orchestrator.GetAllAsync(ids);
         var wall = WallSeconds(started, executions);
         var (p50, p99) = Stats.P50P99(Overheads(executions));
-        return Row("S2", store, $"{settings.FanWorkflows}x 1->{settings.FanWidth}->1", 100, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", Failures(executions));
+        return Row("S2", store, $"{settings.FanWorkflows}x 1->{settings.FanWidth}->1", 100, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", cpuNote + Failures(executions));
     }
 
     /// <summary>S3: M workflows a → b → c submitted at once.</summary>
     private async Task<BenchResult> RunSmallAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.Chain("s3-small", 3);
+        var cpu = orchestrator.CpuTime();
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.SmallWorkflows), 64);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var cpuNote = CpuNote(orchestrator, cpu, settings.SmallWorkflows * 3);
         var summaries = await orchestrator.ListAllAsync("s3-small");
         var latencies = summaries.Select(s => (s.EndTime.ToDateTime() - s.CreateTime.ToDateTime()).TotalMilliseconds).ToList();
         var end = summaries.Max(s => s.EndTime.ToDateTime());
         var wall = (end - started).TotalSeconds;
         var (p50, p99) = Stats.P50P99(latencies);
         var failed = summaries.Count(s => s.State != ExecutionState.Succeeded);
-        var notes = $"{ids.Count / wall:N0} workflows/s" + (failed > 0 ? $"; {failed} not succeeded" : string.Empty);
+        var notes = $"{ids.Count / wall:N0} workflows/s; {cpuNote}" + (failed > 0 ? $"; {failed} not succeeded" : string.Empty);
         return Row("S3", store, $"M={settings.SmallWorkflows} x 3 steps", 100, ids.Count * 3 / wall, "steps/s", wall, p50, p99, "workflow latency", notes);
     }
 
@@ -153,18 +159,29 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunDagAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.RandomDag("s4-dag", settings.DagSteps, settings.DagEdgesPerStep, seed: 42);
+        var cpu = orchestrator.CpuTime();
         var (ids, started) = await orchestrator.SubmitAllAsync([definition], 1);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
+        var cpuNote = CpuNote(orchestrator, cpu, settings.DagSteps);
         var execution = (await orchestrator.GetAllAsync(ids))[0];
         var firstDispatch = execution.Steps.Where(s => s.Output is not null && s.Output.Fields.ContainsKey(NoopExecutor.ReceivedField))
             .Min(s => s.Output.Fields[NoopExecutor.ReceivedField].NumberValue);
         var submitToFirstMs = (firstDispatch - ToMicros(started)) / 1000.0;
         var wall = WallSeconds(started, [execution]);
         var rssMiB = orchestrator.PeakRssMiB();
-        var notes = string.Create(CultureInfo.InvariantCulture, $"submit-to-first-dispatch {submitToFirstMs:N1} ms; orchestrator peak RSS {rssMiB:N0} MiB; {execution.Definition.Steps.Sum(s => s.Value.DependsOn.Count):N0} edges") + Failures([execution]);
+        var notes = string.Create(CultureInfo.InvariantCulture, $"submit-to-first-dispatch {submitToFirstMs:N1} ms; orchestrator peak RSS {rssMiB:N0} MiB; {execution.Definition.Steps.Sum(s => s.Value.DependsOn.Count):N0} edges; {cpuNote}") + Failures([execution]);
         var (p50, p99) = Stats.P50P99(Overheads([execution]));
         return Row("S4", store, $"DAG {settings.DagSteps} steps", 100, settings.DagSteps / wall, "steps/s", wall, p50, p99, "per-step overhead", notes);
     }
+
+    /// <summary>
+    /// The orchestrator's CPU time per step over the scenario: unlike rates, it barely moves when
+    /// other tenants of a shared machine take cores, so it is the figure to compare two builds by.
+    /// </summary>
+    private static string CpuNote(OrchestratorSession orchestrator, TimeSpan? before, int steps)
+        => orchestrator.CpuTime() is { } after && before is { } start
+            ? string.Create(CultureInfo.InvariantCulture, $"orchestrator CPU {(after - start).TotalMicroseconds / steps:N0} µs/step")
+            : string.Empty;
 
     private BenchResult Row(string scenario, string store, string size, int concurrency, double rate, string unit, double wall, double p50, double p99, string latencyMeaning, string notes)
     {

@@ -127,6 +127,18 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         }
     }
 
+    /// <summary>The CPU time the orchestrator process has used so far, or null when it is not ours.</summary>
+    public TimeSpan? CpuTime()
+    {
+        if (_process is null)
+        {
+            return null;
+        }
+
+        using var process = Process.GetProcessById(_process.Id);
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>The orchestrator process's peak resident set (VmHWM), or NaN when it is not ours.</summary>
     public double PeakRssMiB()
     {
