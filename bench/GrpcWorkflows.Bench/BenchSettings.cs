@@ -17,6 +17,14 @@ internal sealed class BenchSettings
     public TimeSpan RawDuration { get; set; } = TimeSpan.FromSeconds(3);
     public int[] RawConcurrency { get; } = [1, 20, 100];
     public string SqliteSynchronous { get; set; } = "NORMAL";
+
+    /// <summary>
+    /// The no-op executor's in-flight budget registered with the orchestrator: 100, the highest
+    /// concurrency S0 measures (where raw calls/s have levelled off), so the orchestrator keeps at
+    /// most as many calls in flight as the figure it is compared with, and READY steps beyond it
+    /// wait in the orchestrator's queue rather than in the HTTP/2 connection's.
+    /// </summary>
+    public int ExecutorCapacity { get; set; } = 100;
     public string? JsonPath { get; set; }
     public string? OrchestratorAddress { get; set; }
     public string? ExecutorAddress { get; set; }
@@ -36,6 +44,7 @@ internal sealed class BenchSettings
           --fan W                parallel width in S2 (default 1000)
           --small M              three-step workflows in S3 (default 10000)
           --dag STEPS            steps of the random DAG in S4 (default 10000)
+          --executor-capacity C  in-flight calls the orchestrator may send the executor (default 100)
           --raw-seconds S        duration of each S0 concurrency level (default 3)
           --sqlite-synchronous X SQLite synchronous setting for the sqlite store (default NORMAL)
           --json FILE            also write the results as JSON
@@ -79,6 +88,7 @@ internal sealed class BenchSettings
                 case "--fan": settings.FanWidth = NextInt(); break;
                 case "--small": settings.SmallWorkflows = NextInt(); break;
                 case "--dag": settings.DagSteps = NextInt(); break;
+                case "--executor-capacity": settings.ExecutorCapacity = NextInt(); break;
                 case "--raw-seconds": settings.RawDuration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--sqlite-synchronous": settings.SqliteSynchronous = Next(); break;
                 case "--json": settings.JsonPath = Next(); break;

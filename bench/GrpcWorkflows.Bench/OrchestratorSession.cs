@@ -46,7 +46,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             "--Engine:MaxActiveExecutions=1000000",
             $"--Executors:Static:0:Endpoint={executor}",
             $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
-            "--Executors:Static:0:MaxConcurrency=10000",
+            $"--Executors:Static:0:MaxConcurrency={settings.ExecutorCapacity}",
         ]);
         var address = await process.WaitForListeningAsync();
         return new OrchestratorSession(process, address);

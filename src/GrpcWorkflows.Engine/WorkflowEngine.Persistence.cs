@@ -18,26 +18,57 @@ public sealed partial class WorkflowEngine
     /// <summary>Starts the append of every execution that has pending events and none in flight. Called outside the lock.</summary>
     private void DrainDirty()
     {
-        while (true)
+        AppendBatch[]? batches;
+        lock (_gate)
         {
-            ExecutionRuntime runtime;
-            ExecutionEvent[] events;
-            PendingAction[] actions;
-            lock (_gate)
-            {
-                if (!_dirty.TryDequeue(out runtime!))
-                {
-                    return;
-                }
+            batches = TakeDirty();
+        }
 
-                runtime.Dirty = false;
-                if (!TakeBatch(runtime, out events, out actions))
-                {
-                    continue;
-                }
+        StartAppends(batches);
+    }
+
+    /// <summary>
+    /// Takes the batch of every dirty execution that has no append in flight. Under the lock; the
+    /// caller starts them with <see cref="StartAppends"/> once it has left the lock, so that one
+    /// scheduling turn and the hand-over of its events take the lock once.
+    /// </summary>
+    private AppendBatch[]? TakeDirty()
+    {
+        if (_dirty.Count == 0)
+        {
+            return null;
+        }
+
+        var batches = new AppendBatch[_dirty.Count];
+        var taken = 0;
+        while (_dirty.TryDequeue(out var runtime))
+        {
+            runtime.Dirty = false;
+            if (TakeBatch(runtime, out var events, out var actions))
+            {
+                batches[taken++] = new AppendBatch(runtime, events, actions);
+            }
+        }
+
+        return taken == 0 ? null : batches;
+    }
+
+    /// <summary>Starts the appends taken by <see cref="TakeDirty"/>. Outside the lock.</summary>
+    private void StartAppends(AppendBatch[]? batches)
+    {
+        if (batches is null)
+        {
+            return;
+        }
+
+        foreach (var batch in batches)
+        {
+            if (batch.Runtime is null)
+            {
+                break;
             }
 
-            _ = AppendLoopAsync(runtime, events, actions);
+            _ = AppendLoopAsync(batch.Runtime, batch.Events, batch.Actions);
         }
     }
 
@@ -60,6 +91,12 @@ public sealed partial class WorkflowEngine
         return true;
     }
 
+    /// <summary>
+    /// Appends an execution's batches one after another. After each append: the batch's actions
+    /// (dispatches, signals), then, under the lock once, its events go to watchers, the execution
+    /// closes if the batch finished it, and the next batches (this execution's and any other made
+    /// dirty meanwhile) are taken.
+    /// </summary>
     private async Task AppendLoopAsync(ExecutionRuntime runtime, ExecutionEvent[] events, PendingAction[] actions)
     {
         while (true)
@@ -69,28 +106,43 @@ public sealed partial class WorkflowEngine
                 return;
             }
 
+            var finishes = RunActions(runtime, actions);
+            bool more;
+            AppendBatch[]? others;
             lock (_gate)
             {
                 if (events.Length > 0)
                 {
                     Publish(runtime, events);
                 }
-            }
 
-            RunActions(runtime, actions);
-            lock (_gate)
-            {
+                if (finishes)
+                {
+                    Close(runtime);
+                }
+
                 runtime.AppendInFlight = false;
                 _appendsInFlight--;
-                if (!TakeBatch(runtime, out events, out actions))
+                more = TakeBatch(runtime, out events, out actions);
+                if (!more)
                 {
                     CheckDrained();
-                    break;
                 }
+
+                others = TakeDirty();
+            }
+
+            if (finishes)
+            {
+                Finish(runtime);
+            }
+
+            StartAppends(others);
+            if (!more)
+            {
+                return;
             }
         }
-
-        DrainDirty();
     }
 
     private async ValueTask<bool> AppendAsync(ExecutionRuntime runtime, ExecutionEvent[] events)
@@ -121,23 +173,12 @@ public sealed partial class WorkflowEngine
     {
         lock (_gate)
         {
-            runtime.Closed = true;
             runtime.AppendInFlight = false;
             _appendsInFlight--;
             _readyDepth -= runtime.Ready.Count;
-            runtime.Ready.Clear();
+            runtime.Ready.Clear(_readyByType);
             DisposeTimers(runtime);
-            if (_active.Remove(runtime.Id))
-            {
-                Interlocked.Decrement(ref _activeCount);
-            }
-
-            foreach (var watcher in runtime.Watchers)
-            {
-                watcher.Channel.Writer.TryComplete();
-            }
-
-            runtime.Watchers.Clear();
+            Close(runtime);
             CheckDrained();
         }
 
@@ -163,8 +204,10 @@ public sealed partial class WorkflowEngine
         }
     }
 
-    private void RunActions(ExecutionRuntime runtime, PendingAction[] actions)
+    /// <summary>Runs a durable batch's actions; returns whether one of them finishes the execution (done by the caller, after publishing).</summary>
+    private bool RunActions(ExecutionRuntime runtime, PendingAction[] actions)
     {
+        var finishes = false;
         foreach (var action in actions)
         {
             switch (action.Kind)
@@ -180,30 +223,34 @@ public sealed partial class WorkflowEngine
                     runtime.Cancellation.Cancel();
                     break;
                 case PendingActionKind.Finish:
-                    Finish(runtime);
+                    finishes = true;
                     break;
             }
         }
+
+        return finishes;
     }
 
-    private void Finish(ExecutionRuntime runtime)
+    /// <summary>Removes a finished execution and ends its watchers. Under the lock.</summary>
+    private void Close(ExecutionRuntime runtime)
     {
-        lock (_gate)
+        runtime.Closed = true;
+        if (_active.Remove(runtime.Id))
         {
-            runtime.Closed = true;
-            if (_active.Remove(runtime.Id))
-            {
-                Interlocked.Decrement(ref _activeCount);
-            }
-
-            foreach (var watcher in runtime.Watchers)
-            {
-                watcher.Channel.Writer.TryComplete();
-            }
-
-            runtime.Watchers.Clear();
+            Interlocked.Decrement(ref _activeCount);
         }
 
+        foreach (var watcher in runtime.Watchers)
+        {
+            watcher.Channel.Writer.TryComplete();
+        }
+
+        runtime.Watchers.Clear();
+    }
+
+    /// <summary>What follows <see cref="Close"/> outside the lock.</summary>
+    private void Finish(ExecutionRuntime runtime)
+    {
         if (runtime.Activity is { } activity)
         {
             activity.SetStatus(runtime.Fold.Execution.State == ExecutionState.Succeeded ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
@@ -286,12 +333,14 @@ public sealed partial class WorkflowEngine
             activity?.SetStatus(result is { Succeeded: true } ? ActivityStatusCode.Ok : ActivityStatusCode.Error, result?.Error?.Code ?? outcome.ToString());
         }
 
+        AppendBatch[]? batches;
         lock (_gate)
         {
             OnAttemptCompleted(runtime, step, attempt, result, outcome, _time.GetElapsedTime(started));
+            batches = TakeDirty();
         }
 
-        DrainDirty();
+        StartAppends(batches);
     }
 
     private AttemptOutcome OutcomeOfCancellation(ExecutionRuntime runtime)

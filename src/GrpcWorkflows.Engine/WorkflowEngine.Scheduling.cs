@@ -201,7 +201,7 @@ public sealed partial class WorkflowEngine
     private void Enqueue(ExecutionRuntime runtime, int step)
     {
         runtime.Queued[step] = true;
-        runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type);
+        runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type, _readyByType);
         _readyDepth++;
         Schedule(runtime);
     }
@@ -215,7 +215,10 @@ public sealed partial class WorkflowEngine
         }
 
         var misses = 0;
-        while (_running < _options.MaxParallelSteps && _roundRobin.Count > 0 && misses < _roundRobin.Count)
+
+        // The capacity check first: without it, a full executor would make every pump walk (and
+        // rotate) every execution waiting for it.
+        while (_running < _options.MaxParallelSteps && _roundRobin.Count > 0 && misses < _roundRobin.Count && AnyReadyTypeHasCapacity())
         {
             var runtime = _roundRobin.Dequeue();
             if (runtime.Ready.Count == 0 || runtime.Running >= runtime.Limit || runtime.Finishing || runtime.Closed)
@@ -224,7 +227,7 @@ public sealed partial class WorkflowEngine
                 continue;
             }
 
-            if (runtime.Ready.TryDequeue(_hasCapacity, runtime.Queued, out var step))
+            if (runtime.Ready.TryDequeue(_hasCapacity, runtime.Queued, _readyByType, out var step))
             {
                 misses = 0;
                 runtime.Queued[step] = false;
@@ -319,6 +322,20 @@ public sealed partial class WorkflowEngine
         runtime.PendingActions.Add(new PendingAction(PendingActionKind.Dispatch, step, attempt, new StepAttemptRequest(request, compiled.Timeouts[step]), null, inTransit));
         MarkDirty(runtime);
         _metrics.Started.Add(1);
+    }
+
+    /// <summary>Whether some step type with READY steps has capacity for one more attempt. Under the lock.</summary>
+    private bool AnyReadyTypeHasCapacity()
+    {
+        foreach (var (stepType, ready) in _readyByType)
+        {
+            if (ready > 0 && CanDispatch(stepType))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether one more attempt of <paramref name="stepType"/> may be decided now. Under the lock.</summary>
@@ -563,7 +580,7 @@ public sealed partial class WorkflowEngine
         Emit(runtime, new ExecutionEvent { Finished = finished });
         runtime.PendingActions.Add(new PendingAction(PendingActionKind.Finish, -1, 0, null, null));
         _readyDepth -= runtime.Ready.Count;
-        runtime.Ready.Clear();
+        runtime.Ready.Clear(_readyByType);
         DisposeTimers(runtime);
     }
 
@@ -634,7 +651,7 @@ public sealed partial class WorkflowEngine
         }
 
         _readyDepth -= runtime.Ready.Count;
-        runtime.Ready.Clear();
+        runtime.Ready.Clear(_readyByType);
         DisposeTimers(runtime);
     }
 
@@ -694,12 +711,14 @@ public sealed partial class WorkflowEngine
             return;
         }
 
+        AppendBatch[]? batches;
         lock (_gate)
         {
             Pump();
+            batches = TakeDirty();
         }
 
-        DrainDirty();
+        StartAppends(batches);
     }
 
     private void CheckDrained()

@@ -42,6 +42,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _readyByType = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
@@ -169,14 +170,16 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         }
 
         Log.ExecutionSubmitted(_logger, runtime.Id, definition.Id, compiled.Graph.Count);
+        AppendBatch[]? batches;
         lock (_gate)
         {
             _active.Add(runtime.Id, runtime);
             StartActivity(runtime);
             BeginExecution(runtime);
+            batches = TakeDirty();
         }
 
-        DrainDirty();
+        StartAppends(batches);
         return created;
     }
 

@@ -26,3 +26,6 @@ internal sealed class InTransitCounter
 {
     public int Value;
 }
+
+/// <summary>One execution's events and actions taken for one append.</summary>
+internal readonly record struct AppendBatch(ExecutionRuntime Runtime, V1.ExecutionEvent[] Events, PendingAction[] Actions);

@@ -4,7 +4,11 @@ namespace GrpcWorkflows.Engine.Scheduling;
 /// One execution's READY steps, queued per step type so that a type whose executors are full
 /// does not block the others; types are served in rotation.
 /// </summary>
-/// <remarks>Entries whose <c>queued</c> flag was cleared (a cancelled step) are dropped lazily.</remarks>
+/// <remarks>
+/// Entries whose <c>queued</c> flag was cleared (a cancelled step) are dropped lazily. Every
+/// change is also counted in the engine-wide per-type counts passed in, which tell the engine
+/// whether any READY step at all could start.
+/// </remarks>
 internal sealed class ReadyQueue
 {
     private readonly Dictionary<string, Queue<int>> _byType = new(StringComparer.Ordinal);
@@ -15,7 +19,7 @@ internal sealed class ReadyQueue
     /// <summary>Entries queued, stale ones included.</summary>
     public int Count { get; private set; }
 
-    public void Enqueue(int step, string type)
+    public void Enqueue(int step, string type, Dictionary<string, int> readyByType)
     {
         if (!_byType.TryGetValue(type, out var queue))
         {
@@ -27,10 +31,11 @@ internal sealed class ReadyQueue
 
         queue.Enqueue(step);
         Count++;
+        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(readyByType, type, out _)++;
     }
 
     /// <summary>Takes the next live step of a type that has capacity; false when none can start now.</summary>
-    public bool TryDequeue(Func<string, bool> hasCapacity, bool[] queued, out int step)
+    public bool TryDequeue(Func<string, bool> hasCapacity, bool[] queued, Dictionary<string, int> readyByType, out int step)
     {
         var types = _queues.Count;
         for (var n = 0; n < types && Count > 0; n++)
@@ -41,12 +46,14 @@ internal sealed class ReadyQueue
             {
                 queue.Dequeue();
                 Count--;
+                readyByType[_types[t]]--;
             }
 
             if (queue.Count > 0 && hasCapacity(_types[t]))
             {
                 step = queue.Dequeue();
                 Count--;
+                readyByType[_types[t]]--;
                 _next = (t + 1) % types;
                 return true;
             }
@@ -56,11 +63,12 @@ internal sealed class ReadyQueue
         return false;
     }
 
-    public void Clear()
+    public void Clear(Dictionary<string, int> readyByType)
     {
-        foreach (var queue in _queues)
+        for (var t = 0; t < _queues.Count; t++)
         {
-            queue.Clear();
+            readyByType[_types[t]] -= _queues[t].Count;
+            _queues[t].Clear();
         }
 
         Count = 0;

@@ -146,13 +146,16 @@ public sealed class InMemoryExecutionStore : IExecutionStore
                 continue;
             }
 
-            ExecutionRecord record;
+            ExecutionRecord? record = null;
             lock (execution.Gate)
             {
-                record = execution.ToRecord();
+                if (states is null || states.Contains(execution.State))
+                {
+                    record = execution.ToRecord();
+                }
             }
 
-            if (states is null || states.Contains(record.State))
+            if (record is not null)
             {
                 matches.Add(record);
             }

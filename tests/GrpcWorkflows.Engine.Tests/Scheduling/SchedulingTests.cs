@@ -64,6 +64,41 @@ public sealed class SchedulingTests
     }
 
     [Fact]
+    public async Task Submit_ManyExecutionsWaitingOnAFullType_OtherTypesStillStartAndAllFinish()
+    {
+        // 200 executions wait for the single slot of "slow"; one behind them needs "fast", which is free.
+        await using var h = await EngineHarness.StartAsync(r => AttemptScript.Succeed(r.StepType == "slow" ? 10 : 1), o => o.MaxParallelSteps = 1000);
+        h.Dispatcher.Capacity["slow"] = 1;
+        var slowIds = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            slowIds.Add(await h.SubmitAsync(Typed(Define(S("a"), S("b", "a")), "slow")));
+        }
+
+        var fast = await h.SubmitAsync(Typed(Define(S("x")), "fast"));
+        await h.RunUntilAsync(() => h.Engine.ActiveExecutionCount == 0);
+
+        Assert.Equal(EngineHarness.Epoch.AddMilliseconds(1), (await h.GetAsync(fast)).EndTime.ToDateTimeOffset());
+        Assert.Equal(1, h.Dispatcher.MaxInFlightOfType("slow"));
+        foreach (var id in slowIds)
+        {
+            Assert.Equal(ExecutionState.Succeeded, (await h.GetAsync(id)).State);
+        }
+
+        Assert.Equal(EngineHarness.Epoch.AddMilliseconds(200 * 2 * 10), (await h.GetAsync(slowIds[^1])).EndTime.ToDateTimeOffset());
+
+        static WorkflowDefinition Typed(WorkflowDefinition definition, string type)
+        {
+            foreach (var step in definition.Steps.Values)
+            {
+                step.Type = type;
+            }
+
+            return definition;
+        }
+    }
+
+    [Fact]
     public async Task Submit_SmallExecutionAfterAHugeOne_IsNotStarved()
     {
         await using var h = await EngineHarness.StartAsync(_ => AttemptScript.Succeed(10), o => o.MaxParallelSteps = 4);
