@@ -310,7 +310,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ListActiveAsync_MixedStates_ReturnsPendingAndRunningOnly()
+    public async Task ListActiveAsync_AndListAsyncByUnfinishedStates_MixedStates_ReturnPendingAndRunningOnly()
     {
         await Store.CreateAsync(Submitted("pending")).DefaultTimeout();
         await Store.CreateAsync(Submitted("running")).DefaultTimeout();
@@ -325,8 +325,12 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Store.AppendAsync("retried", [Started("retried", 2), Finished("retried", 3, ExecutionState.Failed), Retried("retried", 4, "s0")]).AsTask().DefaultTimeout();
 
         var active = await Store.ListActiveAsync().DefaultTimeout();
+        var unfinished = await Store.ListAsync(new ExecutionQuery(100, null, [ExecutionState.Pending, ExecutionState.Running], null)).DefaultTimeout();
+        var failed = await Store.ListAsync(new ExecutionQuery(100, null, [ExecutionState.Failed], null)).DefaultTimeout();
 
         Assert.Equal(["pending", "retried", "running"], active.Order(StringComparer.Ordinal));
+        Assert.Equal(["pending", "retried", "running"], unfinished.Items.Select(r => r.ExecutionId).Order(StringComparer.Ordinal));
+        Assert.Equal(["failed"], failed.Items.Select(r => r.ExecutionId));
     }
 
     [Fact]

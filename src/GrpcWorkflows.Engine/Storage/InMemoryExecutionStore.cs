@@ -17,6 +17,7 @@ namespace GrpcWorkflows.Engine.Storage;
 public sealed class InMemoryExecutionStore : IExecutionStore
 {
     private readonly ConcurrentDictionary<string, InMemoryExecution> _executions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InMemoryExecution> _unfinished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _idsByIdempotencyKey = new(StringComparer.Ordinal);
     private readonly Lock _createGate = new();
     private readonly TimeProvider _timeProvider;
@@ -81,6 +82,14 @@ public sealed class InMemoryExecutionStore : IExecutionStore
             }
 
             execution.Append(events, _timeProvider);
+            if (execution.IsTerminal)
+            {
+                _unfinished.TryRemove(executionId, out _);
+            }
+            else
+            {
+                _unfinished.TryAdd(executionId, execution);
+            }
         }
 
         return ValueTask.CompletedTask;
@@ -137,8 +146,10 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         var states = query.States.Count == 0 ? null : query.States.ToHashSet();
         var workflowId = string.IsNullOrEmpty(query.WorkflowId) ? null : query.WorkflowId;
 
+        // Asking only for unfinished states (the common "what is running" query) reads only those.
+        var candidates = states is not null && !states.Any(IsTerminalState) ? _unfinished.Values : _executions.Values;
         var matches = new List<ExecutionRecord>();
-        foreach (var execution in _executions.Values)
+        foreach (var execution in candidates)
         {
             if ((workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
                 || (after is { } position && !position.Precedes(execution.CreateTime.UtcTicks, execution.ExecutionId)))
@@ -182,7 +193,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
     public ValueTask<IReadOnlyList<string>> ListActiveAsync(CancellationToken cancellationToken = default)
     {
         var active = new List<string>();
-        foreach (var execution in _executions.Values)
+        foreach (var execution in _unfinished.Values)
         {
             lock (execution.Gate)
             {
@@ -231,12 +242,16 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         return ValueTask.FromResult(purged);
     }
 
+    private static bool IsTerminalState(ExecutionState state) => state is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
+
     private void AddNew(InMemoryExecution execution)
     {
         if (!_executions.TryAdd(execution.ExecutionId, execution))
         {
             throw new SequenceConflictException(execution.ExecutionId, expectedSequence: 0, actualSequence: 1);
         }
+
+        _unfinished.TryAdd(execution.ExecutionId, execution);
     }
 
     private bool TryRemove(InMemoryExecution execution)
