@@ -16,6 +16,13 @@ namespace GrpcWorkflows.Engine.Storage;
 /// </remarks>
 public sealed class InMemoryExecutionStore : IExecutionStore
 {
+    /// <summary>Orders page positions oldest first (create time, then id), the reverse of a page.</summary>
+    private static readonly Comparer<(long Ticks, string Id)> PageOrder = Comparer<(long Ticks, string Id)>.Create(static (left, right) =>
+    {
+        var byTime = left.Ticks.CompareTo(right.Ticks);
+        return byTime != 0 ? byTime : string.CompareOrdinal(left.Id, right.Id);
+    });
+
     private readonly ConcurrentDictionary<string, InMemoryExecution> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InMemoryExecution> _unfinished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _idsByIdempotencyKey = new(StringComparer.Ordinal);
@@ -148,45 +155,59 @@ public sealed class InMemoryExecutionStore : IExecutionStore
 
         // Asking only for unfinished states (the common "what is running" query) reads only those.
         var candidates = states is not null && !states.Any(IsTerminalState) ? _unfinished.Values : _executions.Values;
-        var matches = new List<ExecutionRecord>();
+
+        // The newest PageSize matches, in a heap whose top is the oldest of them: records are made
+        // only for the page, however many executions match.
+        var newest = new PriorityQueue<InMemoryExecution, (long Ticks, string Id)>(query.PageSize + 1, PageOrder);
+        var matched = 0;
         foreach (var execution in candidates)
         {
+            var position = (execution.CreateTime.UtcTicks, execution.ExecutionId);
             if ((workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
-                || (after is { } position && !position.Precedes(execution.CreateTime.UtcTicks, execution.ExecutionId)))
+                || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId)))
             {
                 continue;
             }
 
-            ExecutionRecord? record = null;
+            bool matches;
             lock (execution.Gate)
             {
-                if (states is null || states.Contains(execution.State))
-                {
-                    record = execution.ToRecord();
-                }
+                matches = states is null || states.Contains(execution.State);
             }
 
-            if (record is not null)
+            if (!matches)
             {
-                matches.Add(record);
+                continue;
+            }
+
+            matched++;
+            if (newest.Count < query.PageSize)
+            {
+                newest.Enqueue(execution, position);
+            }
+            else if (newest.TryPeek(out _, out var oldest) && PageOrder.Compare(position, oldest) > 0)
+            {
+                newest.EnqueueDequeue(execution, position);
             }
         }
 
-        matches.Sort(static (left, right) =>
+        var page = new ExecutionRecord[newest.Count];
+        for (var i = page.Length - 1; i >= 0; i--)
         {
-            var byTime = right.CreateTime.UtcTicks.CompareTo(left.CreateTime.UtcTicks);
-            return byTime != 0 ? byTime : string.CompareOrdinal(right.ExecutionId, left.ExecutionId);
-        });
-
-        if (matches.Count <= query.PageSize)
-        {
-            return ValueTask.FromResult(new ExecutionPage(matches, NextPageToken: null));
+            var execution = newest.Dequeue();
+            lock (execution.Gate)
+            {
+                page[i] = execution.ToRecord();
+            }
         }
 
-        var page = matches.GetRange(0, query.PageSize);
+        if (matched <= query.PageSize)
+        {
+            return ValueTask.FromResult(new ExecutionPage(page, NextPageToken: null));
+        }
+
         var last = page[^1];
-        var token = new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode();
-        return ValueTask.FromResult(new ExecutionPage(page, token));
+        return ValueTask.FromResult(new ExecutionPage(page, new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode()));
     }
 
     /// <inheritdoc />
