@@ -100,7 +100,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
 
             // Rates come from the executions' recorded end times, not from when this loop notices,
             // so it polls slowly: each poll is work for the orchestrator being measured.
-            await Task.Delay(100);
+            await Task.Delay(250);
         }
     }
 
