@@ -39,7 +39,7 @@ public sealed class ExecutorEndpoint
     public CircuitState CircuitState => (CircuitState)Volatile.Read(ref _circuitState);
 
     /// <summary>The dispatcher's resilience pipeline for this endpoint, created on first use.</summary>
-    internal ResiliencePipeline? Pipeline { get; set; }
+    internal ResiliencePipeline<ExecuteStepResponse>? Pipeline { get; set; }
 
     /// <summary>Whether the endpoint has a free slot now.</summary>
     internal bool HasFreeSlot => Volatile.Read(ref _inFlight) < Volatile.Read(ref _capacity);

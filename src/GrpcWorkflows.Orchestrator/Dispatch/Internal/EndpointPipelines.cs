@@ -1,6 +1,7 @@
 using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.V1;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -11,6 +12,10 @@ namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 /// Builds one Polly pipeline per endpoint: a circuit breaker (mirrored onto the
 /// <see cref="ExecutorEndpoint"/> for listings and endpoint choice) around the attempt timeout.
 /// </summary>
+/// <remarks>
+/// Typed by the call's response: a non-generic pipeline run with a typed callback wraps every
+/// strategy in bridge components, two more async state machines per call.
+/// </remarks>
 internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger, DispatchMetrics metrics)
 {
     /// <summary>The context property that carries an attempt's timeout to the timeout strategy.</summary>
@@ -19,12 +24,12 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
     private readonly Lock _gate = new();
 
     /// <summary>Returns the endpoint's pipeline, building it on first use.</summary>
-    public ResiliencePipeline For(ExecutorEndpoint endpoint)
+    public ResiliencePipeline<ExecuteStepResponse> For(ExecutorEndpoint endpoint)
     {
         return endpoint.Pipeline ?? Create(endpoint);
     }
 
-    private ResiliencePipeline Create(ExecutorEndpoint endpoint)
+    private ResiliencePipeline<ExecuteStepResponse> Create(ExecutorEndpoint endpoint)
     {
         lock (_gate)
         {
@@ -33,8 +38,8 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
                 return existing;
             }
 
-            var pipeline = new ResiliencePipelineBuilder { TimeProvider = timeProvider }
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            var pipeline = new ResiliencePipelineBuilder<ExecuteStepResponse> { TimeProvider = timeProvider }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ExecuteStepResponse>
                 {
                     Name = "executor-circuit",
                     FailureRatio = options.CircuitFailureRatio,
