@@ -7,9 +7,9 @@ internal sealed class BenchSettings
 {
     public HashSet<string> Scenarios { get; } = new(StringComparer.OrdinalIgnoreCase) { "S0", "S1", "S2", "S3", "S4" };
     public List<string> Stores { get; } = ["memory", "sqlite"];
-    public int ChainLength { get; set; } = 500;
+    public int ChainLength { get; set; } = 2_000;
     public int ChainWorkflows { get; set; } = 20;
-    public int FanWidth { get; set; } = 1_000;
+    public int FanWidth { get; set; } = 4_000;
     public int FanWorkflows { get; set; } = 10;
     public int SmallWorkflows { get; set; } = 10_000;
     public int DagSteps { get; set; } = 10_000;
@@ -40,8 +40,8 @@ internal sealed class BenchSettings
           --store memory,sqlite  stores to run S1-S4 with (default: both)
           --quick                tiny sizes, for CI (N=10, W=10, M=50, DAG 300, 0.5 s raw)
           --peer-sizes           N=50, W=100, M=1000: the sizes used to measure other engines here
-          --chain N              steps per chain in S1 (default 500)
-          --fan W                parallel width in S2 (default 1000)
+          --chain N              steps per chain in S1 (default 2000)
+          --fan W                parallel width in S2 (default 4000)
           --small M              three-step workflows in S3 (default 10000)
           --dag STEPS            steps of the random DAG in S4 (default 10000)
           --executor-capacity C  in-flight calls the orchestrator may send the executor (default 100)
