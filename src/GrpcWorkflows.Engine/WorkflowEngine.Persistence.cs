@@ -175,8 +175,7 @@ public sealed partial class WorkflowEngine
         {
             runtime.AppendInFlight = false;
             _appendsInFlight--;
-            _readyDepth -= runtime.Ready.Count;
-            runtime.Ready.Clear(_readyByType);
+            runtime.Ready.Clear(_ready);
             DisposeTimers(runtime);
             Close(runtime);
             CheckDrained();

@@ -201,8 +201,7 @@ public sealed partial class WorkflowEngine
     private void Enqueue(ExecutionRuntime runtime, int step)
     {
         runtime.Queued[step] = true;
-        runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type, _readyByType);
-        _readyDepth++;
+        runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type, _ready);
         Schedule(runtime);
     }
 
@@ -229,11 +228,10 @@ public sealed partial class WorkflowEngine
                 continue;
             }
 
-            if (runtime.Ready.TryDequeue(_hasCapacity, runtime.Queued, _readyByType, out var step))
+            if (runtime.Ready.TryDequeue(_hasCapacity, runtime.Queued, _ready, out var step))
             {
                 misses = 0;
                 runtime.Queued[step] = false;
-                _readyDepth--;
                 StartAttempt(runtime, step);
             }
             else
@@ -329,7 +327,7 @@ public sealed partial class WorkflowEngine
     /// <summary>Whether some step type with READY steps has capacity for one more attempt. Under the lock.</summary>
     private bool AnyReadyTypeHasCapacity()
     {
-        foreach (var (stepType, ready) in _readyByType)
+        foreach (var (stepType, ready) in _ready.ByType)
         {
             if (ready > 0 && CanDispatch(stepType))
             {
@@ -343,7 +341,7 @@ public sealed partial class WorkflowEngine
     /// <summary>Whether one more attempt of <paramref name="stepType"/> may be decided now. Under the lock.</summary>
     private bool CanDispatch(string stepType)
     {
-        // Publishes _readyDepth before reading the dispatcher's slots (see OnCapacityAvailable).
+        // Publishes the READY count before reading the dispatcher's slots (see OnCapacityAvailable).
         Interlocked.MemoryBarrier();
         var available = _dispatcher.AvailableCapacity(stepType);
         return available > 0 && (available == int.MaxValue || Volatile.Read(ref InTransit(stepType).Value) < available);
@@ -581,8 +579,7 @@ public sealed partial class WorkflowEngine
         finished.Result = ComputeResult(runtime);
         Emit(runtime, new ExecutionEvent { Finished = finished });
         runtime.PendingActions.Add(new PendingAction(PendingActionKind.Finish, -1, 0, null, null));
-        _readyDepth -= runtime.Ready.Count;
-        runtime.Ready.Clear(_readyByType);
+        runtime.Ready.Clear(_ready);
         DisposeTimers(runtime);
     }
 
@@ -652,8 +649,7 @@ public sealed partial class WorkflowEngine
             StepDone(runtime, i);
         }
 
-        _readyDepth -= runtime.Ready.Count;
-        runtime.Ready.Clear(_readyByType);
+        runtime.Ready.Clear(_ready);
         DisposeTimers(runtime);
     }
 
@@ -708,7 +704,7 @@ public sealed partial class WorkflowEngine
         // Raised on every finished call: with no READY step queued there is nothing capacity could
         // start, so skip the lock. Pairs with the fence in CanDispatch: a step queued concurrently
         // either sees the freed slot there or is counted here.
-        if (Volatile.Read(ref _readyDepth) == 0)
+        if (Volatile.Read(ref _ready.Total) == 0)
         {
             return;
         }

@@ -42,12 +42,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _readyByType = new(StringComparer.Ordinal);
+    private readonly ReadyCounts _ready = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
     private int _running;
-    private int _readyDepth;
     private int _appendsInFlight;
     private bool _started;
     private bool _stopRequested;
@@ -89,7 +88,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     public int ActiveExecutionCount => Volatile.Read(ref _activeCount);
 
     /// <summary>The number of READY steps waiting for capacity, over every execution.</summary>
-    public int ReadyQueueDepth => Volatile.Read(ref _readyDepth);
+    public int ReadyQueueDepth => Volatile.Read(ref _ready.Total);
 
     /// <summary>Validates a definition: every problem with its field path, the registry check, and the plan.</summary>
     public WorkflowValidationResult Validate(WorkflowDefinition definition)

@@ -6,8 +6,7 @@ namespace GrpcWorkflows.Engine.Scheduling;
 /// </summary>
 /// <remarks>
 /// Entries whose <c>queued</c> flag was cleared (a cancelled step) are dropped lazily. Every
-/// change is also counted in the engine-wide per-type counts passed in, which tell the engine
-/// whether any READY step at all could start.
+/// change is also counted in the engine-wide <see cref="ReadyCounts"/> passed in.
 /// </remarks>
 internal sealed class ReadyQueue
 {
@@ -19,7 +18,7 @@ internal sealed class ReadyQueue
     /// <summary>Entries queued, stale ones included.</summary>
     public int Count { get; private set; }
 
-    public void Enqueue(int step, string type, Dictionary<string, int> readyByType)
+    public void Enqueue(int step, string type, ReadyCounts counts)
     {
         if (!_byType.TryGetValue(type, out var queue))
         {
@@ -31,11 +30,11 @@ internal sealed class ReadyQueue
 
         queue.Enqueue(step);
         Count++;
-        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(readyByType, type, out _)++;
+        counts.Add(type, 1);
     }
 
     /// <summary>Takes the next live step of a type that has capacity; false when none can start now.</summary>
-    public bool TryDequeue(Func<string, bool> hasCapacity, bool[] queued, Dictionary<string, int> readyByType, out int step)
+    public bool TryDequeue(Func<string, bool> hasCapacity, bool[] queued, ReadyCounts counts, out int step)
     {
         var types = _queues.Count;
         for (var n = 0; n < types && Count > 0; n++)
@@ -46,14 +45,14 @@ internal sealed class ReadyQueue
             {
                 queue.Dequeue();
                 Count--;
-                readyByType[_types[t]]--;
+                counts.Add(_types[t], -1);
             }
 
             if (queue.Count > 0 && hasCapacity(_types[t]))
             {
                 step = queue.Dequeue();
                 Count--;
-                readyByType[_types[t]]--;
+                counts.Add(_types[t], -1);
                 _next = (t + 1) % types;
                 return true;
             }
@@ -63,14 +62,30 @@ internal sealed class ReadyQueue
         return false;
     }
 
-    public void Clear(Dictionary<string, int> readyByType)
+    public void Clear(ReadyCounts counts)
     {
         for (var t = 0; t < _queues.Count; t++)
         {
-            readyByType[_types[t]] -= _queues[t].Count;
+            counts.Add(_types[t], -_queues[t].Count);
             _queues[t].Clear();
         }
 
         Count = 0;
+    }
+}
+
+/// <summary>The READY steps queued over every execution: in all, and per step type. Changed under the engine's lock.</summary>
+internal sealed class ReadyCounts
+{
+    /// <summary>All READY steps; read without the lock with <c>Volatile.Read</c>.</summary>
+    public int Total;
+
+    /// <summary>READY steps per step type (types once seen stay, at zero).</summary>
+    public Dictionary<string, int> ByType { get; } = new(StringComparer.Ordinal);
+
+    public void Add(string type, int delta)
+    {
+        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ByType, type, out _) += delta;
+        Total += delta;
     }
 }

@@ -32,7 +32,10 @@ public sealed class ExecutionIndexFacts
     public int SucceededStepCount => _succeededSteps.Count;
 
     /// <summary>Whether <see cref="State"/> is terminal.</summary>
-    public bool IsTerminal => State is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
+    public bool IsTerminal => IsTerminalState(State);
+
+    /// <summary>Whether an execution in <paramref name="state"/> has finished (SUCCEEDED, FAILED or CANCELLED).</summary>
+    public static bool IsTerminalState(ExecutionState state) => state is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
 
     /// <summary>Folds one event into the facts.</summary>
     /// <param name="event">The event, in sequence order.</param>

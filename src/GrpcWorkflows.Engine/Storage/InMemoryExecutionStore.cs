@@ -154,7 +154,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         var workflowId = string.IsNullOrEmpty(query.WorkflowId) ? null : query.WorkflowId;
 
         // Asking only for unfinished states (the common "what is running" query) reads only those.
-        var candidates = states is not null && !states.Any(IsTerminalState) ? _unfinished.Values : _executions.Values;
+        var candidates = states is not null && !states.Any(ExecutionIndexFacts.IsTerminalState) ? _unfinished.Values : _executions.Values;
 
         // The newest PageSize matches, in a heap whose top is the oldest of them: records are made
         // only for the page, however many executions match.
@@ -262,8 +262,6 @@ public sealed class InMemoryExecutionStore : IExecutionStore
 
         return ValueTask.FromResult(purged);
     }
-
-    private static bool IsTerminalState(ExecutionState state) => state is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled;
 
     private void AddNew(InMemoryExecution execution)
     {
