@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Bench;
+using GrpcWorkflows.Engine.Commands;
 using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -24,8 +26,8 @@ foreach (var (steps, target) in quick ? [(1_000, "-")] : new[] { (10_000, "< 100
     options.Limits.MaxSteps = steps;
     options.Limits.MaxEdges = steps * 4;
     options.Limits.MaxDefinitionBytes = int.MaxValue;
-    await using var engine = new WorkflowEngine(new InMemoryExecutionStore(), new VirtualDispatcher(TimeProvider.System, _ => (TimeSpan.Zero, true)), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
-    var result = engine.Validate(definition);
+    var validator = new WorkflowDefinitionValidator(options);
+    var result = validator.Validate(definition);
     if (!result.IsValid)
     {
         throw new InvalidOperationException(result.Describe());
@@ -37,7 +39,7 @@ foreach (var (steps, target) in quick ? [(1_000, "-")] : new[] { (10_000, "< 100
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
         var watch = Stopwatch.StartNew();
-        result = engine.Validate(definition);
+        result = validator.Validate(definition);
         times.Add(watch.Elapsed.TotalMilliseconds);
         allocated = GC.GetAllocatedBytesForCurrentThread() - before;
     }
@@ -143,9 +145,9 @@ namespace GrpcWorkflows.Engine.Bench
                 return (chain == level % width ? slow : fast, true);
             });
             var options = new EngineOptions { MaxParallelSteps = 1000 };
-            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(time), dispatcher, Options.Create(options), time, NullLoggerFactory.Instance);
+            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(time), dispatcher, Options.Create(options), time, NullLoggerFactory.Instance, BenchMeters.Instance, new Random(42));
             await engine.StartAsync();
-            var id = (await engine.SubmitAsync(new SubmitWorkflowRequest { Definition = definition })).ExecutionId;
+            var id = (await engine.SubmitAsync(new SubmitExecution(definition))).ExecutionId;
             SynchronizationContext.SetSynchronizationContext(null);
             for (var tick = 0; engine.ActiveExecutionCount > 0 && tick < 1_000_000; tick++)
             {
@@ -175,11 +177,11 @@ namespace GrpcWorkflows.Engine.Bench
             }
 
             var options = new EngineOptions { MaxParallelSteps = 1000 };
-            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(), new VirtualDispatcher(TimeProvider.System, _ => (TimeSpan.Zero, true)), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(TimeProvider.System), new VirtualDispatcher(TimeProvider.System, _ => (TimeSpan.Zero, true)), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, BenchMeters.Instance, new Random(42));
             await engine.StartAsync();
 
             // Warm up.
-            await engine.SubmitAsync(new SubmitWorkflowRequest { Definition = definition });
+            await engine.SubmitAsync(new SubmitExecution(definition));
             while (engine.ActiveExecutionCount > 0)
             {
                 await Task.Delay(1);
@@ -187,7 +189,7 @@ namespace GrpcWorkflows.Engine.Bench
 
             var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, chains).Select(_ => engine.SubmitAsync(new SubmitWorkflowRequest { Definition = definition })));
+            await Task.WhenAll(Enumerable.Range(0, chains).Select(_ => engine.SubmitAsync(new SubmitExecution(definition))));
             while (engine.ActiveExecutionCount > 0)
             {
                 await Task.Delay(1);
@@ -195,6 +197,21 @@ namespace GrpcWorkflows.Engine.Bench
 
             watch.Stop();
             return (chains * length, watch.Elapsed, GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore);
+        }
+    }
+}
+
+namespace GrpcWorkflows.Engine.Bench
+{
+    /// <summary>The meters of the bench's engines (nobody listens).</summary>
+    internal sealed class BenchMeters : System.Diagnostics.Metrics.IMeterFactory
+    {
+        public static readonly BenchMeters Instance = new();
+
+        public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+        public void Dispose()
+        {
         }
     }
 }

@@ -22,7 +22,7 @@ var folder = Directory.CreateTempSubdirectory("grpcworkflows-bench-").FullName;
 try
 {
     // Warm-up: JIT both paths.
-    await RunAsync(new InMemoryExecutionStore(), writers: 4, TimeSpan.FromSeconds(0.5));
+    await RunAsync(new InMemoryExecutionStore(TimeProvider.System), writers: 4, TimeSpan.FromSeconds(0.5));
     await using (var warm = new SqliteExecutionStore(new SqliteStoreOptions { Path = Path.Combine(folder, "warm.db"), Synchronous = synchronous }))
     {
         await RunAsync(warm, writers: 4, TimeSpan.FromSeconds(0.5));
@@ -30,7 +30,7 @@ try
 
     foreach (var writers in writerCounts)
     {
-        var memory = await RunAsync(new InMemoryExecutionStore(), writers, TimeSpan.FromSeconds(seconds));
+        var memory = await RunAsync(new InMemoryExecutionStore(TimeProvider.System), writers, TimeSpan.FromSeconds(seconds));
         await using var sqlite = new SqliteExecutionStore(new SqliteStoreOptions { Path = Path.Combine(folder, $"bench-{writers}.db"), Synchronous = synchronous });
         var result = await RunAsync(sqlite, writers, TimeSpan.FromSeconds(seconds));
         var statistics = sqlite.Statistics;

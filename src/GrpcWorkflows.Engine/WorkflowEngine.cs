@@ -1,11 +1,17 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Attempts;
+using GrpcWorkflows.Engine.Commands;
+using GrpcWorkflows.Engine.Committing;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Dispatching;
 using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Recovery;
 using GrpcWorkflows.Engine.Scheduling;
+using GrpcWorkflows.Engine.StateMachine;
 using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Engine.Tracing;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging;
@@ -19,35 +25,33 @@ namespace GrpcWorkflows.Engine;
 /// passes data between steps.
 /// </summary>
 /// <remarks>
-/// Thread-safe. All scheduling decisions happen under one short lock that is never held across
-/// an await; the events of one scheduling turn are appended in one <see cref="IExecutionStore.AppendAsync"/>
-/// per execution, and appends of different executions are in flight at the same time. Nothing
-/// acts on an event (dispatch, watcher, caller) before the store has it.
+/// Thread-safe. Each execution's decisions are made by its own pure state machine; the engine
+/// feeds it commands (with the time and the jitter) under one short lock that is never held
+/// across an await, and carries out what it decides: the dispatch pump hands READY steps to the
+/// dispatcher as capacity allows, the event committer appends each execution's new events in one
+/// <see cref="IExecutionStore.AppendAsync"/> and only then dispatches, answers callers and
+/// publishes to watchers. Appends of different executions are in flight at the same time.
 /// </remarks>
-public sealed partial class WorkflowEngine : IAsyncDisposable
+public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 {
-    private static readonly ActivitySource Source = new(Instrumentation.ActivitySourceName);
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     private readonly IExecutionStore _store;
     private readonly IStepDispatcher _dispatcher;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
+    private readonly Random _jitter;
     private readonly ILogger _logger;
-    private readonly IStepTypeCatalog? _stepTypes;
-    private readonly WorkflowValidator _validator;
+    private readonly WorkflowDefinitionValidator _validator;
     private readonly EngineMetrics _metrics;
-    private readonly Func<string, bool> _hasCapacity;
+    private readonly DispatchPump _pump;
+    private readonly EventCommitter _committer;
+    private readonly AttemptRunner _runner;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
-    private readonly Queue<ExecutionRuntime> _roundRobin = new();
-    private readonly Queue<ExecutionRuntime> _dirty = new();
-    private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
-    private readonly ReadyCounts _ready = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
-    private int _running;
-    private int _appendsInFlight;
     private bool _started;
     private bool _stopRequested;
 
@@ -57,30 +61,36 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     /// <param name="options">Limits and defaults.</param>
     /// <param name="timeProvider">The clock of backoff delays, timeouts and event times.</param>
     /// <param name="loggerFactory">Logging.</param>
+    /// <param name="meterFactory">Creates the engine's meter (the host's, so that its listeners see it).</param>
+    /// <param name="jitter">Draws the jitter of retry delays; only used under the engine's lock. Seed it for reproducible delays.</param>
     /// <param name="stepTypes">The registry hook of validation; null when every type is served.</param>
-    /// <param name="meterFactory">Creates the engine's meter; null for a meter of its own.</param>
     public WorkflowEngine(
         IExecutionStore store,
         IStepDispatcher dispatcher,
         IOptions<EngineOptions> options,
         TimeProvider timeProvider,
         ILoggerFactory loggerFactory,
-        IStepTypeCatalog? stepTypes = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory meterFactory,
+        Random jitter,
+        IStepTypeCatalog? stepTypes = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dispatcher);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(jitter);
         _store = store;
         _dispatcher = dispatcher;
         _options = options.Value;
         _time = timeProvider;
+        _jitter = jitter;
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
-        _stepTypes = stepTypes;
-        _validator = new WorkflowValidator(_options);
-        _hasCapacity = CanDispatch;
+        _validator = new WorkflowDefinitionValidator(_options, stepTypes);
+        _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
+        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this);
+        _runner = new AttemptRunner(dispatcher, timeProvider, _logger, OnAttemptCompleted, _stopping.Token);
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
     }
 
@@ -88,34 +98,24 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     public int ActiveExecutionCount => Volatile.Read(ref _activeCount);
 
     /// <summary>The number of READY steps waiting for capacity, over every execution.</summary>
-    public int ReadyQueueDepth => Volatile.Read(ref _ready.Total);
+    public int ReadyQueueDepth => _pump.ReadyCount;
 
     /// <summary>Validates a definition: every problem with its field path, the registry check, and the plan.</summary>
-    public WorkflowValidationResult Validate(WorkflowDefinition definition)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        return _validator.Validate(definition, _stepTypes, out _);
-    }
+    public WorkflowValidationResult Validate(WorkflowDefinition definition) => _validator.Validate(definition);
 
     /// <summary>Validates, persists and starts an execution; returns once it is durable.</summary>
     /// <exception cref="WorkflowValidationException">The definition or the input is not valid.</exception>
     /// <exception cref="AdmissionRejectedException">Too many executions are active, or the engine is stopping.</exception>
-    public async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken = default)
+    public async Task<CreateExecutionResult> SubmitAsync(SubmitExecution command, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(command);
         if (!_started)
         {
             throw new InvalidOperationException("Call WorkflowEngine.StartAsync before submitting executions.");
         }
 
-        var definition = request.Definition ?? new WorkflowDefinition();
-        var result = _validator.Validate(definition, _stepTypes, out var compiled);
-        var inputProblems = CheckWorkflowInput(request.Input);
-        if (inputProblems.Count > 0)
-        {
-            result = new WorkflowValidationResult([.. result.Problems, .. inputProblems], result.UnservedStepTypes, result.Plan);
-        }
-
+        var definition = command.Definition ?? new WorkflowDefinition();
+        var result = _validator.ValidateSubmission(definition, command.Input, out var compiled);
         if (!result.IsValid || compiled is null)
         {
             throw new WorkflowValidationException(result);
@@ -146,11 +146,18 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
                 Submitted = new ExecutionSubmitted
                 {
                     Definition = definition,
-                    Input = request.Input ?? new Struct(),
-                    IdempotencyKey = request.IdempotencyKey,
+                    Input = command.Input ?? new Struct(),
+                    IdempotencyKey = command.IdempotencyKey ?? string.Empty,
                 },
             };
-            submitted.Submitted.Labels.Add(request.Labels);
+            if (command.Labels is { Count: > 0 } labels)
+            {
+                foreach (var (key, value) in labels)
+                {
+                    submitted.Submitted.Labels[key] = value;
+                }
+            }
+
             created = await _store.CreateAsync(submitted, cancellationToken).ConfigureAwait(false);
             if (created.Existing)
             {
@@ -159,8 +166,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
             }
 
             var fold = new ExecutionStateFold();
-            fold.Apply(submitted, compiled.Plan.TopologicalOrder);
-            runtime = new ExecutionRuntime(id, compiled, fold, _stopping.Token) { LastSequence = 1, DurableSequence = 1 };
+            fold.Apply(submitted, compiled);
+            runtime = NewRuntime(id, compiled, fold);
+            runtime.DurableSequence = 1;
         }
         catch
         {
@@ -173,12 +181,15 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         lock (_gate)
         {
             _active.Add(runtime.Id, runtime);
-            StartActivity(runtime);
-            BeginExecution(runtime);
-            batches = TakeDirty();
+            ExecutionTracing.StartExecution(runtime);
+            var now = _time.GetUtcNow();
+            runtime.Machine.Start(now);
+            Absorb(runtime, now);
+            _pump.Pump();
+            batches = _committer.TakeDirty();
         }
 
-        StartAppends(batches);
+        _committer.StartAppends(batches);
         return created;
     }
 
@@ -199,7 +210,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
 
         if (execution is null)
         {
-            var fold = await LoadAsync(executionId, cancellationToken).ConfigureAwait(false);
+            var fold = await ExecutionLoader.LoadAsync(_store, executionId, cancellationToken).ConfigureAwait(false);
             if (fold is null)
             {
                 return null;
@@ -235,14 +246,17 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
                 else
                 {
                     durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    RequestCancel(runtime, string.IsNullOrWhiteSpace(reason) ? "cancelled by a client" : reason, durable);
+                    var now = _time.GetUtcNow();
+                    runtime.Machine.Cancel(string.IsNullOrWhiteSpace(reason) ? "cancelled by a client" : reason, now);
+                    Absorb(runtime, now);
+                    Signal(runtime, durable);
                 }
             }
         }
 
         if (durable is not null)
         {
-            DrainDirty();
+            _committer.Drain();
             await durable.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return ExecutionState.Cancelled;
         }
@@ -282,41 +296,41 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
             await finishing.Removed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var fold = await LoadAsync(executionId, cancellationToken).ConfigureAwait(false) ?? throw new ExecutionNotFoundException(executionId);
+        var fold = await ExecutionLoader.LoadAsync(_store, executionId, cancellationToken).ConfigureAwait(false) ?? throw new ExecutionNotFoundException(executionId);
         var current = fold.Execution.State;
         if (current is not (ExecutionState.Failed or ExecutionState.Cancelled))
         {
             throw new ExecutionStateConflictException(executionId, current, $"Execution '{executionId}' is {current}; only a FAILED or CANCELLED execution can be retried.");
         }
 
-        _validator.Validate(fold.Execution.Definition, null, out var compiled);
-        if (compiled is null)
-        {
-            throw new ExecutionStateConflictException(executionId, current, $"Execution '{executionId}' has a definition that is no longer valid under the engine's limits.");
-        }
-
+        var compiled = _validator.Compile(fold.Execution.Definition)
+            ?? throw new ExecutionStateConflictException(executionId, current, $"Execution '{executionId}' has a definition that is no longer valid under the engine's limits.");
         if (Interlocked.Increment(ref _activeCount) > _options.MaxActiveExecutions)
         {
             Interlocked.Decrement(ref _activeCount);
             throw new AdmissionRejectedException(_options.MaxActiveExecutions);
         }
 
-        var runtime2 = Rehydrate(executionId, compiled, fold);
-        var ids = new List<string>();
+        var retried = NewRuntime(executionId, compiled, fold);
+        List<string> ids;
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            if (!_active.TryAdd(executionId, runtime2))
+            if (!_active.TryAdd(executionId, retried))
             {
                 Interlocked.Decrement(ref _activeCount);
                 throw new ExecutionStateConflictException(executionId, ExecutionState.Running, $"Execution '{executionId}' is already being retried.");
             }
 
-            StartActivity(runtime2);
-            BeginRetry(runtime2, ids, durable);
+            ExecutionTracing.StartExecution(retried);
+            var now = _time.GetUtcNow();
+            ids = retried.Machine.Retry(now);
+            Absorb(retried, now);
+            Signal(retried, durable);
+            _pump.Pump();
         }
 
-        DrainDirty();
+        _committer.Drain();
         await durable.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return ids;
     }
@@ -334,49 +348,17 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         }
 
         _dispatcher.CapacityAvailable += OnCapacityAvailable;
-        var ids = await _store.ListActiveAsync(cancellationToken).ConfigureAwait(false);
-        var recovered = 0;
-        foreach (var id in ids)
-        {
-            try
-            {
-                var fold = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
-                if (fold is null || fold.IsFinished)
-                {
-                    continue;
-                }
-
-                _validator.Validate(fold.Execution.Definition, null, out var compiled);
-                if (compiled is null)
-                {
-                    throw new InvalidOperationException($"The definition of execution '{id}' is not valid under the current limits.");
-                }
-
-                var runtime = Rehydrate(id, compiled, fold);
-                Interlocked.Increment(ref _activeCount);
-                lock (_gate)
-                {
-                    _active.Add(id, runtime);
-                    StartActivity(runtime);
-                    Resume(runtime);
-                }
-
-                recovered++;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.RecoveryFailed(_logger, id, e);
-            }
-        }
-
+        var recovery = new ExecutionRecovery(_store, _validator, _logger);
+        var recovered = await recovery.RecoverAsync(Resume, cancellationToken).ConfigureAwait(false);
         _started = true;
         Log.Recovered(_logger, recovered);
         lock (_gate)
         {
-            Pump();
+            _pump.Enabled = true;
+            _pump.Pump();
         }
 
-        DrainDirty();
+        _committer.Drain();
     }
 
     /// <summary>
@@ -389,6 +371,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         lock (_gate)
         {
             _stopRequested = true;
+            _pump.Enabled = false;
             CheckDrained();
         }
 
@@ -400,7 +383,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         catch (OperationCanceledException)
         {
             await _stopping.CancelAsync().ConfigureAwait(false);
-            await _drained.Task.WaitAsync(TimeSpan.FromSeconds(30), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+            await _drained.Task.WaitAsync(StopGrace, _time, CancellationToken.None).ConfigureAwait(false);
         }
 
         lock (_gate)
@@ -431,46 +414,303 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private List<ValidationProblem> CheckWorkflowInput(Struct? input)
+    bool ICommitHost.Act(ExecutionRuntime runtime, PendingAction[] actions)
     {
-        var problems = new List<ValidationProblem>();
-        if (input is null)
+        var finishes = false;
+        foreach (var action in actions)
         {
-            return problems;
+            switch (action.Kind)
+            {
+                case PendingActionKind.Dispatch:
+                    Interlocked.Decrement(ref action.InTransit!.Value);
+                    _runner.Start(runtime, action.Step, action.Attempt, action.Request!);
+                    break;
+                case PendingActionKind.Signal:
+                    action.Signal!.TrySetResult();
+                    break;
+                case PendingActionKind.CancelAttempts:
+                    runtime.Cancellation.Cancel();
+                    break;
+                case PendingActionKind.Finish:
+                    finishes = true;
+                    break;
+            }
         }
 
-        var size = input.CalculateSize();
-        if (size > _options.Limits.MaxPayloadBytes)
-        {
-            problems.Add(new ValidationProblem { Field = "input", Description = $"the workflow input is {size} bytes; the limit is {_options.Limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)" });
-        }
-
-        if (Depth(input) > _options.Limits.MaxInputDepth)
-        {
-            problems.Add(new ValidationProblem { Field = "input", Description = $"the workflow input is nested more than {_options.Limits.MaxInputDepth} levels deep (WorkflowLimits.MaxInputDepth)" });
-        }
-
-        return problems;
-
-        static int Depth(Struct s) => 1 + s.Fields.Values.Select(ValueDepth).DefaultIfEmpty(0).Max();
-        static int ValueDepth(Value v) => v.KindCase switch
-        {
-            Value.KindOneofCase.StructValue => Depth(v.StructValue),
-            Value.KindOneofCase.ListValue => 1 + v.ListValue.Values.Select(ValueDepth).DefaultIfEmpty(0).Max(),
-            _ => 0,
-        };
+        return finishes;
     }
 
-    private async Task<ExecutionStateFold?> LoadAsync(string executionId, CancellationToken cancellationToken)
+    void ICommitHost.Close(ExecutionRuntime runtime) => Close(runtime);
+
+    void ICommitHost.Finish(ExecutionRuntime runtime)
     {
-        var fold = new ExecutionStateFold();
-        var any = false;
-        await foreach (var e in _store.ReadEventsAsync(executionId, 1, cancellationToken).ConfigureAwait(false))
+        ExecutionTracing.FinishExecution(runtime);
+        Log.ExecutionFinished(_logger, runtime.Id, runtime.Fold.Execution.State);
+        runtime.Dispatch.Dispose();
+        runtime.Cancellation.Dispose();
+        runtime.Removed.TrySetResult();
+    }
+
+    void ICommitHost.Abandon(ExecutionRuntime runtime)
+    {
+        _pump.Clear(runtime);
+        DisposeTimers(runtime);
+        Close(runtime);
+    }
+
+    void ICommitHost.CheckDrained() => CheckDrained();
+
+    private ExecutionRuntime NewRuntime(string id, CompiledWorkflow compiled, ExecutionStateFold fold)
+    {
+        var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options.Limits), _stopping.Token);
+        runtime.DurableSequence = fold.Execution.LastSequence;
+        return runtime;
+    }
+
+    /// <summary>Continues a recovered execution (from <see cref="ExecutionRecovery"/>, before scheduling starts).</summary>
+    private void Resume(string id, CompiledWorkflow compiled, ExecutionStateFold fold)
+    {
+        var runtime = NewRuntime(id, compiled, fold);
+        Interlocked.Increment(ref _activeCount);
+        lock (_gate)
         {
-            fold.Apply(e);
-            any = true;
+            _active.Add(id, runtime);
+            ExecutionTracing.StartExecution(runtime);
+            var now = _time.GetUtcNow();
+            runtime.Machine.Resume(now);
+            Absorb(runtime, now);
+        }
+    }
+
+    /// <summary>The pump dequeued a step: the execution's machine starts its attempt. Under the lock.</summary>
+    private void StartAttempt(ExecutionRuntime runtime, int step)
+    {
+        var now = _time.GetUtcNow();
+        runtime.Machine.StartAttempt(step, now);
+        Absorb(runtime, now);
+    }
+
+    /// <summary>An attempt's call ended (from <see cref="AttemptRunner"/>, outside the lock).</summary>
+    private void OnAttemptCompleted(ExecutionRuntime runtime, int step, int attempt, StepAttemptResult? result, AttemptOutcome outcome, TimeSpan elapsed)
+    {
+        AppendBatch[]? batches;
+        lock (_gate)
+        {
+            _pump.AttemptEnded(runtime);
+            CheckDrained();
+            if (!runtime.Closed)
+            {
+                var now = _time.GetUtcNow();
+                if (runtime.Machine.CompleteAttempt(step, attempt, result, outcome, _jitter.NextDouble(), now))
+                {
+                    _metrics.Duration.Record(elapsed.TotalSeconds);
+                }
+
+                Absorb(runtime, now);
+            }
+
+            _pump.Pump();
+            batches = _committer.TakeDirty();
         }
 
-        return any ? fold : null;
+        _committer.StartAppends(batches);
+    }
+
+    private void OnTimerDue(ExecutionRuntime runtime, int step, int attempt)
+    {
+        AppendBatch[]? batches;
+        lock (_gate)
+        {
+            if (runtime.Timers?.Remove(step, out var timer) == true)
+            {
+                timer.Dispose();
+            }
+
+            if (runtime.Closed)
+            {
+                return;
+            }
+
+            runtime.Machine.TimerDue(step, attempt);
+            Absorb(runtime, _time.GetUtcNow());
+            _pump.Pump();
+            batches = _committer.TakeDirty();
+        }
+
+        _committer.StartAppends(batches);
+    }
+
+    private void OnCapacityAvailable(object? sender, EventArgs e)
+    {
+        // Raised on every finished call: with no READY step queued there is nothing capacity could
+        // start, so skip the lock. Pairs with the fence in the pump's capacity check: a step queued
+        // concurrently either sees the freed slot there or is counted here.
+        if (!_pump.HasReadySteps)
+        {
+            return;
+        }
+
+        AppendBatch[]? batches;
+        lock (_gate)
+        {
+            _pump.Pump();
+            batches = _committer.TakeDirty();
+        }
+
+        _committer.StartAppends(batches);
+    }
+
+    /// <summary>
+    /// Carries out what the machine decided since the last call: immediate actions now (queue,
+    /// timers), deferred ones after the append of the events before them; metrics and tracing
+    /// follow the new events. Under the lock.
+    /// </summary>
+    private void Absorb(ExecutionRuntime runtime, DateTimeOffset now)
+    {
+        var machine = runtime.Machine;
+        var events = machine.Events;
+        for (var i = runtime.Observed; i < events.Count; i++)
+        {
+            Observe(runtime, events[i]);
+        }
+
+        runtime.Observed = events.Count;
+        var actions = machine.Actions;
+        foreach (var action in actions)
+        {
+            switch (action.Kind)
+            {
+                case MachineActionKind.Enqueue:
+                    _pump.Enqueue(runtime, action.Step);
+                    break;
+                case MachineActionKind.StartTimer:
+                    StartTimer(runtime, action.Step, action.Attempt, action.Due > now ? action.Due - now : TimeSpan.Zero);
+                    break;
+                case MachineActionKind.StopScheduling:
+                    _pump.Clear(runtime);
+                    DisposeTimers(runtime);
+                    break;
+                case MachineActionKind.Dispatch:
+                    var inTransit = _pump.AttemptDecided(runtime.Compiled.Graph.Steps[action.Step].Type);
+                    ExecutionTracing.StartStep(runtime, action.Step);
+                    _metrics.Started.Add(1);
+                    runtime.PendingActions.Add(new PendingAction(PendingActionKind.Dispatch, action.Step, action.Attempt, action.Request, null, inTransit));
+                    break;
+                case MachineActionKind.CancelAttempts:
+                    runtime.PendingActions.Add(new PendingAction(PendingActionKind.CancelAttempts, -1, 0, null, null));
+                    break;
+                case MachineActionKind.Finish:
+                    runtime.PendingActions.Add(new PendingAction(PendingActionKind.Finish, -1, 0, null, null));
+                    break;
+            }
+        }
+
+        actions.Clear();
+        if (events.Count > 0 || runtime.PendingActions.Count > 0)
+        {
+            _committer.MarkDirty(runtime);
+        }
+    }
+
+    /// <summary>Metrics, logs and step activities that follow one new event. Under the lock.</summary>
+    private void Observe(ExecutionRuntime runtime, ExecutionEvent e)
+    {
+        switch (e.KindCase)
+        {
+            case ExecutionEvent.KindOneofCase.StepSucceeded:
+                _metrics.Succeeded.Add(1);
+                StopStep(runtime, e.StepSucceeded.StepId, succeeded: true);
+                break;
+            case ExecutionEvent.KindOneofCase.StepFailed:
+                _metrics.Failed.Add(1);
+                StopStep(runtime, e.StepFailed.StepId, succeeded: false);
+                break;
+            case ExecutionEvent.KindOneofCase.StepSkipped:
+                StopStep(runtime, e.StepSkipped.StepId, succeeded: false);
+                break;
+            case ExecutionEvent.KindOneofCase.StepCancelled:
+                StopStep(runtime, e.StepCancelled.StepId, succeeded: false);
+                break;
+            case ExecutionEvent.KindOneofCase.AttemptFailed when e.AttemptFailed.WillRetry:
+                _metrics.Retried.Add(1);
+                if (_logger.IsEnabled(LogLevel.Debug))
+                {
+                    var failed = e.AttemptFailed;
+                    var delay = failed.RetryDelay.ToTimeSpan();
+                    Log.AttemptRetry(_logger, runtime.Id, failed.StepId, failed.Attempt, failed.Error.Code, delay);
+                }
+
+                break;
+        }
+
+        static void StopStep(ExecutionRuntime runtime, string stepId, bool succeeded)
+        {
+            if (runtime.StepActivities is not null)
+            {
+                ExecutionTracing.StopStep(runtime, runtime.Compiled.Graph.Index[stepId], succeeded);
+            }
+        }
+    }
+
+    private void Signal(ExecutionRuntime runtime, TaskCompletionSource durable)
+    {
+        runtime.PendingActions.Add(new PendingAction(PendingActionKind.Signal, -1, 0, null, durable));
+        _committer.MarkDirty(runtime);
+    }
+
+    private void StartTimer(ExecutionRuntime runtime, int step, int attempt, TimeSpan delay)
+    {
+        runtime.Timers ??= [];
+        if (runtime.Timers.Remove(step, out var old))
+        {
+            old.Dispose();
+        }
+
+        var state = new TimerDue(this, runtime, step, attempt);
+        runtime.Timers[step] = _time.CreateTimer(static s => ((TimerDue)s!).Fire(), state, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private static void DisposeTimers(ExecutionRuntime runtime)
+    {
+        if (runtime.Timers is { Count: > 0 } timers)
+        {
+            foreach (var timer in timers.Values)
+            {
+                timer.Dispose();
+            }
+
+            timers.Clear();
+        }
+    }
+
+    /// <summary>Removes a finished execution and ends its watchers. Under the lock.</summary>
+    private void Close(ExecutionRuntime runtime)
+    {
+        runtime.Closed = true;
+        if (_active.Remove(runtime.Id))
+        {
+            Interlocked.Decrement(ref _activeCount);
+        }
+
+        foreach (var watcher in runtime.Watchers)
+        {
+            watcher.Channel.Writer.TryComplete();
+        }
+
+        runtime.Watchers.Clear();
+    }
+
+    private void CheckDrained()
+    {
+        if (_stopRequested && _pump.Running == 0 && _committer.AppendsInFlight == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>The state of a timer: which attempt of which step becomes due.</summary>
+    private sealed class TimerDue(WorkflowEngine engine, ExecutionRuntime runtime, int step, int attempt)
+    {
+        public void Fire() => engine.OnTimerDue(runtime, step, attempt);
     }
 }

@@ -1,9 +1,5 @@
-using GrpcWorkflows.Engine;
-using GrpcWorkflows.Engine.Dispatch;
-using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Cli.Validation;
 
@@ -13,10 +9,11 @@ namespace GrpcWorkflows.Cli.Validation;
 /// </summary>
 internal static class OfflineValidator
 {
-    public static async Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition)
+    private static readonly WorkflowDefinitionValidator Validator = new();
+
+    public static Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition)
     {
-        await using var engine = new WorkflowEngine(new InMemoryExecutionStore(), NoExecutors.Instance, Options.Create(new EngineOptions()), TimeProvider.System, NullLoggerFactory.Instance);
-        var result = engine.Validate(definition);
+        var result = Validator.Validate(definition);
         var response = new ValidateWorkflowResponse { Valid = result.Problems.Count == 0 };
         response.Problems.Add(result.Problems);
         if (response.Valid && result.Plan is not null)
@@ -24,22 +21,6 @@ internal static class OfflineValidator
             response.Plan = result.Plan;
         }
 
-        return response;
-    }
-
-    private sealed class NoExecutors : IStepDispatcher
-    {
-        public static readonly NoExecutors Instance = new();
-
-        public event EventHandler? CapacityAvailable
-        {
-            add { }
-            remove { }
-        }
-
-        public bool HasCapacity(string stepType) => false;
-
-        public ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("Offline validation runs nothing.");
+        return Task.FromResult(response);
     }
 }

@@ -12,12 +12,16 @@ namespace GrpcWorkflows.Engine.DataFlow;
 /// </summary>
 internal static class InputResolver
 {
-    /// <summary>Resolves <paramref name="input"/>; returns null and sets <paramref name="error"/> when a reference cannot be resolved.</summary>
-    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error)
+    /// <summary>
+    /// Resolves <paramref name="input"/>; returns null and sets <paramref name="error"/> when a reference
+    /// cannot be resolved. Errors name the field from <paramref name="root"/> (<c>input</c> for a step's
+    /// input, <c>output</c> for the workflow's declared result).
+    /// </summary>
+    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error, string root = "input")
     {
         error = null;
         var path = new Stack<string>();
-        path.Push("input");
+        path.Push(root);
         return ResolveStruct(input, stepOutput, stepExists, workflowInput, path, ref error);
     }
 

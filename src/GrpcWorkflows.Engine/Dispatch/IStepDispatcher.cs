@@ -32,8 +32,10 @@ public interface IStepDispatcher
     /// Runs one attempt. Never throws for an executor or transport failure: those come back as
     /// <see cref="StepAttemptResult.Error"/>. Throws <see cref="OperationCanceledException"/> only
     /// when <paramref name="cancellationToken"/> fired (the execution was cancelled or the engine stops).
-    /// The attempt's timeout is <see cref="StepAttemptRequest.Timeout"/>; on expiry the result is a
-    /// <c>DEADLINE_EXCEEDED</c> error.
+    /// The engine owns the attempt's timeout (<see cref="StepAttemptRequest.Timeout"/>): it cancels
+    /// <paramref name="cancellationToken"/> when the time is up and records <c>DEADLINE_EXCEEDED</c>.
+    /// A dispatcher passes the timeout on to the executor (as the call's deadline) and enforces no
+    /// timeout of its own.
     /// </summary>
     ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default);
 }

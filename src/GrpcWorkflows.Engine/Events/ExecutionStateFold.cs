@@ -9,11 +9,19 @@ namespace GrpcWorkflows.Engine.Events;
 /// reproduces exactly the state the engine held live (the engine applies every event through the
 /// same fold before appending it).
 /// </summary>
-/// <remarks>Not thread-safe: one fold belongs to one execution and one writer.</remarks>
+/// <remarks>
+/// Not thread-safe: one fold belongs to one execution and one writer. Besides the public
+/// <see cref="Execution"/>, the fold keeps the scheduling facts the engine decides by (unsatisfied
+/// dependencies, terminal steps, the first failure), so that a recovered execution and a live one
+/// are the same state.
+/// </remarks>
 public sealed class ExecutionStateFold
 {
     private readonly Dictionary<string, StepExecution> _steps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attemptBase = new(StringComparer.Ordinal);
+    private WorkflowGraph? _graph;
+    private StepExecution[] _byIndex = [];
+    private int[] _pendingDependencies = [];
 
     /// <summary>The state folded so far. Empty until the submitted event is applied.</summary>
     public Execution Execution { get; } = new();
@@ -23,6 +31,24 @@ public sealed class ExecutionStateFold
 
     /// <summary>Whether an <see cref="ExecutionFinished"/> event is the latest lifecycle event.</summary>
     public bool IsFinished { get; private set; }
+
+    /// <summary>The steps as a graph, by index (set by the submitted event).</summary>
+    internal WorkflowGraph Graph => _graph ?? throw new InvalidOperationException("The submitted event has not been applied.");
+
+    /// <summary>Step states by graph index.</summary>
+    internal StepExecution[] Steps => _byIndex;
+
+    /// <summary>Dependencies not yet satisfied (succeeded, or failed and continued), by step index.</summary>
+    internal int[] PendingDependencies => _pendingDependencies;
+
+    /// <summary>The number of steps in a terminal state.</summary>
+    internal int TerminalCount { get; private set; }
+
+    /// <summary>The index of the first step that failed the execution since the last submit or retry, or -1.</summary>
+    internal int FirstFailure { get; private set; } = -1;
+
+    /// <summary>The reason of the latest cancel request.</summary>
+    internal string? CancelReason { get; private set; }
 
     /// <summary>Folds a whole log.</summary>
     public static Execution Replay(IEnumerable<ExecutionEvent> events)
@@ -44,10 +70,10 @@ public sealed class ExecutionStateFold
     public int AttemptBase(string stepId) => _attemptBase.GetValueOrDefault(stepId);
 
     /// <summary>Applies one event.</summary>
-    public void Apply(ExecutionEvent e) => Apply(e, order: null);
+    public void Apply(ExecutionEvent e) => Apply(e, compiled: null);
 
-    /// <summary>Applies one event; for a submitted event, <paramref name="order"/> (when given) is the precomputed topological order.</summary>
-    internal void Apply(ExecutionEvent e, IReadOnlyList<string>? order)
+    /// <summary>Applies one event; for a submitted event, <paramref name="compiled"/> (when given) supplies the graph and order.</summary>
+    internal void Apply(ExecutionEvent e, CompiledWorkflow? compiled)
     {
         ArgumentNullException.ThrowIfNull(e);
         var execution = Execution;
@@ -55,7 +81,7 @@ public sealed class ExecutionStateFold
         switch (e.KindCase)
         {
             case ExecutionEvent.KindOneofCase.Submitted:
-                ApplySubmitted(e, order);
+                ApplySubmitted(e, compiled);
                 break;
             case ExecutionEvent.KindOneofCase.Started:
                 execution.State = ExecutionState.Running;
@@ -88,6 +114,7 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.StepSucceeded:
                 var succeeded = _steps[e.StepSucceeded.StepId];
+                BecomeTerminal(e.StepSucceeded.StepId, succeeded, satisfies: true, fails: false);
                 succeeded.State = StepState.Succeeded;
                 succeeded.Output = e.StepSucceeded.Output;
                 succeeded.Error = null;
@@ -96,6 +123,7 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.StepFailed:
                 var terminal = _steps[e.StepFailed.StepId];
+                BecomeTerminal(e.StepFailed.StepId, terminal, satisfies: e.StepFailed.Continued, fails: !e.StepFailed.Continued);
                 terminal.State = StepState.Failed;
                 terminal.Error = e.StepFailed.Error;
                 terminal.EndTime = e.Time;
@@ -103,12 +131,14 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.StepSkipped:
                 var skipped = _steps[e.StepSkipped.StepId];
+                BecomeTerminal(e.StepSkipped.StepId, skipped, satisfies: false, fails: false);
                 skipped.State = StepState.Skipped;
                 skipped.Reason = e.StepSkipped.Reason;
                 skipped.EndTime = e.Time;
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 var cancelled = _steps[e.StepCancelled.StepId];
+                BecomeTerminal(e.StepCancelled.StepId, cancelled, satisfies: false, fails: false);
                 cancelled.State = StepState.Cancelled;
                 cancelled.Reason = e.StepCancelled.Reason;
                 cancelled.EndTime = e.Time;
@@ -121,6 +151,7 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.CancelRequested:
                 CancelRequested = true;
+                CancelReason = e.CancelRequested.Reason;
                 break;
             case ExecutionEvent.KindOneofCase.Retried:
                 ApplyRetried(e);
@@ -135,7 +166,60 @@ public sealed class ExecutionStateFold
         }
     }
 
-    private void ApplySubmitted(ExecutionEvent e, IReadOnlyList<string>? order)
+    /// <summary>Whether a step in <paramref name="state"/> will not change again until a retry.</summary>
+    internal static bool IsTerminal(StepState state) => state is StepState.Succeeded or StepState.Failed or StepState.Skipped or StepState.Cancelled;
+
+    /// <summary>Whether a step satisfies its dependents: it succeeded, or failed and continues on failure.</summary>
+    internal bool Satisfies(int step) => _byIndex[step].State == StepState.Succeeded || (_byIndex[step].State == StepState.Failed && _graph!.Steps[step].ContinueOnFailure);
+
+    private void BecomeTerminal(string stepId, StepExecution step, bool satisfies, bool fails)
+    {
+        if (_graph is null || IsTerminal(step.State))
+        {
+            return;
+        }
+
+        TerminalCount++;
+        var index = _graph.Index[stepId];
+        if (satisfies)
+        {
+            foreach (var dependent in _graph.Dependents[index])
+            {
+                _pendingDependencies[dependent]--;
+            }
+        }
+
+        if (fails && FirstFailure < 0)
+        {
+            FirstFailure = index;
+        }
+    }
+
+    private void Recount()
+    {
+        var graph = _graph!;
+        TerminalCount = 0;
+        for (var i = 0; i < graph.Count; i++)
+        {
+            if (IsTerminal(_byIndex[i].State))
+            {
+                TerminalCount++;
+            }
+
+            var pending = 0;
+            foreach (var dependency in graph.Dependencies[i])
+            {
+                if (!Satisfies(dependency))
+                {
+                    pending++;
+                }
+            }
+
+            _pendingDependencies[i] = pending;
+        }
+    }
+
+    private void ApplySubmitted(ExecutionEvent e, CompiledWorkflow? compiled)
     {
         var execution = Execution;
         var submitted = e.Submitted;
@@ -153,15 +237,24 @@ public sealed class ExecutionStateFold
             execution.Labels[key] = value;
         }
 
-        order ??= TopologicalIds(definition);
-        foreach (var id in order)
+        var graph = compiled?.Graph ?? WorkflowGraph.Build(definition);
+        var order = compiled?.Order ?? WorkflowPlanner.TopologicalOrder(graph, out _) ?? Enumerable.Range(0, graph.Count).ToArray();
+        _graph = graph;
+        _byIndex = new StepExecution[graph.Count];
+        _pendingDependencies = new int[graph.Count];
+        foreach (var i in order)
         {
-            var step = definition.Steps[id];
-            var state = new StepExecution { StepId = id, Type = step.Type, State = StepState.Waiting };
+            var step = graph.Steps[i];
+            var state = new StepExecution { StepId = graph.Ids[i], Type = step.Type, State = StepState.Waiting };
             state.DependsOn.Add(step.DependsOn);
             execution.Steps.Add(state);
-            _steps.Add(id, state);
+            _steps.Add(state.StepId, state);
+            _byIndex[i] = state;
+            _pendingDependencies[i] = graph.Dependencies[i].Length;
         }
+
+        TerminalCount = 0;
+        FirstFailure = -1;
     }
 
     private void ApplyRetried(ExecutionEvent e)
@@ -187,6 +280,12 @@ public sealed class ExecutionStateFold
             step.EndTime = null;
             step.NextAttemptTime = null;
         }
+
+        FirstFailure = -1;
+        if (_graph is not null)
+        {
+            Recount();
+        }
     }
 
     private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error)
@@ -205,12 +304,5 @@ public sealed class ExecutionStateFold
                 return;
             }
         }
-    }
-
-    private static string[] TopologicalIds(WorkflowDefinition definition)
-    {
-        var graph = WorkflowGraph.Build(definition);
-        var order = WorkflowPlanner.TopologicalOrder(graph, out _);
-        return order is null ? graph.Ids : Array.ConvertAll(order, i => graph.Ids[i]);
     }
 }

@@ -6,19 +6,10 @@ namespace GrpcWorkflows.Engine.Scheduling;
 internal sealed class EngineMetrics : IDisposable
 {
     private readonly Meter _meter;
-    private readonly bool _ownsMeter;
 
-    public EngineMetrics(IMeterFactory? factory, Func<int> readyDepth, Func<int> activeExecutions)
+    public EngineMetrics(IMeterFactory factory, Func<int> readyDepth, Func<int> activeExecutions)
     {
-        if (factory is null)
-        {
-            _meter = new Meter(Instrumentation.MeterName);
-            _ownsMeter = true;
-        }
-        else
-        {
-            _meter = factory.Create(Instrumentation.MeterName);
-        }
+        _meter = factory.Create(Instrumentation.MeterName);
 
         Started = _meter.CreateCounter<long>(Instrumentation.StepsStartedMetric, "{attempt}", "Step attempts started.");
         Succeeded = _meter.CreateCounter<long>(Instrumentation.StepsSucceededMetric, "{step}", "Steps that succeeded.");
@@ -39,11 +30,8 @@ internal sealed class EngineMetrics : IDisposable
 
     public Histogram<double> Duration { get; }
 
+    /// <summary>The factory owns the meter; disposing the engine leaves it to the factory.</summary>
     public void Dispose()
     {
-        if (_ownsMeter)
-        {
-            _meter.Dispose();
-        }
     }
 }

@@ -1,77 +1,56 @@
 using System.Diagnostics;
+using GrpcWorkflows.Engine.Committing;
+using GrpcWorkflows.Engine.Dispatching;
 using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
-using GrpcWorkflows.V1;
+using GrpcWorkflows.Engine.StateMachine;
 
 namespace GrpcWorkflows.Engine.Scheduling;
 
 /// <summary>
-/// The live, in-memory side of one execution: dependency counters, READY queue, pending events
-/// and the fold that is its state. Guarded by the engine's lock.
+/// One execution held in memory: its <see cref="ExecutionMachine"/> (the decisions) and what the
+/// host keeps beside it (READY queue, timers, pending appends, watchers, tokens, activities).
+/// Guarded by the engine's lock.
 /// </summary>
 internal sealed class ExecutionRuntime
 {
-    public ExecutionRuntime(string id, CompiledWorkflow compiled, ExecutionStateFold fold, CancellationToken engineStopping)
+    public ExecutionRuntime(ExecutionMachine machine, CancellationToken engineStopping)
     {
-        Id = id;
-        Compiled = compiled;
-        Fold = fold;
-        var count = compiled.Graph.Count;
-        Steps = new StepExecution[count];
-        for (var i = 0; i < count; i++)
-        {
-            Steps[i] = fold.Step(compiled.Graph.Ids[i])!;
-        }
-
-        PendingDependencies = new int[count];
-        Attempt = new int[count];
-        AttemptBase = new int[count];
-        Queued = new bool[count];
-        Redeliver = new bool[count];
-        Limit = compiled.MaxParallelSteps;
+        Machine = machine;
+        Queued = new bool[machine.Compiled.Graph.Count];
         Dispatch = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token, engineStopping);
     }
 
-    public string Id { get; }
+    public ExecutionMachine Machine { get; }
 
-    public CompiledWorkflow Compiled { get; }
+    public string Id => Machine.Id;
 
-    public ExecutionStateFold Fold { get; }
+    public CompiledWorkflow Compiled => Machine.Compiled;
 
-    /// <summary>Step states by graph index (owned by the fold).</summary>
-    public StepExecution[] Steps { get; }
-
-    /// <summary>Dependencies not yet satisfied, by step.</summary>
-    public int[] PendingDependencies { get; }
-
-    /// <summary>The latest attempt number, by step (cumulative over retries of the execution).</summary>
-    public int[] Attempt { get; }
-
-    /// <summary>The attempt count at the latest RetryExecution, by step.</summary>
-    public int[] AttemptBase { get; }
+    public ExecutionStateFold Fold => Machine.Fold;
 
     /// <summary>Whether the step sits in <see cref="Ready"/>.</summary>
     public bool[] Queued { get; }
 
-    /// <summary>Whether the step's next dispatch re-delivers its recorded in-flight attempt (after recovery).</summary>
-    public bool[] Redeliver { get; }
-
     public ReadyQueue Ready { get; } = new();
 
-    public Dictionary<int, ITimer>? RetryTimers { get; set; }
+    public Dictionary<int, ITimer>? Timers { get; set; }
 
-    public int Limit { get; }
+    /// <summary>The execution's own parallelism limit.</summary>
+    public int Limit => Machine.Compiled.MaxParallelSteps;
 
-    public int Running { get; set; }
+    /// <summary>Attempts handed out and not yet completed.</summary>
+    public int Running => Machine.Running;
 
-    public int Terminal { get; set; }
+    /// <summary>A Finished event was decided; nothing more is scheduled.</summary>
+    public bool Finishing => Machine.IsFinished;
 
-    public long LastSequence { get; set; }
+    /// <summary>How many of <see cref="ExecutionMachine.Events"/> the host has already observed (metrics, tracing).</summary>
+    public int Observed { get; set; }
 
     public long DurableSequence { get; set; }
 
-    public List<ExecutionEvent> PendingEvents { get; } = [];
-
+    /// <summary>Actions waiting for the events decided before them to be durable.</summary>
     public List<PendingAction> PendingActions { get; } = [];
 
     public bool AppendInFlight { get; set; }
@@ -80,16 +59,8 @@ internal sealed class ExecutionRuntime
 
     public bool InRoundRobin { get; set; }
 
-    /// <summary>A Finished event was emitted; nothing more is scheduled.</summary>
-    public bool Finishing { get; set; }
-
     /// <summary>Dropped from memory (finished, or its log could not be appended).</summary>
     public bool Closed { get; set; }
-
-    public int FirstFailure { get; set; } = -1;
-
-    /// <summary>The reason given with the cancel request.</summary>
-    public string? CancelReason { get; set; }
 
     /// <summary>Fired when a client cancels the execution.</summary>
     public CancellationTokenSource Cancellation { get; } = new();

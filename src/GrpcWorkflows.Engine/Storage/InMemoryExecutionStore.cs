@@ -30,10 +30,11 @@ public sealed class InMemoryExecutionStore : IExecutionStore
     private readonly TimeProvider _timeProvider;
 
     /// <summary>Creates an empty store.</summary>
-    /// <param name="timeProvider">The clock for events that carry no time; <see cref="TimeProvider.System"/> when null.</param>
-    public InMemoryExecutionStore(TimeProvider? timeProvider = null)
+    /// <param name="timeProvider">The clock for events that carry no time (the host's; a fake one in tests).</param>
+    public InMemoryExecutionStore(TimeProvider timeProvider)
     {
-        _timeProvider = timeProvider ?? TimeProvider.System;
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _timeProvider = timeProvider;
     }
 
     /// <summary>The number of executions held.</summary>

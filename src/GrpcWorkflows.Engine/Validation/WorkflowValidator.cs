@@ -130,6 +130,10 @@ internal sealed class WorkflowValidator
         }
 
         CheckReferences(graph, references, Add);
+        if (definition.Output is { } output)
+        {
+            CheckOutput(graph, output, limits, Add);
+        }
 
         var unserved = new List<ValidationProblem>();
         if (catalog is not null)
@@ -201,6 +205,26 @@ internal sealed class WorkflowValidator
         }
 
         return new CompiledWorkflow(definition, graph, order, levels, plan, retryPlans, timeouts, hasTemplates);
+    }
+
+    /// <summary>The declared result: size, depth and template syntax like a step input; references to any existing step.</summary>
+    private static void CheckOutput(WorkflowGraph graph, Struct output, WorkflowLimits limits, Action<string, string> add)
+    {
+        var size = output.CalculateSize();
+        if (size > limits.MaxPayloadBytes)
+        {
+            add("output", $"the output template is {size} bytes; the limit is {limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)");
+        }
+
+        var references = new List<(int Step, string Field, TemplateReference Reference)>();
+        new InputScan(graph, -1, "output", limits.MaxInputDepth, add, references).Walk(output, 1);
+        foreach (var (_, field, reference) in references)
+        {
+            if (reference.StepId is not null && !graph.Index.ContainsKey(reference.StepId))
+            {
+                add(field, $"'{reference.Text}' references step '{reference.StepId}', which does not exist");
+            }
+        }
     }
 
     private static void CheckStepId(string id, string prefix, WorkflowLimits limits, Action<string, string> add)

@@ -8,14 +8,13 @@ using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace GrpcWorkflows.Orchestrator.Dispatch;
 
 /// <summary>
 /// Runs step attempts on registered executors over gRPC: picks the endpoint of the step type
 /// with the fewest calls in flight, holds one slot of its in-flight budget for the call, and
-/// runs the call through the endpoint's Polly pipeline (attempt timeout, circuit breaker). A call
+/// runs the call through the endpoint's Polly pipeline (circuit breaker). A call
 /// that fails on the transport before reaching an executor fails over to another replica
 /// without counting as an attempt.
 /// </summary>
@@ -259,7 +258,6 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
             var pipeline = _pipelines.For(endpoint);
             var client = _channels.GetClient(endpoint);
             DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout : null;
-            context.Properties.Set(EndpointPipelines.AttemptTimeoutKey, request.Timeout);
             var response = await pipeline.ExecuteAsync(
                 static (ctx, state) => new ValueTask<ExecuteStepResponse>(
                     state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
@@ -278,10 +276,6 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         catch (RpcException ex)
         {
             return AttemptOutcomes.FromRpcException(ex, endpoint);
-        }
-        catch (TimeoutRejectedException)
-        {
-            return (StepAttemptResult.Failure("DEADLINE_EXCEEDED", $"The attempt did not finish within {request.Timeout}.", retryable: true, endpoint: endpoint.Address), false);
         }
         catch (BrokenCircuitException)
         {

@@ -61,6 +61,8 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EngineOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            new Random(),
             sp.GetRequiredService<IStepTypeCatalog>()));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)

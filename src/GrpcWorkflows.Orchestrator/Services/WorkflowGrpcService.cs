@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GrpcWorkflows.Engine;
+using GrpcWorkflows.Engine.Commands;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
@@ -22,16 +23,14 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     /// <inheritdoc />
     public override async Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
     {
-        var created = await SubmitAsync(request, context.CancellationToken);
+        var created = await SubmitAsync(request.Definition, request.Input, request.IdempotencyKey, request.Labels, context.CancellationToken);
         return new SubmitWorkflowResponse { ExecutionId = created.ExecutionId, Existing = created.Existing };
     }
 
     /// <inheritdoc />
     public override async Task RunWorkflow(RunWorkflowRequest request, IServerStreamWriter<RunWorkflowResponse> responseStream, ServerCallContext context)
     {
-        var submit = new SubmitWorkflowRequest { Definition = request.Definition, Input = request.Input, IdempotencyKey = request.IdempotencyKey };
-        submit.Labels.Add(request.Labels);
-        var created = await SubmitAsync(submit, context.CancellationToken);
+        var created = await SubmitAsync(request.Definition, request.Input, request.IdempotencyKey, request.Labels, context.CancellationToken);
         await StreamAsync(created.ExecutionId, 1, context, e => responseStream.WriteAsync(new RunWorkflowResponse { Event = e }));
     }
 
@@ -151,12 +150,13 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
         return Task.FromResult(response);
     }
 
-    private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken)
+    private async Task<CreateExecutionResult> SubmitAsync(WorkflowDefinition? definition, Google.Protobuf.WellKnownTypes.Struct? input, string idempotencyKey, Google.Protobuf.Collections.MapField<string, string> labels, CancellationToken cancellationToken)
     {
-        RequireDefinition(request.Definition);
+        RequireDefinition(definition);
+        var command = new SubmitExecution(definition!, input, idempotencyKey.Length == 0 ? null : idempotencyKey, labels.Count == 0 ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal));
         try
         {
-            return await engine.SubmitAsync(request, cancellationToken);
+            return await engine.SubmitAsync(command, cancellationToken);
         }
         catch (WorkflowValidationException ex)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Commands;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,6 +13,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>The seed of the retry jitter, logged by every harness so that a failing run can be repeated.</summary>
+    public static readonly int JitterSeed = Environment.GetEnvironmentVariable("GWF_TEST_SEED") is { } seed ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 12345;
+
     public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
@@ -19,10 +23,12 @@ internal sealed class EngineHarness : IAsyncDisposable
         Dispatcher = new ScriptedDispatcher(Time, script);
         Options = new EngineOptions();
         configure?.Invoke(Options);
-        Engine = new WorkflowEngine(Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance);
+        Engine = new WorkflowEngine(Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Meters, new Random(JitterSeed));
     }
 
     public FakeTimeProvider Time { get; }
+
+    public TestMeterFactory Meters { get; } = new();
 
     public InMemoryExecutionStore Store { get; }
 
@@ -41,7 +47,7 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public async Task<string> SubmitAsync(WorkflowDefinition definition, Struct? input = null)
     {
-        var created = await Engine.SubmitAsync(new SubmitWorkflowRequest { Definition = definition, Input = input ?? new Struct() }).WaitAsync(TimeSpan.FromSeconds(30));
+        var created = await Engine.SubmitAsync(new SubmitExecution(definition, input ?? new Struct())).WaitAsync(TimeSpan.FromSeconds(30));
         return created.ExecutionId;
     }
 
@@ -104,5 +110,9 @@ internal sealed class EngineHarness : IAsyncDisposable
         return events;
     }
 
-    public async ValueTask DisposeAsync() => await Engine.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Engine.DisposeAsync();
+        Meters.Dispose();
+    }
 }

@@ -1,9 +1,6 @@
 using GrpcWorkflows.Engine.Planning;
-using GrpcWorkflows.Engine.Storage;
-using GrpcWorkflows.Engine.Tests.Infrastructure;
+using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using static GrpcWorkflows.Engine.Tests.Infrastructure.Workflows;
 
 namespace GrpcWorkflows.Engine.Tests.Planning;
@@ -12,8 +9,7 @@ public sealed class ExecutionPlanTests
 {
     private static ExecutionPlan Plan(WorkflowDefinition definition)
     {
-        var engine = new WorkflowEngine(new InMemoryExecutionStore(), new ScriptedDispatcher(TimeProvider.System), Options.Create(new EngineOptions()), TimeProvider.System, NullLoggerFactory.Instance);
-        var result = engine.Validate(definition);
+        var result = new WorkflowDefinitionValidator().Validate(definition);
         Assert.True(result.IsValid, result.Describe());
         return result.Plan!;
     }

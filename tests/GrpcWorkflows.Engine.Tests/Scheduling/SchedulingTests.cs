@@ -1,3 +1,4 @@
+using GrpcWorkflows.Engine.Commands;
 using GrpcWorkflows.Engine.Tests.Infrastructure;
 using GrpcWorkflows.V1;
 using static GrpcWorkflows.Engine.Tests.Infrastructure.Workflows;
@@ -141,7 +142,7 @@ public sealed class SchedulingTests
     public async Task Submit_SameIdempotencyKeyTwice_ReturnsTheFirstExecution()
     {
         await using var h = await EngineHarness.StartAsync();
-        var request = new SubmitWorkflowRequest { Definition = Define(S("a")), IdempotencyKey = "k1" };
+        var request = new SubmitExecution(Define(S("a")), IdempotencyKey: "k1");
 
         var first = await h.Engine.SubmitAsync(request).DefaultTimeout();
         var second = await h.Engine.SubmitAsync(request).DefaultTimeout();

@@ -1,11 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Definitions;
-using GrpcWorkflows.Engine.Storage;
-using GrpcWorkflows.Engine.Tests.Infrastructure;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using static GrpcWorkflows.Engine.Tests.Infrastructure.Workflows;
 
 namespace GrpcWorkflows.Engine.Tests.Validation;
@@ -17,8 +13,7 @@ public sealed class WorkflowValidationTests
     {
         var options = new EngineOptions();
         configure?.Invoke(options);
-        var engine = new WorkflowEngine(new InMemoryExecutionStore(), new ScriptedDispatcher(TimeProvider.System), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, catalog);
-        return engine.Validate(definition);
+        return new WorkflowDefinitionValidator(options, catalog).Validate(definition);
     }
 
     private static WorkflowValidationResult Validate(string json, Action<EngineOptions>? configure = null)

@@ -4,23 +4,21 @@ using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.V1;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 
 /// <summary>
-/// Builds one Polly pipeline per endpoint: a circuit breaker (mirrored onto the
-/// <see cref="ExecutorEndpoint"/> for listings and endpoint choice) around the attempt timeout.
+/// Builds one Polly pipeline per endpoint: a circuit breaker, mirrored onto the
+/// <see cref="ExecutorEndpoint"/> for listings and endpoint choice.
 /// </summary>
 /// <remarks>
+/// No timeout strategy: the engine owns each attempt's timeout (its token fires when the attempt's
+/// time is up) and the call carries it to the executor as the gRPC deadline.
 /// Typed by the call's response: a non-generic pipeline run with a typed callback wraps every
 /// strategy in bridge components, two more async state machines per call.
 /// </remarks>
 internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger, DispatchMetrics metrics)
 {
-    /// <summary>The context property that carries an attempt's timeout to the timeout strategy.</summary>
-    public static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
-
     private readonly Lock _gate = new();
 
     /// <summary>Returns the endpoint's pipeline, building it on first use.</summary>
@@ -65,11 +63,6 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
                         Log.CircuitClosed(logger, endpoint.Address);
                         return default;
                     },
-                })
-                .AddTimeout(new TimeoutStrategyOptions
-                {
-                    Name = "attempt-timeout",
-                    TimeoutGenerator = static args => new ValueTask<TimeSpan>(args.Context.Properties.GetValue(AttemptTimeoutKey, Timeout.InfiniteTimeSpan)),
                 })
                 .Build();
             endpoint.Pipeline = pipeline;

@@ -1,4 +1,4 @@
-namespace GrpcWorkflows.Engine.Scheduling;
+namespace GrpcWorkflows.Engine.Dispatching;
 
 /// <summary>
 /// One execution's READY steps, queued per step type so that a type whose executors are full
@@ -71,21 +71,5 @@ internal sealed class ReadyQueue
         }
 
         Count = 0;
-    }
-}
-
-/// <summary>The READY steps queued over every execution: in all, and per step type. Changed under the engine's lock.</summary>
-internal sealed class ReadyCounts
-{
-    /// <summary>All READY steps; read without the lock with <c>Volatile.Read</c>.</summary>
-    public int Total;
-
-    /// <summary>READY steps per step type (types once seen stay, at zero).</summary>
-    public Dictionary<string, int> ByType { get; } = new(StringComparer.Ordinal);
-
-    public void Add(string type, int delta)
-    {
-        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(ByType, type, out _) += delta;
-        Total += delta;
     }
 }

@@ -1,6 +1,8 @@
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Dispatching;
+using GrpcWorkflows.Engine.Scheduling;
 
-namespace GrpcWorkflows.Engine.Scheduling;
+namespace GrpcWorkflows.Engine.Committing;
 
 /// <summary>What to do once a batch of events is durable.</summary>
 internal enum PendingActionKind
@@ -20,12 +22,6 @@ internal enum PendingActionKind
 
 /// <summary>One action deferred until the events before it are durable.</summary>
 internal readonly record struct PendingAction(PendingActionKind Kind, int Step, int Attempt, StepAttemptRequest? Request, TaskCompletionSource? Signal, InTransitCounter? InTransit = null);
-
-/// <summary>Attempts of one step type decided but not yet handed to the dispatcher.</summary>
-internal sealed class InTransitCounter
-{
-    public int Value;
-}
 
 /// <summary>One execution's events and actions taken for one append.</summary>
 internal readonly record struct AppendBatch(ExecutionRuntime Runtime, V1.ExecutionEvent[] Events, PendingAction[] Actions);

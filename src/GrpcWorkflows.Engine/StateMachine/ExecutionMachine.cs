@@ -1,0 +1,409 @@
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Attempts;
+using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Events;
+using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Results;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Engine.StateMachine;
+
+/// <summary>
+/// One execution's scheduling decisions as a pure state machine: each command (start, resume,
+/// an attempt's outcome, a due timer, cancel, retry) turns the current state into new events
+/// and actions. Every event goes through the same <see cref="ExecutionStateFold"/> that replays
+/// a stored log, so the state after a command is exactly the state a replay of its events gives.
+/// </summary>
+/// <remarks>
+/// No lock, no store, no dispatcher, no clock: the time and the jitter come in with each command.
+/// Not thread-safe; the host serializes commands. New events and actions accumulate in
+/// <see cref="Events"/> and <see cref="Actions"/> until the host takes them.
+/// </remarks>
+internal sealed class ExecutionMachine
+{
+    /// <summary>The attempt handed out and not yet completed, by step; 0 for none.</summary>
+    private readonly int[] _inFlight;
+
+    public ExecutionMachine(string id, CompiledWorkflow compiled, ExecutionStateFold fold, WorkflowLimits limits)
+    {
+        Id = id;
+        Compiled = compiled;
+        Fold = fold;
+        Limits = limits;
+        LastSequence = fold.Execution.LastSequence;
+        _inFlight = new int[compiled.Graph.Count];
+    }
+
+    public string Id { get; }
+
+    public CompiledWorkflow Compiled { get; }
+
+    /// <summary>The durable part of the state: what the events say.</summary>
+    public ExecutionStateFold Fold { get; }
+
+    public WorkflowLimits Limits { get; }
+
+    /// <summary>The sequence of the latest event decided.</summary>
+    public long LastSequence { get; private set; }
+
+    /// <summary>Attempts handed out and not yet completed.</summary>
+    public int Running { get; private set; }
+
+    /// <summary>A finished event was decided: nothing more is scheduled.</summary>
+    public bool IsFinished => Fold.IsFinished;
+
+    /// <summary>Events decided and not yet taken by the host, in sequence order.</summary>
+    public List<ExecutionEvent> Events { get; } = [];
+
+    /// <summary>Actions decided and not yet taken by the host, in order.</summary>
+    public List<MachineAction> Actions { get; } = [];
+
+    private StepExecution[] Steps => Fold.Steps;
+
+    private WorkflowGraph Graph => Compiled.Graph;
+
+    /// <summary>A new execution starts: the steps without dependencies become READY.</summary>
+    public void Start(DateTimeOffset now)
+    {
+        Emit(new ExecutionEvent { Started = new ExecutionStarted() }, now);
+        foreach (var i in Compiled.Order)
+        {
+            if (Fold.PendingDependencies[i] == 0)
+            {
+                MakeReady(i, now);
+            }
+        }
+
+        CheckFinished(now);
+    }
+
+    /// <summary>A recovered execution continues from its folded state: in-flight attempts are delivered again, retry timers resume.</summary>
+    public void Resume(DateTimeOffset now)
+    {
+        if (Fold.Execution.State == ExecutionState.Pending)
+        {
+            Start(now);
+            return;
+        }
+
+        if (Fold.CancelRequested)
+        {
+            CancelRemaining("the execution was cancelled", includeRunning: true, now);
+            CheckFinished(now);
+            return;
+        }
+
+        foreach (var i in Compiled.Order)
+        {
+            var step = Steps[i];
+            switch (step.State)
+            {
+                case StepState.Running:
+                case StepState.Ready:
+                    Actions.Add(new MachineAction(MachineActionKind.Enqueue, i));
+                    break;
+                case StepState.RetryWait:
+                    var due = step.NextAttemptTime?.ToDateTimeOffset() ?? now;
+                    Actions.Add(new MachineAction(MachineActionKind.StartTimer, i, step.Attempts, Due: due > now ? due : now));
+                    break;
+                case StepState.Waiting when Fold.PendingDependencies[i] == 0:
+                    MakeReady(i, now);
+                    break;
+                case StepState.Waiting:
+                    foreach (var dependency in Graph.Dependencies[i])
+                    {
+                        var state = Steps[dependency].State;
+                        if (state is StepState.Skipped or StepState.Cancelled || (state == StepState.Failed && !Graph.Steps[dependency].ContinueOnFailure))
+                        {
+                            SkipDescendants(dependency, now);
+                            break;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        CheckFinished(now);
+    }
+
+    /// <summary>A FAILED or CANCELLED execution runs its failed, skipped and cancelled steps again; returns their ids.</summary>
+    public List<string> Retry(DateTimeOffset now)
+    {
+        var ids = new List<string>();
+        foreach (var i in Compiled.Order)
+        {
+            if (Steps[i].State is StepState.Failed or StepState.Skipped or StepState.Cancelled)
+            {
+                ids.Add(Graph.Ids[i]);
+            }
+        }
+
+        var retried = new ExecutionRetried();
+        retried.StepIds.AddRange(ids);
+        Emit(new ExecutionEvent { Retried = retried }, now);
+        foreach (var i in Compiled.Order)
+        {
+            if (Steps[i].State == StepState.Waiting && Fold.PendingDependencies[i] == 0)
+            {
+                MakeReady(i, now);
+            }
+        }
+
+        CheckFinished(now);
+        return ids;
+    }
+
+    /// <summary>A client cancels: steps not in flight are cancelled at once, in-flight attempts are asked to stop.</summary>
+    public void Cancel(string reason, DateTimeOffset now)
+    {
+        if (!Fold.CancelRequested)
+        {
+            Emit(new ExecutionEvent { CancelRequested = new ExecutionCancelRequested { Reason = reason } }, now);
+            CancelRemaining($"the execution was cancelled: {reason}", includeRunning: false, now);
+            Actions.Add(new MachineAction(MachineActionKind.CancelAttempts));
+        }
+
+        CheckFinished(now);
+    }
+
+    /// <summary>
+    /// The host has capacity for one of the steps the machine asked it to queue: a new attempt
+    /// starts, or a recovered in-flight attempt is delivered again with its own number and key.
+    /// Returns false when the step no longer wants an attempt (the command changes nothing).
+    /// </summary>
+    public bool StartAttempt(int step, DateTimeOffset now)
+    {
+        var state = Steps[step].State;
+        if (IsFinished || _inFlight[step] != 0 || state is not (StepState.Ready or StepState.RetryWait or StepState.Running))
+        {
+            return false;
+        }
+
+        var redeliver = state == StepState.Running;
+        var attempt = redeliver ? Steps[step].Attempts : Steps[step].Attempts + 1;
+        var request = AttemptRequestFactory.Create(Fold, Compiled, step, attempt, Limits, out var error);
+        if (request is null)
+        {
+            FailStep(step, attempt - 1, error!, now);
+            return true;
+        }
+
+        Running++;
+        _inFlight[step] = attempt;
+        if (!redeliver)
+        {
+            Emit(new ExecutionEvent { AttemptStarted = new StepAttemptStarted { StepId = Graph.Ids[step], Attempt = attempt, IdempotencyKey = request.Request.IdempotencyKey } }, now);
+        }
+
+        Actions.Add(new MachineAction(MachineActionKind.Dispatch, step, attempt, request));
+        return true;
+    }
+
+    /// <summary>
+    /// An attempt handed out by <see cref="StartAttempt"/> ended. <paramref name="jitter"/> in [0, 1)
+    /// draws the retry delay. Returns whether the outcome was recorded (false for a stale attempt,
+    /// a finished execution, or an engine stop).
+    /// </summary>
+    public bool CompleteAttempt(int step, int attempt, StepAttemptResult? result, AttemptOutcome outcome, double jitter, DateTimeOffset now)
+    {
+        if (_inFlight[step] == attempt)
+        {
+            _inFlight[step] = 0;
+            Running--;
+        }
+
+        var current = Steps[step];
+        if (IsFinished || current.State != StepState.Running || current.Attempts != attempt || outcome == AttemptOutcome.Stopped)
+        {
+            return false;
+        }
+
+        var stepId = Graph.Ids[step];
+        if (result is { Succeeded: true })
+        {
+            var output = result.Output ?? new Struct();
+            var size = output.CalculateSize();
+            if (size > Limits.MaxPayloadBytes)
+            {
+                var oversized = new StepError { Code = "RESOURCE_EXHAUSTED", Message = $"the output is {size} bytes; the limit is {Limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)", Retryable = false };
+                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = oversized } }, now);
+                FailStep(step, attempt, oversized, now);
+            }
+            else
+            {
+                Emit(new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output } }, now);
+                Release(step, now);
+            }
+        }
+        else if (outcome == AttemptOutcome.Cancelled || Fold.CancelRequested)
+        {
+            Emit(new ExecutionEvent { StepCancelled = new StepCancelled { StepId = stepId, Reason = "the execution was cancelled" } }, now);
+        }
+        else
+        {
+            var error = result?.Error ?? new StepError
+            {
+                Code = "DEADLINE_EXCEEDED",
+                Message = $"attempt {attempt} did not finish within its timeout of {Compiled.Timeouts[step]}",
+                Retryable = true,
+            };
+            var plan = Compiled.RetryPlans[step];
+            var attemptsThisRun = attempt - Fold.AttemptBase(stepId);
+            if (plan.IsRetryable(error) && attemptsThisRun < plan.MaxAttempts)
+            {
+                var delay = plan.Delay(attemptsThisRun, jitter, result?.RetryAfter);
+                Emit(new ExecutionEvent
+                {
+                    AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, WillRetry = true, RetryDelay = Duration.FromTimeSpan(delay) },
+                }, now);
+                Actions.Add(new MachineAction(MachineActionKind.StartTimer, step, attempt, Due: now + delay));
+            }
+            else
+            {
+                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error } }, now);
+                FailStep(step, attempt, error, now);
+            }
+        }
+
+        CheckFinished(now);
+        return true;
+    }
+
+    /// <summary>A timer the machine asked for is due: the step's next attempt may start.</summary>
+    public void TimerDue(int step, int attempt)
+    {
+        var current = Steps[step];
+        if (!IsFinished && current.State == StepState.RetryWait && current.Attempts == attempt)
+        {
+            Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
+        }
+    }
+
+    private void Emit(ExecutionEvent e, DateTimeOffset now)
+    {
+        e.ExecutionId = Id;
+        e.Sequence = ++LastSequence;
+        e.Time = Timestamp.FromDateTimeOffset(now);
+        Fold.Apply(e, Compiled);
+        Events.Add(e);
+    }
+
+    private void MakeReady(int step, DateTimeOffset now)
+    {
+        Emit(new ExecutionEvent { StepReady = new StepReady { StepId = Graph.Ids[step] } }, now);
+        Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
+    }
+
+    /// <summary>Records a terminal failure; the step's descendants are skipped unless it continues on failure.</summary>
+    private void FailStep(int step, int attempts, StepError error, DateTimeOffset now)
+    {
+        var continued = Graph.Steps[step].ContinueOnFailure;
+        Emit(new ExecutionEvent { StepFailed = new StepFailed { StepId = Graph.Ids[step], Attempts = attempts, Error = error, Continued = continued } }, now);
+        if (continued)
+        {
+            Release(step, now);
+        }
+        else
+        {
+            SkipDescendants(step, now);
+        }
+
+        CheckFinished(now);
+    }
+
+    /// <summary>A dependency is satisfied (the fold counted it): dependents with none left become READY.</summary>
+    private void Release(int step, DateTimeOffset now)
+    {
+        if (Fold.CancelRequested)
+        {
+            return;
+        }
+
+        foreach (var dependent in Graph.Dependents[step])
+        {
+            if (Fold.PendingDependencies[dependent] == 0 && Steps[dependent].State == StepState.Waiting)
+            {
+                MakeReady(dependent, now);
+            }
+        }
+    }
+
+    private void SkipDescendants(int failed, DateTimeOffset now)
+    {
+        var cause = Graph.Ids[failed];
+        var queue = new Queue<int>();
+        queue.Enqueue(failed);
+        while (queue.Count > 0)
+        {
+            foreach (var dependent in Graph.Dependents[queue.Dequeue()])
+            {
+                if (Steps[dependent].State != StepState.Waiting)
+                {
+                    continue;
+                }
+
+                Emit(new ExecutionEvent
+                {
+                    StepSkipped = new StepSkipped { StepId = Graph.Ids[dependent], CauseStepId = cause, Reason = $"step '{cause}' failed" },
+                }, now);
+                queue.Enqueue(dependent);
+            }
+        }
+    }
+
+    private void CancelRemaining(string reason, bool includeRunning, DateTimeOffset now)
+    {
+        foreach (var i in Compiled.Order)
+        {
+            var state = Steps[i].State;
+            if (ExecutionStateFold.IsTerminal(state) || (state == StepState.Running && !includeRunning && _inFlight[i] != 0))
+            {
+                continue;
+            }
+
+            Emit(new ExecutionEvent { StepCancelled = new StepCancelled { StepId = Graph.Ids[i], Reason = reason } }, now);
+        }
+
+        Actions.Add(new MachineAction(MachineActionKind.StopScheduling));
+    }
+
+    private void CheckFinished(DateTimeOffset now)
+    {
+        if (IsFinished || Fold.TerminalCount < Graph.Count)
+        {
+            return;
+        }
+
+        var finished = new ExecutionFinished { Result = ExecutionResultBuilder.Build(Fold, Compiled, Limits, out var resultError) };
+        if (Fold.CancelRequested)
+        {
+            finished.State = ExecutionState.Cancelled;
+            finished.Error = new StepError { Code = "CANCELLED", Message = Fold.CancelReason ?? "cancelled by a client" };
+        }
+        else if (Fold.FirstFailure >= 0)
+        {
+            var error = Steps[Fold.FirstFailure].Error;
+            finished.State = ExecutionState.Failed;
+            finished.Error = new StepError
+            {
+                Code = error?.Code ?? "UNKNOWN",
+                Message = $"step '{Graph.Ids[Fold.FirstFailure]}' failed: {error?.Message}",
+                Details = error?.Details,
+            };
+        }
+        else if (resultError is not null)
+        {
+            finished.State = ExecutionState.Failed;
+            finished.Error = resultError;
+        }
+        else
+        {
+            finished.State = ExecutionState.Succeeded;
+        }
+
+        Emit(new ExecutionEvent { Finished = finished }, now);
+        Actions.Add(new MachineAction(MachineActionKind.StopScheduling));
+        Actions.Add(new MachineAction(MachineActionKind.Finish));
+    }
+}

@@ -1,0 +1,37 @@
+using GrpcWorkflows.Engine.Dispatch;
+
+namespace GrpcWorkflows.Engine.StateMachine;
+
+/// <summary>What an <see cref="ExecutionMachine"/> asks its host to do.</summary>
+internal enum MachineActionKind
+{
+    /// <summary>Now: queue the step for dispatch (it is READY, due for a retry, or an in-flight attempt to deliver again).</summary>
+    Enqueue,
+
+    /// <summary>Now: wake the machine with <see cref="ExecutionMachine.TimerDue"/> at <see cref="MachineAction.Due"/>.</summary>
+    StartTimer,
+
+    /// <summary>Now: drop the execution's queued steps and timers (it is cancelled or finished).</summary>
+    StopScheduling,
+
+    /// <summary>Once the events before it are durable: hand the attempt to the dispatcher.</summary>
+    Dispatch,
+
+    /// <summary>Once durable: cancel the execution's in-flight attempts.</summary>
+    CancelAttempts,
+
+    /// <summary>Once durable: the execution is finished; drop it from memory.</summary>
+    Finish,
+}
+
+/// <summary>One action of an <see cref="ExecutionMachine"/>.</summary>
+/// <param name="Kind">What to do.</param>
+/// <param name="Step">The step index, or -1.</param>
+/// <param name="Attempt">The attempt number, or 0.</param>
+/// <param name="Request">The attempt to dispatch (<see cref="MachineActionKind.Dispatch"/>).</param>
+/// <param name="Due">When the timer fires (<see cref="MachineActionKind.StartTimer"/>).</param>
+internal readonly record struct MachineAction(MachineActionKind Kind, int Step = -1, int Attempt = 0, StepAttemptRequest? Request = null, DateTimeOffset Due = default)
+{
+    /// <summary>Whether the host acts at once rather than after the events before it are durable.</summary>
+    public bool IsImmediate => Kind is MachineActionKind.Enqueue or MachineActionKind.StartTimer or MachineActionKind.StopScheduling;
+}
