@@ -497,7 +497,6 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         lock (_gate)
         {
             _pump.AttemptEnded(runtime);
-            CheckDrained();
             if (!runtime.Closed)
             {
                 var now = _time.GetUtcNow();
@@ -511,6 +510,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
             _pump.Pump();
             batches = _committer.TakeDirty();
+
+            // After the outcome's events are handed to the committer: a stopping engine waits for their append.
+            CheckDrained();
         }
 
         _committer.StartAppends(batches);

@@ -250,6 +250,13 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         CapacityAvailable?.Invoke(this, EventArgs.Empty);
     }
 
+    /// <summary>
+    /// How much later than the attempt's timeout the call's gRPC deadline is. The engine owns the
+    /// timeout and cancels the call when it elapses (the executor sees the cancellation); the
+    /// deadline only tells the executor when its time is up and ends a call nobody cancelled.
+    /// </summary>
+    private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
+
     private async ValueTask<(StepAttemptResult Result, bool TransportFailure)> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -257,7 +264,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         {
             var pipeline = _pipelines.For(endpoint);
             var client = _channels.GetClient(endpoint);
-            DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout : null;
+            DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout + DeadlineGrace : null;
             var response = await pipeline.ExecuteAsync(
                 static (ctx, state) => new ValueTask<ExecuteStepResponse>(
                     state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
@@ -276,6 +283,11 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         catch (RpcException ex)
         {
             return AttemptOutcomes.FromRpcException(ex, endpoint);
+        }
+        catch (OperationCanceledException)
+        {
+            // The call's gRPC deadline (the engine's attempt timeout, carried to the executor); not the caller.
+            return (StepAttemptResult.Failure("DEADLINE_EXCEEDED", $"The attempt did not finish within {request.Timeout}.", retryable: true, endpoint: endpoint.Address), false);
         }
         catch (BrokenCircuitException)
         {

@@ -71,7 +71,7 @@ public sealed class GrpcStepDispatcherTests
     }
 
     [Fact]
-    public async Task DispatchAsync_ExecutorHangs_DeadlineExceededAndTheExecutorSeesTheCancellation()
+    public async Task DispatchAsync_ExecutorHangsAndNobodyCancels_TheCallsDeadlineEndsItWithDeadlineExceeded()
     {
         await using var executor = await InProcessExecutor.StartAsync();
         await using var harness = new DispatcherHarness([DispatcherHarness.Executor(executor.Address)]);
@@ -82,7 +82,20 @@ public sealed class GrpcStepDispatcherTests
 
         Assert.Equal("DEADLINE_EXCEEDED", result.Error!.Code);
         Assert.True(result.Error.Retryable);
-        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(30));
+        Assert.Equal(0, harness.Registry.EndpointsFor("hang")[0].InFlight);
+    }
+
+    [Fact]
+    public async Task DispatchAsync_TheEnginesAttemptTimeoutFires_TheCallIsCancelledAndTheExecutorSeesIt()
+    {
+        await using var executor = await InProcessExecutor.StartAsync();
+        await using var harness = new DispatcherHarness([DispatcherHarness.Executor(executor.Address)]);
+        var request = Attempt("hang", timeout: TimeSpan.FromMilliseconds(300));
+        using var attemptTimeout = new CancellationTokenSource(request.Timeout);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => harness.Dispatcher.DispatchAsync(request, attemptTimeout.Token).AsTask()).DefaultTimeout();
+
         await AsyncTestHelpers.WaitUntilAsync(() => executor.Steps.Cancelled.Contains($"{request.Request.ExecutionId}/{request.Request.StepId}/1"), "the executor saw its call cancelled");
         Assert.Equal(0, harness.Registry.EndpointsFor("hang")[0].InFlight);
     }
