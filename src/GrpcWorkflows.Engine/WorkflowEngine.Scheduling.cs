@@ -232,7 +232,7 @@ public sealed partial class WorkflowEngine
             {
                 misses = 0;
                 runtime.Queued[step] = false;
-                StartAttempt(runtime, step);
+                StartAttemptContained(runtime, step);
             }
             else
             {

@@ -365,7 +365,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Log.RecoveryFailed(_logger, id, e);
+                await MarkUnrecoverableAsync(id, e, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -449,6 +449,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         {
             problems.Add(new ValidationProblem { Field = "input", Description = $"the workflow input is nested more than {_options.Limits.MaxInputDepth} levels deep (WorkflowLimits.MaxInputDepth)" });
         }
+
+        ValueCheck.Walk(input, "input", (field, description) => problems.Add(new ValidationProblem { Field = field, Description = description }));
 
         return problems;
 
