@@ -44,6 +44,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddGrpcWorkflowsStorage(configuration);
 
         services.TryAddSingleton<ExecutorRegistry>();
+        services.TryAddSingleton(sp => new ExecutorEndpointPolicy(sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(), sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
         services.AddHostedService<LeaseSweeper>();
         services.TryAddSingleton<ChannelPool>();
