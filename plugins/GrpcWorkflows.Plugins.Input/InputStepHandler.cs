@@ -74,6 +74,7 @@ public sealed class InputStepHandler(IOptions<InputOptions> options) : IStepHand
 
         if (schema is not null)
         {
+            PatternGuard.Check(schemaNode, output, cancellationToken);
             var violations = SchemaValidator.Validate(schema, output);
             if (violations.Count > 0)
             {

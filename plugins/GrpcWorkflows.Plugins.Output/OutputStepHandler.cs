@@ -29,7 +29,6 @@ public sealed class OutputStepHandler(IOptions<OutputOptions> options, WebhookSe
     private static readonly string[] FileFields = ["path", "format", "field"];
     private static readonly string[] WebhookFields = ["url", "headers", "timeout", "field"];
     private static readonly string[] LogFields = ["level", "message"];
-    private static readonly string[] ForbiddenHeaders = ["host", "content-length", "content-type", "transfer-encoding", "connection"];
 
     /// <inheritdoc />
     public async ValueTask<Struct> ExecuteAsync(StepContext context, CancellationToken cancellationToken)
@@ -147,15 +146,20 @@ public sealed class OutputStepHandler(IOptions<OutputOptions> options, WebhookSe
             }
             else
             {
+                if (headerObject.Count > WebhookHeaders.MaxCount)
+                {
+                    problems.Add($"webhook.headers: {headerObject.Count} headers; the limit is {WebhookHeaders.MaxCount}.");
+                }
+
                 foreach (var (name, value) in headerObject)
                 {
                     if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
                     {
                         problems.Add($"webhook.headers.{name}: must be a string.");
                     }
-                    else if (ForbiddenHeaders.Contains(name.ToLowerInvariant()))
+                    else if (WebhookHeaders.Problem(name, v.GetValue<string>()) is { } problem)
                     {
-                        problems.Add($"webhook.headers.{name}: is set by the executor and cannot be overridden.");
+                        problems.Add($"webhook.headers.{Shorten(name)}: {problem}");
                     }
                     else
                     {
@@ -206,9 +210,9 @@ public sealed class OutputStepHandler(IOptions<OutputOptions> options, WebhookSe
                 return null;
             }
 
-            if (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var literal) && !WebhookAddressPolicy.IsPublic(literal))
+            if (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var literal) && !policy.IsAllowedDestination(literal))
             {
-                problems.Add($"webhook.url: {literal} is a private, loopback or link-local address; add it to Output:Webhook:Allowlist to allow it.");
+                problems.Add($"webhook.url: {literal} is a private, loopback or link-local address (or a reserved one, or this host's own); add it to Output:Webhook:Allowlist to allow it.");
                 return null;
             }
 
@@ -221,6 +225,8 @@ public sealed class OutputStepHandler(IOptions<OutputOptions> options, WebhookSe
 
         return new WebhookTarget(new WebhookRequest(url, headers, timeout), field);
     }
+
+    private static string Shorten(string text) => text.Length > 64 ? text[..64] + "…" : text;
 
     private static LogTarget? ParseLog(JsonNode node, List<string> problems)
     {

@@ -43,10 +43,14 @@ public sealed class ProcessStepHandler : IStepHandler
             }
         }
 
-        foreach (var rule in rules)
+        using (RuleBudget.Begin())
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            rule.Apply(data);
+            foreach (var rule in rules)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                RuleBudget.Current!.Tick(rule);
+                rule.Apply(data);
+            }
         }
 
         return ValueTask.FromResult(StructJson.ToStruct(data));

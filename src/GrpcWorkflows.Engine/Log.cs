@@ -14,7 +14,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Recovered {Count} unfinished executions from the store")]
     public static partial void Recovered(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be recovered")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be recovered; it is marked failed")]
     public static partial void RecoveryFailed(ILogger logger, string executionId, Exception exception);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Appending events of execution {ExecutionId} failed (try {Try}); retrying")]
@@ -28,4 +28,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Step {StepId} of execution {ExecutionId} attempt {Attempt} failed with {Code}; retry in {Delay}")]
     public static partial void AttemptRetry(ILogger logger, string executionId, string stepId, int attempt, string code, TimeSpan delay);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Step {StepId} of execution {ExecutionId} could not be started; the step fails")]
+    public static partial void StepFaulted(ILogger logger, string executionId, string stepId, Exception exception);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be scheduled; the execution fails")]
+    public static partial void ExecutionFaulted(ILogger logger, string executionId, Exception exception);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be marked failed after a failed recovery; it is retried at the next start")]
+    public static partial void UnrecoverableNotRecorded(ILogger logger, string executionId, Exception exception);
 }

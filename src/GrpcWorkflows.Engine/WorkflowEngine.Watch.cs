@@ -13,7 +13,8 @@ public sealed partial class WorkflowEngine
     /// is already finished and replayed).
     /// </summary>
     /// <remarks>
-    /// Each watcher has a bounded buffer (<see cref="EngineOptions.WatcherBufferSize"/>); one that
+    /// Each watcher has a bounded buffer (<see cref="EngineOptions.WatcherBufferSize"/> events, at
+    /// most 1 MiB of them); one that
     /// falls behind is served from the store until it has caught up, so it never slows the engine.
     /// </remarks>
     /// <exception cref="ExecutionNotFoundException">The execution does not exist.</exception>
@@ -72,7 +73,7 @@ public sealed partial class WorkflowEngine
                 var reader = watcher.Channel.Reader;
                 while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    while (reader.TryRead(out var e))
+                    while (watcher.TryRead(out var e))
                     {
                         if (e.Sequence < next)
                         {

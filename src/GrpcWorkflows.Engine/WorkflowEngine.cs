@@ -183,7 +183,15 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             _active.Add(runtime.Id, runtime);
             ExecutionTracing.StartExecution(runtime);
             var now = _time.GetUtcNow();
-            runtime.Machine.Start(now);
+            try
+            {
+                runtime.Machine.Start(now);
+            }
+            catch (Exception e)
+            {
+                Fault(runtime, e, now);
+            }
+
             Absorb(runtime, now);
             _pump.Pump();
             batches = _committer.TakeDirty();
@@ -247,7 +255,15 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 {
                     durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     var now = _time.GetUtcNow();
-                    runtime.Machine.Cancel(string.IsNullOrWhiteSpace(reason) ? "cancelled by a client" : reason, now);
+                    try
+                    {
+                        runtime.Machine.Cancel(string.IsNullOrWhiteSpace(reason) ? "cancelled by a client" : reason, now);
+                    }
+                    catch (Exception e)
+                    {
+                        Fault(runtime, e, now);
+                    }
+
                     Absorb(runtime, now);
                     Signal(runtime, durable);
                 }
@@ -348,8 +364,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
 
         _dispatcher.CapacityAvailable += OnCapacityAvailable;
-        var recovery = new ExecutionRecovery(_store, _validator, _logger);
-        var recovered = await recovery.RecoverAsync(Resume, cancellationToken).ConfigureAwait(false);
+        var recovery = new ExecutionRecovery(_store, _validator, _time, _logger);
+        var recovered = await recovery.RecoverAsync(Resume, DropRecovered, cancellationToken).ConfigureAwait(false);
         _started = true;
         Log.Recovered(_logger, recovered);
         lock (_gate)
@@ -482,12 +498,60 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
     }
 
-    /// <summary>The pump dequeued a step: the execution's machine starts its attempt. Under the lock.</summary>
+    /// <summary>Removes an execution recovery could not continue (it may have been added already). Before scheduling starts.</summary>
+    private void DropRecovered(string id)
+    {
+        lock (_gate)
+        {
+            if (_active.TryGetValue(id, out var runtime))
+            {
+                _pump.Clear(runtime);
+                DisposeTimers(runtime);
+                runtime.Machine.Events.Clear();
+                runtime.Machine.Actions.Clear();
+                runtime.PendingActions.Clear();
+                Close(runtime);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The pump dequeued a step: the execution's machine starts its attempt. An exception fails the
+    /// step (or, failing that, the execution) with the reason instead of escaping into the pump. Under the lock.
+    /// </summary>
     private void StartAttempt(ExecutionRuntime runtime, int step)
     {
         var now = _time.GetUtcNow();
-        runtime.Machine.StartAttempt(step, now);
+        try
+        {
+            runtime.Machine.StartAttempt(step, now);
+        }
+        catch (Exception e)
+        {
+            var stepId = runtime.Compiled.Graph.Ids[step];
+            Log.StepFaulted(_logger, runtime.Id, stepId, e);
+            var reason = $"the engine could not start step '{stepId}': {e.Message}";
+            try
+            {
+                runtime.Machine.FailStep(step, new StepError { Code = "INTERNAL", Message = reason, Retryable = false }, now);
+            }
+            catch (Exception again)
+            {
+                Fault(runtime, again, now);
+            }
+        }
+
         Absorb(runtime, now);
+    }
+
+    /// <summary>
+    /// A command threw while deciding for one execution: that execution fails with the reason; the
+    /// exception never escapes into the lock holder, a detached task or recovery. Under the lock.
+    /// </summary>
+    private void Fault(ExecutionRuntime runtime, Exception exception, DateTimeOffset now)
+    {
+        Log.ExecutionFaulted(_logger, runtime.Id, exception);
+        runtime.Machine.Fault($"the engine could not schedule the execution: {exception.Message}", now);
     }
 
     /// <summary>An attempt's call ended (from <see cref="AttemptRunner"/>, outside the lock).</summary>
@@ -500,9 +564,16 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             if (!runtime.Closed)
             {
                 var now = _time.GetUtcNow();
-                if (runtime.Machine.CompleteAttempt(step, attempt, result, outcome, _jitter.NextDouble(), now))
+                try
                 {
-                    _metrics.Duration.Record(elapsed.TotalSeconds);
+                    if (runtime.Machine.CompleteAttempt(step, attempt, result, outcome, _jitter.NextDouble(), now))
+                    {
+                        _metrics.Duration.Record(elapsed.TotalSeconds);
+                    }
+                }
+                catch (Exception e)
+                {
+                    Fault(runtime, e, now);
                 }
 
                 Absorb(runtime, now);
@@ -533,8 +604,17 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 return;
             }
 
-            runtime.Machine.TimerDue(step, attempt);
-            Absorb(runtime, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            try
+            {
+                runtime.Machine.TimerDue(step, attempt);
+            }
+            catch (Exception e)
+            {
+                Fault(runtime, e, now);
+            }
+
+            Absorb(runtime, now);
             _pump.Pump();
             batches = _committer.TakeDirty();
         }

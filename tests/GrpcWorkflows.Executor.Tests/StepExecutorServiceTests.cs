@@ -115,6 +115,7 @@ public sealed class StepExecutorServiceTests
         Assert.Contains("the widget is broken", response.Error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", response.Error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(".cs:", response.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", response.Error.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -50,6 +50,12 @@ public sealed class WebhookSender : IDisposable
         };
         foreach (var (name, value) in request.Headers)
         {
+            // Checked again here, whoever built the request: no value may carry CR/LF into the request.
+            if (WebhookHeaders.Problem(name, value) is { } problem)
+            {
+                throw StepFailedException.InvalidInput($"webhook header '{name}': {problem}");
+            }
+
             message.Headers.TryAddWithoutValidation(name, value);
         }
 

@@ -35,6 +35,7 @@ internal sealed class MapRule(string location, FieldPath list, IReadOnlyList<Rul
 
             foreach (var rule in rules)
             {
+                RuleBudget.Current?.Tick(rule);
                 rule.Apply(item);
             }
         }

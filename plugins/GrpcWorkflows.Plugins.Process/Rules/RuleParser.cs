@@ -22,6 +22,12 @@ internal static class RuleParser
             return [];
         }
 
+        if (list.Count > RuleBudget.MaxRules)
+        {
+            problems.Add($"{location}: {list.Count} rules; the limit is {RuleBudget.MaxRules}.");
+            return [];
+        }
+
         var parsed = new List<Rule>();
         for (var i = 0; i < list.Count; i++)
         {

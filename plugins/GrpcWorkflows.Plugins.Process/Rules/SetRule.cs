@@ -36,6 +36,7 @@ internal sealed class SetRule(string location, FieldPath field, JsonNode? value,
             throw Fail($"field '{from}' not found.");
         }
 
+        RuleBudget.Current?.Grow(newValue, this);
         try
         {
             field.Set(data, newValue);

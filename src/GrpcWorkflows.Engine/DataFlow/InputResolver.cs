@@ -101,7 +101,12 @@ internal static class InputResolver
                 return null;
             }
 
-            builder.Append(ToText(found));
+            if (!TryWriteText(found, builder, out var problem))
+            {
+                error = $"{FieldPath(path)}: '{reference.Text}' cannot be written into text: {problem}";
+                return null;
+            }
+
             position = reference.Start + reference.Length;
         }
 
@@ -160,6 +165,22 @@ internal static class InputResolver
         }
 
         return current;
+    }
+
+    private static bool TryWriteText(Value value, System.Text.StringBuilder builder, out string? problem)
+    {
+        try
+        {
+            builder.Append(ToText(value));
+            problem = null;
+            return true;
+        }
+        catch (InvalidOperationException e)
+        {
+            // JsonFormatter refuses a Value without a kind or a NaN/infinite number nested in a struct or list.
+            problem = e.Message;
+            return false;
+        }
     }
 
     private static string ToText(Value value) => value.KindCase switch

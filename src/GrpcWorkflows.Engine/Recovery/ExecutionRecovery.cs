@@ -1,7 +1,9 @@
+using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Validation;
+using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging;
 
 namespace GrpcWorkflows.Engine.Recovery;
@@ -9,23 +11,29 @@ namespace GrpcWorkflows.Engine.Recovery;
 /// <summary>
 /// Finds the executions a previous process left unfinished and rebuilds each one's state by
 /// folding its log; the engine then resumes them. One execution that cannot be recovered is
-/// logged and left in the store; it never stops the others.
+/// logged and marked FAILED in the store with the reason; it never stops the others.
 /// </summary>
 internal sealed class ExecutionRecovery
 {
     private readonly IExecutionStore _store;
     private readonly WorkflowDefinitionValidator _validator;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public ExecutionRecovery(IExecutionStore store, WorkflowDefinitionValidator validator, ILogger logger)
+    public ExecutionRecovery(IExecutionStore store, WorkflowDefinitionValidator validator, TimeProvider time, ILogger logger)
     {
         _store = store;
         _validator = validator;
+        _time = time;
         _logger = logger;
     }
 
-    /// <summary>Loads every unfinished execution and hands it to <paramref name="resume"/>; returns how many were resumed.</summary>
-    public async Task<int> RecoverAsync(Action<string, CompiledWorkflow, ExecutionStateFold> resume, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads every unfinished execution and hands it to <paramref name="resume"/>; returns how many
+    /// were resumed. One that cannot be resumed is dropped with <paramref name="drop"/> and marked
+    /// FAILED in the store with the reason, so that it neither holds an admission slot nor stops the next start.
+    /// </summary>
+    public async Task<int> RecoverAsync(Action<string, CompiledWorkflow, ExecutionStateFold> resume, Action<string> drop, CancellationToken cancellationToken)
     {
         var ids = await _store.ListActiveAsync(cancellationToken).ConfigureAwait(false);
         var recovered = 0;
@@ -47,9 +55,41 @@ internal sealed class ExecutionRecovery
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 Log.RecoveryFailed(_logger, id, e);
+                drop(id);
+                await MarkUnrecoverableAsync(id, e, cancellationToken).ConfigureAwait(false);
             }
         }
 
         return recovered;
+    }
+
+    /// <summary>Appends a FAILED finish event with the reason to the log of an execution recovery could not continue.</summary>
+    private async Task MarkUnrecoverableAsync(string executionId, Exception cause, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var record = await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false);
+            if (record is null || ExecutionIndexFacts.IsTerminalState(record.State))
+            {
+                return;
+            }
+
+            var failed = new ExecutionEvent
+            {
+                ExecutionId = executionId,
+                Sequence = record.LastSequence + 1,
+                Time = Timestamp.FromDateTimeOffset(_time.GetUtcNow()),
+                Finished = new ExecutionFinished
+                {
+                    State = ExecutionState.Failed,
+                    Error = new StepError { Code = "INTERNAL", Message = $"the execution could not be recovered at start: {cause.Message}" },
+                },
+            };
+            await _store.AppendAsync(executionId, [failed], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.UnrecoverableNotRecorded(_logger, executionId, e);
+        }
     }
 }

@@ -270,6 +270,40 @@ internal sealed class ExecutionMachine
         return true;
     }
 
+    /// <summary>
+    /// The host could not carry out a command for the step (an exception while starting it): the
+    /// step fails terminally with <paramref name="error"/>, as any failed step does.
+    /// </summary>
+    public void FailStep(int step, StepError error, DateTimeOffset now)
+    {
+        if (IsFinished || ExecutionStateFold.IsTerminal(Steps[step].State))
+        {
+            return;
+        }
+
+        FailStep(step, Steps[step].Attempts, error, now);
+    }
+
+    /// <summary>
+    /// The execution's state can no longer be trusted (an exception while deciding for it): one
+    /// FAILED finish event with the reason, its attempts cancelled, nothing else scheduled.
+    /// </summary>
+    public void Fault(string reason, DateTimeOffset now)
+    {
+        if (IsFinished)
+        {
+            return;
+        }
+
+        Actions.Add(new MachineAction(MachineActionKind.StopScheduling));
+        Emit(new ExecutionEvent
+        {
+            Finished = new ExecutionFinished { State = ExecutionState.Failed, Error = new StepError { Code = "INTERNAL", Message = reason } },
+        }, now);
+        Actions.Add(new MachineAction(MachineActionKind.CancelAttempts));
+        Actions.Add(new MachineAction(MachineActionKind.Finish));
+    }
+
     /// <summary>A timer the machine asked for is due: the step's next attempt may start.</summary>
     public void TimerDue(int step, int attempt)
     {

@@ -67,6 +67,8 @@ public sealed class WorkflowDefinitionValidator
             problems.Add(new ValidationProblem { Field = "input", Description = $"the workflow input is nested more than {limits.MaxInputDepth} levels deep (WorkflowLimits.MaxInputDepth)" });
         }
 
+        ValueCheck.Walk(input, "input", (field, description) => problems.Add(new ValidationProblem { Field = field, Description = description }));
+
         return problems;
 
         static int Depth(Struct s) => 1 + s.Fields.Values.Select(ValueDepth).DefaultIfEmpty(0).Max();

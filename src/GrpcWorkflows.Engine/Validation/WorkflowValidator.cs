@@ -323,6 +323,12 @@ internal sealed class WorkflowValidator
             return null;
         }
 
+        if (duration.Seconds is < Duration.MinSeconds or > Duration.MaxSeconds)
+        {
+            add(field, $"the duration is {duration.Seconds.ToString(CultureInfo.InvariantCulture)}s, outside the range of google.protobuf.Duration (±{Duration.MaxSeconds.ToString(CultureInfo.InvariantCulture)}s); it must be at most {MaxDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (1 day)");
+            return null;
+        }
+
         if (duration.Nanos is <= -1_000_000_000 or >= 1_000_000_000 || (duration.Seconds < 0 && duration.Nanos > 0) || (duration.Seconds > 0 && duration.Nanos < 0))
         {
             add(field, "the duration is malformed (seconds and nanos must have the same sign)");
@@ -406,6 +412,7 @@ internal sealed class WorkflowValidator
     {
         private readonly Stack<string> _path = new();
         private bool _tooDeep;
+        private int _unsupported;
 
         public bool FoundTemplate { get; private set; }
 
@@ -471,6 +478,13 @@ internal sealed class WorkflowValidator
                     foreach (var reference in found)
                     {
                         references.Add((step, field, reference));
+                    }
+
+                    break;
+                default:
+                    if (ValueCheck.Problem(value) is { } problem && ++_unsupported <= ValueCheck.MaxProblems)
+                    {
+                        add(Field(), problem);
                     }
 
                     break;

@@ -143,7 +143,7 @@ internal sealed class StepExecutorServiceImpl(
     }
 
     private static string Describe(Exception ex) =>
-        ex is TargetInvocationException { InnerException: { } inner } ? Describe(inner) : $"{ex.GetType().Name}: {ex.Message}";
+        ex is TargetInvocationException { InnerException: { } inner } ? Describe(inner) : ex.Message;
 
     private static Activity? StartActivity(ExecuteStepRequest request, ServerCallContext context)
     {

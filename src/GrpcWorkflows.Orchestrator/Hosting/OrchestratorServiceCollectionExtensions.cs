@@ -7,6 +7,8 @@ using GrpcWorkflows.Orchestrator.Hosting;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.Orchestrator.Services;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
+using GrpcWorkflows.Orchestrator.Services.Internal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -44,6 +46,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddGrpcWorkflowsStorage(configuration);
 
         services.TryAddSingleton<ExecutorRegistry>();
+        services.TryAddSingleton(sp => new ExecutorEndpointPolicy(sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(), sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
         services.AddHostedService<LeaseSweeper>();
         services.TryAddSingleton<ChannelPool>();
@@ -81,6 +84,16 @@ public static class OrchestratorServiceCollectionExtensions
         });
         services.AddGrpcHealthChecks().AddCheck<EngineHealthCheck>("engine");
         services.AddGrpcReflection();
+
+        // grpc-dotnet's binder replaced by one whose request marshallers answer a malformed message
+        // INVALID_ARGUMENT (not UNKNOWN with an error-level stack trace); after every AddGrpc call.
+        var binders = services.Where(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true).ToList();
+        foreach (var binder in binders)
+        {
+            services.Remove(binder);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(RequestValidatingMethodProvider<>)));
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrchestratorOptions>>((kestrel, orchestrator)
             => KestrelTls.Configure(kestrel, orchestrator.Value.Tls));
 

@@ -92,6 +92,7 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
     /// Registers an executor (or replaces the registration of the same endpoint) and grants it a lease.
     /// The request must already be valid (absolute address, at least one step type).
     /// </summary>
+    /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations and this address has none.</exception>
     public RegisterExecutorResponse Register(RegisterExecutorRequest request)
     {
         if (!ExecutorAddress.TryNormalize(request.Endpoint, out var address))
@@ -104,7 +105,13 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
         var id = "ex-" + Guid.NewGuid().ToString("N")[..16];
         lock (_gate)
         {
-            foreach (var existing in _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList())
+            var replaced = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
+            if (replaced.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
+            {
+                throw new RegistryFullException(_options.MaxRegistrations);
+            }
+
+            foreach (var existing in replaced)
             {
                 _entriesById.Remove(existing.Id);
             }

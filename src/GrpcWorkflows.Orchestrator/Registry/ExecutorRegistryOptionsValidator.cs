@@ -29,6 +29,25 @@ public sealed class ExecutorRegistryOptionsValidator : IValidateOptions<Executor
             failures.Add($"Executors:DefaultMaxConcurrency must be at least 1 (it is {options.DefaultMaxConcurrency}).");
         }
 
+        foreach (var (setting, networks) in new[] { ("AllowedNetworks", options.AllowedNetworks), ("DeniedNetworks", options.DeniedNetworks) })
+        {
+            for (var i = 0; i < networks.Count; i++)
+            {
+                if (!System.Net.IPNetwork.TryParse(networks[i]?.Trim(), out _))
+                {
+                    failures.Add($"Executors:{setting}:{i} '{networks[i]}' is not a CIDR block; write it like 10.0.0.0/8 or fd00::/8.");
+                }
+            }
+        }
+
+        foreach (var (setting, value) in new[] { ("MaxRegistrations", options.MaxRegistrations), ("MaxLabels", options.MaxLabels), ("MaxLabelLength", options.MaxLabelLength), ("MaxStepTypes", options.MaxStepTypes) })
+        {
+            if (value < 1)
+            {
+                failures.Add($"Executors:{setting} must be at least 1 (it is {value}).");
+            }
+        }
+
         for (var i = 0; i < options.Static.Count; i++)
         {
             var entry = options.Static[i];

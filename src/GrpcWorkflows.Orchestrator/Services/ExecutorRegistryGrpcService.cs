@@ -3,6 +3,7 @@ using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
+using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Services;
 
@@ -10,33 +11,73 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// The <c>ExecutorRegistryService</c>: executors register their endpoint and step types, keep
 /// their lease with heartbeats and deregister on shutdown; operators list them.
 /// </summary>
-public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : ExecutorRegistryService.ExecutorRegistryServiceBase
+public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorEndpointPolicy endpoints, IOptions<ExecutorRegistryOptions> options) : ExecutorRegistryService.ExecutorRegistryServiceBase
 {
     /// <inheritdoc />
-    public override Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
+    public override async Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
     {
+        var limits = options.Value;
         var problems = new List<ValidationProblem>();
-        if (!ExecutorAddress.TryNormalize(request.Endpoint, out _))
+        void Add(string field, string description) => problems.Add(new ValidationProblem { Field = field, Description = description });
+
+        if (await endpoints.CheckAsync(request.Endpoint, context.CancellationToken).ConfigureAwait(false) is { } endpointProblem)
         {
-            problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{request.Endpoint}' is not an absolute http:// or https:// address such as http://127.0.0.1:5101." });
+            Add("endpoint", $"'{RpcErrors.Truncate(request.Endpoint, 200)}' {endpointProblem}");
         }
 
         if (request.StepTypes.Count == 0)
         {
-            problems.Add(new ValidationProblem { Field = "step_types", Description = "must list at least one step type." });
+            Add("step_types", "must list at least one step type.");
+        }
+        else if (request.StepTypes.Count > limits.MaxStepTypes)
+        {
+            Add("step_types", $"lists {request.StepTypes.Count} step types; the limit is {limits.MaxStepTypes} (Executors:MaxStepTypes).");
         }
 
-        for (var i = 0; i < request.StepTypes.Count; i++)
+        for (var i = 0; i < Math.Min(request.StepTypes.Count, limits.MaxStepTypes); i++)
         {
             if (string.IsNullOrWhiteSpace(request.StepTypes[i]))
             {
-                problems.Add(new ValidationProblem { Field = $"step_types[{i}]", Description = "must not be empty." });
+                Add($"step_types[{i}]", "must not be empty.");
+            }
+            else if (request.StepTypes[i].Length > limits.MaxLabelLength)
+            {
+                Add($"step_types[{i}]", TooLong(request.StepTypes[i], limits.MaxLabelLength));
             }
         }
 
         if (request.MaxConcurrency < 0)
         {
-            problems.Add(new ValidationProblem { Field = "max_concurrency", Description = "must be 0 (the orchestrator's default) or more." });
+            Add("max_concurrency", "must be 0 (the orchestrator's default) or more.");
+        }
+
+        if (request.Name.Length > limits.MaxLabelLength)
+        {
+            Add("name", TooLong(request.Name, limits.MaxLabelLength));
+        }
+
+        if (request.Version.Length > limits.MaxLabelLength)
+        {
+            Add("version", TooLong(request.Version, limits.MaxLabelLength));
+        }
+
+        if (request.Labels.Count > limits.MaxLabels)
+        {
+            Add("labels", $"has {request.Labels.Count} labels; the limit is {limits.MaxLabels} (Executors:MaxLabels).");
+        }
+        else
+        {
+            foreach (var (key, value) in request.Labels)
+            {
+                if (key.Length > limits.MaxLabelLength)
+                {
+                    Add("labels", $"a key {TooLong(key, limits.MaxLabelLength)}");
+                }
+                else if (value.Length > limits.MaxLabelLength)
+                {
+                    Add($"labels.{key}", TooLong(value, limits.MaxLabelLength));
+                }
+            }
         }
 
         if (problems.Count > 0)
@@ -44,7 +85,14 @@ public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : Exe
             throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s); see the google.rpc.BadRequest details.", problems);
         }
 
-        return Task.FromResult(registry.Register(request));
+        try
+        {
+            return registry.Register(request);
+        }
+        catch (RegistryFullException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+        }
     }
 
     /// <inheritdoc />
@@ -70,4 +118,6 @@ public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : Exe
         response.Executors.Add(registry.List(string.IsNullOrEmpty(request.StepType) ? null : request.StepType));
         return Task.FromResult(response);
     }
+
+    private static string TooLong(string text, int limit) => $"is {text.Length} characters; the limit is {limit} (Executors:MaxLabelLength).";
 }

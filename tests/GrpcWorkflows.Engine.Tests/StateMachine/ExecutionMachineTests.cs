@@ -342,4 +342,24 @@ public sealed class ExecutionMachineTests
 
         Assert.Equal("""{ "b": { "v": 2 } }""", events[^1].Finished.Result.ToString());
     }
+
+    [Fact]
+    public void Fault_RunningExecution_FinishesFailedOnceWithTheReasonAndCancelsAttempts()
+    {
+        var m = new MachineFixture(Define(S("a"), S("b", "a")));
+        m.Machine.Start(m.Now);
+        m.Take();
+        m.Dispatch("a");
+
+        m.Machine.Fault("boom", m.Now);
+        m.Machine.Fault("again", m.Now);
+        var (events, actions) = m.Take();
+
+        var finished = Assert.Single(events).Finished;
+        Assert.Equal(ExecutionState.Failed, finished.State);
+        Assert.Equal("INTERNAL", finished.Error.Code);
+        Assert.Equal("boom", finished.Error.Message);
+        Assert.Equal([MachineActionKind.StopScheduling, MachineActionKind.CancelAttempts, MachineActionKind.Finish], actions.Select(a => a.Kind));
+        Assert.False(m.Machine.StartAttempt(m.Index("b"), m.Now));
+    }
 }

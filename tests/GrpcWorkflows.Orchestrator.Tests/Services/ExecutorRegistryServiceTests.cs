@@ -43,6 +43,55 @@ public sealed class ExecutorRegistryServiceTests
         Assert.Equal(["endpoint", "step_types", "max_concurrency"], fields);
     }
 
+    [Theory]
+    [InlineData("http://169.254.169.254")]
+    [InlineData("http://[::ffff:169.254.169.254]")]
+    [InlineData("http://0.0.0.0:5101")]
+    [InlineData("own")]
+    public async Task RegisterExecutor_EndpointTheOrchestratorMustNotDial_InvalidArgumentAndNotServed(string endpoint)
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        endpoint = endpoint == "own" ? orchestrator.Address.ToString() : endpoint;
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = endpoint, StepTypes = { "ai" } }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("endpoint", Assert.Single(error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations).Field);
+        Assert.False(orchestrator.ExecutorRegistry.IsServed("ai"));
+    }
+
+    [Fact]
+    public async Task RegisterExecutor_OversizedLabelsNameAndTooManyStepTypes_InvalidArgumentAndBoundedError()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        var request = new RegisterExecutorRequest { Endpoint = "http://127.0.0.1:5101", Name = new string('n', 5_000_000) };
+        request.Labels.Add("big", new string('x', 1_000_000));
+        request.StepTypes.AddRange(Enumerable.Range(0, 1000).Select(i => $"type{i}"));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.RegisterExecutorAsync(request).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var status = error.GetRpcStatus()!;
+        Assert.Equal(["step_types", "name", "labels.big"], status.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+        Assert.True(status.CalculateSize() < 8 * 1024, $"the status is {status.CalculateSize()} bytes");
+        Assert.Empty((await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors);
+    }
+
+    [Fact]
+    public async Task RegisterExecutor_BeyondMaxRegistrations_ResourceExhaustedAndReRegistrationStillAccepted()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync(new Dictionary<string, string> { ["Executors:MaxRegistrations"] = "2" });
+        RegisterExecutorRequest At(int port) => new() { Endpoint = $"http://127.0.0.1:{port}", StepTypes = { "echo" } };
+        await orchestrator.Registry.RegisterExecutorAsync(At(5101)).ResponseAsync.DefaultTimeout();
+        await orchestrator.Registry.RegisterExecutorAsync(At(5102)).ResponseAsync.DefaultTimeout();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.RegisterExecutorAsync(At(5103)).ResponseAsync.DefaultTimeout());
+        await orchestrator.Registry.RegisterExecutorAsync(At(5102)).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
+        Assert.Equal(2, (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors.Count);
+    }
+
     [Fact]
     public async Task Heartbeat_UnknownExecutor_NotFound()
     {

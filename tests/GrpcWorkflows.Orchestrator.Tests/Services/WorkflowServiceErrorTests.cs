@@ -40,6 +40,38 @@ public sealed class WorkflowServiceErrorTests
     }
 
     [Fact]
+    public async Task GetExecution_MegabyteId_NotFoundWithBoundedMessage()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = new string('x', 1_000_000) }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.True(error.Status.Detail.Length < 1024, $"the message is {error.Status.Detail.Length} characters");
+    }
+
+    [Fact]
+    public async Task SubmitWorkflow_ThousandsOfProblemsEchoingLongText_TrailersBoundedAndCountsTheRest()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
+        await orchestrator.WaitForExecutorsAsync("echo");
+        var definition = new WorkflowDefinition { Id = "noisy" };
+        for (var i = 0; i < 2000; i++)
+        {
+            var ghost = new string('g', 100) + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            definition.Steps.Add($"s{i}", Step("echo", "{\"t\": \"{{ steps." + ghost + ".output.x }}\"}"));
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout());
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        var status = error.GetRpcStatus()!;
+        Assert.True(status.CalculateSize() < 24 * 1024, $"the status is {status.CalculateSize()} bytes");
+        Assert.Contains("more problem(s) not listed", status.GetDetail<BadRequest>()!.FieldViolations[^1].Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SubmitWorkflow_OnlyUnservedStepTypes_FailedPreconditionNamingEach()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();

@@ -24,6 +24,36 @@ public sealed class InputStepHandlerTests : IDisposable
         return await Assert.ThrowsAsync<StepFailedException>(async () => await handler.ExecuteAsync(Steps.Context("input", inputJson), CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData("^(a+)+$", "pattern")]
+    [InlineData("^(a|aa)+$", "pattern")]
+    [InlineData("^(a+)+$", "patternProperties")]
+    public async Task Execute_CatastrophicPattern_InvalidArgumentInsteadOfBurningCpu(string pattern, string keyword)
+    {
+        // 40 characters: hours of backtracking without a timeout (30 took 13.7 s of CPU).
+        var text = new string('a', 40) + "!";
+        var schema = keyword == "pattern"
+            ? "{\"type\": \"object\", \"properties\": {\"s\": {\"type\": \"string\", \"pattern\": \"" + pattern + "\"}}}"
+            : "{\"type\": \"object\", \"patternProperties\": {\"" + pattern + "\": {\"type\": \"string\"}}}";
+        var data = keyword == "pattern" ? $$"""{"s": "{{text}}"}""" : $$"""{"{{text}}": "v"}""";
+        var handler = new InputStepHandler(Options.Create(new InputOptions { DataRoot = _root.Path }));
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(async () =>
+            await handler.ExecuteAsync(Steps.Context("input", $$"""{"data": {{data}}, "schema": {{schema}}}"""), CancellationToken.None).AsTask().DefaultTimeout());
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.Contains("catastrophic backtracking", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Execute_HarmlessPattern_StillValidated()
+    {
+        var ex = await FailAsync("""{"data": {"s": "abc"}, "schema": {"type": "object", "properties": {"s": {"type": "string", "pattern": "^[0-9]+$"}}}}""");
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.Contains("$.s", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Execute_SeedData_ReturnsTheDataObject()
     {

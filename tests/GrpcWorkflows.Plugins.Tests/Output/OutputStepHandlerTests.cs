@@ -145,6 +145,44 @@ public sealed class OutputStepHandlerTests : IDisposable
         Assert.Equal(200, output["delivered"]!["webhook"]!["status"]!.GetValue<double>());
     }
 
+    [Theory]
+    [InlineData("X-Token", "t1\\r\\nX-Injected: yes")]
+    [InlineData("X-Token", "t1\\nX-Injected: yes")]
+    [InlineData("X-Token", "t1\\r\\n\\r\\nGET /smuggled HTTP/1.1\\r\\nHost: x")]
+    [InlineData("X-Token", "t1\\u0000")]
+    [InlineData("X-Bad Name", "v")]
+    [InlineData("X-Token\\r\\nX-Injected", "v")]
+    [InlineData("Host", "evil.example.com")]
+    [InlineData("Transfer-Encoding", "chunked")]
+    [InlineData("Upgrade", "h2c")]
+    [InlineData("Content-Length", "0")]
+    public async Task Execute_WebhookHeaderInjectingOrForbidden_InvalidArgumentAndNothingSent(string name, string value)
+    {
+        await using var hooks = await HookServer.StartAsync();
+
+        var ex = await FailAsync(
+            "{\"webhook\": {\"url\": \"" + hooks.Address + "hook/ok\", \"headers\": {\"" + name + "\": \"" + value + "\"}}}",
+            ["127.0.0.1"]);
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.Contains("webhook.headers.", ex.Message, StringComparison.Ordinal);
+        Assert.False(hooks.Received.Reader.TryRead(out _));
+    }
+
+    [Fact]
+    public async Task SendAsync_HeaderValueWithLineBreak_RefusedBeforeAnyByteIsSent()
+    {
+        await using var hooks = await HookServer.StartAsync();
+        var options = Options.Create(new OutputOptions { Root = _root.Path, Webhook = { Allowlist = ["127.0.0.1"] } });
+        using var sender = new WebhookSender(options);
+        var request = new WebhookRequest(new Uri(hooks.Address, "hook/ok"), new Dictionary<string, string> { ["X-Token"] = "t1\r\nX-Injected: yes" }, TimeSpan.FromSeconds(5));
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(() => sender.SendAsync(request, "{}", "key", CancellationToken.None).DefaultTimeout());
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.False(hooks.Received.Reader.TryRead(out _));
+    }
+
     [Fact]
     public async Task Execute_WebhookHostNotInNonEmptyAllowlist_Refused()
     {

@@ -26,6 +26,44 @@ public sealed class ProcessStepHandlerTests
     private static string Rules(string rules) => $$"""{"rules": {{rules}}}""";
 
     [Fact]
+    public async Task Execute_SetCopyingAnObjectIntoItselfRepeatedly_ResourceExhaustedNamingTheRule()
+    {
+        // Each rule doubles the data: 621 bytes became 32 MiB with 15 rules; 16 rules here would build 39 MiB.
+        var payload = new string('x', 600);
+        var rules = string.Join(", ", Enumerable.Range(0, 16).Select(i => "{\"type\": \"set\", \"field\": \"o.c" + i + "\", \"from\": \"o\"}"));
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(async () =>
+            await new ProcessStepHandler().ExecuteAsync(Steps.Context("process", "{\"o\": {\"p\": \"" + payload + "\"}, \"rules\": [" + rules + "]}"), CancellationToken.None).AsTask().DefaultTimeout());
+
+        Assert.Equal("RESOURCE_EXHAUSTED", ex.Code);
+        Assert.False(ex.IsRetryable);
+        Assert.Matches(@"rules\[\d+\] \(set\)", ex.Message);
+    }
+
+    [Fact]
+    public async Task Execute_MapOverManyItemsWithNestedCopies_ResourceExhausted()
+    {
+        var items = string.Join(", ", Enumerable.Range(0, 100).Select(_ => "{\"o\": {\"p\": \"" + new string('y', 100) + "\"}}"));
+        var inner = string.Join(", ", Enumerable.Range(0, 10).Select(i => "{\"type\": \"set\", \"field\": \"o.c" + i + "\", \"from\": \"o\"}"));
+
+        var ex = await Assert.ThrowsAsync<StepFailedException>(async () =>
+            await new ProcessStepHandler().ExecuteAsync(Steps.Context("process", "{\"items\": [" + items + "], \"rules\": [{\"type\": \"map\", \"rules\": [" + inner + "]}]}"), CancellationToken.None).AsTask().DefaultTimeout());
+
+        Assert.Equal("RESOURCE_EXHAUSTED", ex.Code);
+    }
+
+    [Fact]
+    public async Task Execute_MoreRulesThanTheLimit_InvalidArgument()
+    {
+        var rules = string.Join(", ", Enumerable.Repeat("""{"type": "set", "field": "x", "value": 1}""", 257));
+
+        var ex = await FailAsync(Rules($"[{rules}]"));
+
+        Assert.Equal("INVALID_ARGUMENT", ex.Code);
+        Assert.Contains("the limit is 256", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Execute_SeedSimpleWorkflow_UppercasesMessage()
     {
         var output = await RunAsync(

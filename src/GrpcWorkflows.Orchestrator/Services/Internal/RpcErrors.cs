@@ -6,9 +6,34 @@ using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Orchestrator.Services.Internal;
 
-/// <summary>Builds the RpcExceptions the services throw, with google.rpc error details.</summary>
+/// <summary>
+/// Builds the RpcExceptions the services throw, with google.rpc error details. Every status goes out in
+/// HTTP/2 trailers, which clients cap (grpc-js hangs past 64 KiB, stalling its whole connection), so
+/// messages and details are bounded: request text is cut to <see cref="MaxEchoLength"/> characters, a
+/// message to <see cref="MaxMessageLength"/>, and the field violations to <see cref="MaxDetailBytes"/>
+/// (the rest summarized in one last violation).
+/// </summary>
 internal static class RpcErrors
 {
+    /// <summary>The most characters of request text (an id, a field path) quoted in a message.</summary>
+    public const int MaxEchoLength = 200;
+
+    /// <summary>The longest status message, in characters.</summary>
+    public const int MaxMessageLength = 1024;
+
+    /// <summary>The longest field violation description, in characters.</summary>
+    public const int MaxDescriptionLength = 512;
+
+    /// <summary>The largest serialized <c>google.rpc.BadRequest</c> sent in a status.</summary>
+    public const int MaxDetailBytes = 16 * 1024;
+
+    /// <summary>Cuts <paramref name="text"/> to <paramref name="limit"/> characters, marking the cut.</summary>
+    public static string Truncate(string? text, int limit = MaxEchoLength)
+    {
+        text ??= string.Empty;
+        return text.Length <= limit ? text : string.Concat(text.AsSpan(0, limit), $"… ({text.Length} characters)");
+    }
+
     /// <summary>
     /// A definition that failed validation: <c>INVALID_ARGUMENT</c> with every problem (unserved step
     /// types included) as <c>google.rpc.BadRequest</c> field violations when there is any definition
@@ -27,14 +52,19 @@ internal static class RpcErrors
         var failure = new PreconditionFailure();
         foreach (var problem in result.UnservedStepTypes)
         {
-            failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = "STEP_TYPE_NOT_SERVED", Subject = problem.Field, Description = problem.Description });
+            if (failure.CalculateSize() > MaxDetailBytes)
+            {
+                break;
+            }
+
+            failure.Violations.Add(new PreconditionFailure.Types.Violation { Type = "STEP_TYPE_NOT_SERVED", Subject = Truncate(problem.Field), Description = Truncate(problem.Description, MaxDescriptionLength) });
         }
 
-        var problems = result.UnservedStepTypes.Select(p => p.Description).Distinct(StringComparer.Ordinal).ToList();
+        var problems = result.UnservedStepTypes.Select(p => Truncate(p.Description)).Distinct(StringComparer.Ordinal).Take(10).ToList();
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.FailedPrecondition,
-            Message = $"The workflow uses step types no executor serves ({result.UnservedStepTypes.Count} step(s)): {string.Join("; ", problems)}. Start or register an executor for them.",
+            Message = Truncate($"The workflow uses step types no executor serves ({result.UnservedStepTypes.Count} step(s)): {string.Join("; ", problems)}. Start or register an executor for them.", MaxMessageLength),
             Details = { Any.Pack(failure) },
         };
         return status.ToRpcException();
@@ -44,15 +74,27 @@ internal static class RpcErrors
     public static RpcException InvalidArgument(string message, IEnumerable<ValidationProblem> problems)
     {
         var badRequest = new BadRequest();
+        var left = 0;
         foreach (var problem in problems)
         {
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = problem.Field, Description = problem.Description });
+            if (left > 0 || badRequest.CalculateSize() > MaxDetailBytes)
+            {
+                left++;
+                continue;
+            }
+
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = Truncate(problem.Field), Description = Truncate(problem.Description, MaxDescriptionLength) });
+        }
+
+        if (left > 0)
+        {
+            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = string.Empty, Description = $"{left} more problem(s) not listed" });
         }
 
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.InvalidArgument,
-            Message = message,
+            Message = Truncate(message, MaxMessageLength),
             Details = { Any.Pack(badRequest) },
         };
         return status.ToRpcException();
@@ -60,11 +102,11 @@ internal static class RpcErrors
 
     /// <summary><c>INVALID_ARGUMENT</c> for one missing or malformed request field.</summary>
     public static RpcException InvalidField(string field, string description)
-        => InvalidArgument($"{field}: {description}", [new ValidationProblem { Field = field, Description = description }]);
+        => InvalidArgument($"{field}: {Truncate(description, MaxDescriptionLength)}", [new ValidationProblem { Field = field, Description = description }]);
 
     /// <summary><c>NOT_FOUND</c> for an unknown execution.</summary>
     public static RpcException ExecutionNotFound(string executionId)
-        => new(new Grpc.Core.Status(StatusCode.NotFound, $"Execution '{executionId}' does not exist."));
+        => new(new Grpc.Core.Status(StatusCode.NotFound, $"Execution '{Truncate(executionId)}' does not exist."));
 
     /// <summary><c>RESOURCE_EXHAUSTED</c> past the admission limit, with a retry hint.</summary>
     public static RpcException AdmissionRejected(string message)
@@ -72,12 +114,12 @@ internal static class RpcErrors
         var status = new Google.Rpc.Status
         {
             Code = (int)Code.ResourceExhausted,
-            Message = message,
+            Message = Truncate(message, MaxMessageLength),
             Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
         };
         return status.ToRpcException();
     }
 
     /// <summary><c>FAILED_PRECONDITION</c> with a message.</summary>
-    public static RpcException FailedPrecondition(string message) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, message));
+    public static RpcException FailedPrecondition(string message) => new(new Grpc.Core.Status(StatusCode.FailedPrecondition, Truncate(message, MaxMessageLength)));
 }
