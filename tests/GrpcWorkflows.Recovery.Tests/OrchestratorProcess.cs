@@ -29,9 +29,9 @@ internal sealed class OrchestratorProcess : IDisposable
         ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
-    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl)
+    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl, params string[] extraArguments)
     {
-        var process = Start(databasePath, executorUrl);
+        var process = Start(databasePath, executorUrl, extraArguments);
         try
         {
             var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
@@ -45,7 +45,7 @@ internal sealed class OrchestratorProcess : IDisposable
     }
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/> without waiting for it.</summary>
-    public static TestProcess Start(string databasePath, Uri executorUrl) => TestProcess.StartDotnet(
+    public static TestProcess Start(string databasePath, Uri executorUrl, params string[] extraArguments) => TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
             [
                 "--urls", "http://127.0.0.1:0",
@@ -55,6 +55,7 @@ internal sealed class OrchestratorProcess : IDisposable
                 "--Executors:Static:0:StepTypes:0=sleep",
                 "--Executors:Static:0:StepTypes:1=flaky",
                 "--Executors:Static:0:MaxConcurrency=64",
+                .. extraArguments,
             ]);
 
     public void Dispose()
