@@ -41,7 +41,7 @@ public sealed class SqliteStoreOptions
 
     /// <summary>
     /// Whether opening runs <c>PRAGMA quick_check</c> over the database file and refuses to start on
-    /// damage. It reads the whole file once (about a second per few hundred MiB). The write-ahead log is
+    /// damage. It reads the whole file once (about 5 s per GiB on a 2-core test machine with the file cached). The write-ahead log is
     /// always checked. Default: true.
     /// </summary>
     public bool CheckIntegrityAtStart { get; set; } = true;
