@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GrpcWorkflows.Cli.Admin;
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Control;
 using GrpcWorkflows.Cli.Embedded;
@@ -61,6 +62,13 @@ app.Configure(config =>
         .WithDescription("Start an orchestrator (SQLite under .data/ by default) and the built-in executors (input, process, ai, output) as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C.")
         .WithExample("dev")
         .WithExample("dev", "--storage", "memory", "--port", "0");
+    config.AddBranch("admin", admin =>
+    {
+        admin.SetDescription("Operate on an orchestrator's files.");
+        admin.AddCommand<BackupCommand>("backup")
+            .WithDescription("Copy the orchestrator's SQLite file into a new, self-contained backup file, consistent even while the orchestrator runs (VACUUM INTO), and check it. Exit code 0 when written and checked, 2 for a missing database or an existing destination, 4 when the copy fails.")
+            .WithExample("admin", "backup", "backups/2026-12-01.db", "--database", ".data/grpcworkflows.db");
+    });
 });
 
 using var interrupt = new CancellationTokenSource();

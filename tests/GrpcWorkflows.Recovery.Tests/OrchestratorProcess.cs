@@ -20,25 +20,18 @@ internal sealed class OrchestratorProcess : IDisposable
 
     public WorkflowService.WorkflowServiceClient Client { get; }
 
+    /// <summary>The orchestrator's grpc.health.v1 service.</summary>
+    public Grpc.Health.V1.Health.HealthClient Health => new(_channel);
+
     /// <summary>Starts the test executor on a free port, logging every delivery to <paramref name="deliveryLog"/>.</summary>
     public static TestProcess StartExecutor(string deliveryLog) => TestProcess.StartDotnet(
         "GrpcWorkflows.TestExecutor",
         ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
-    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl)
+    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl, params string[] extraArguments)
     {
-        var process = TestProcess.StartDotnet(
-            "GrpcWorkflows.Orchestrator",
-            [
-                "--urls", "http://127.0.0.1:0",
-                "--Storage:Provider=sqlite",
-                $"--Storage:Sqlite:Path={databasePath}",
-                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
-                "--Executors:Static:0:StepTypes:0=sleep",
-                "--Executors:Static:0:StepTypes:1=flaky",
-                "--Executors:Static:0:MaxConcurrency=64",
-            ]);
+        var process = Start(databasePath, executorUrl, extraArguments);
         try
         {
             var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
@@ -50,6 +43,20 @@ internal sealed class OrchestratorProcess : IDisposable
             throw;
         }
     }
+
+    /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/> without waiting for it.</summary>
+    public static TestProcess Start(string databasePath, Uri executorUrl, params string[] extraArguments) => TestProcess.StartDotnet(
+            "GrpcWorkflows.Orchestrator",
+            [
+                "--urls", "http://127.0.0.1:0",
+                "--Storage:Provider=sqlite",
+                $"--Storage:Sqlite:Path={databasePath}",
+                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
+                "--Executors:Static:0:StepTypes:0=sleep",
+                "--Executors:Static:0:StepTypes:1=flaky",
+                "--Executors:Static:0:MaxConcurrency=64",
+                .. extraArguments,
+            ]);
 
     public void Dispose()
     {
