@@ -11,8 +11,9 @@ internal sealed record AttemptScript(TimeSpan Duration, StepAttemptResult? Resul
     public static AttemptScript Succeed(int milliseconds, Struct? output = null)
         => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Success(output ?? new Struct()));
 
-    public static AttemptScript Fail(int milliseconds, string code, bool retryable = false, TimeSpan? retryAfter = null)
-        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Failure(code, $"{code} from the test dispatcher", retryable, retryAfter));
+    /// <summary>A failure: a gRPC status <paramref name="code"/> (flag from the retry table) unless <paramref name="retryable"/> makes it an in-band error with that flag.</summary>
+    public static AttemptScript Fail(int milliseconds, string code, bool? retryable = null, TimeSpan? retryAfter = null)
+        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Failure(code, $"{code} from the test dispatcher", retryable ?? Engine.Retry.RetryClassification.IsRetriedStatus(code), retryAfter));
 
     public static AttemptScript Hang() => new(Timeout.InfiniteTimeSpan, null);
 }

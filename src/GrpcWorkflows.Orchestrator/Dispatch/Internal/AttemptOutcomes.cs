@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Retry;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.V1;
 
@@ -56,7 +57,6 @@ internal static class AttemptOutcomes
             retryAfter = Grpc.Core.RpcExceptionExtensions.GetRpcStatus(ex)?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan();
         }
 
-        var retryable = StatusCodes.IsRetryable(ex.StatusCode) || ex.StatusCode == StatusCode.Cancelled;
-        return (StepAttemptResult.Failure(StatusCodes.Name(ex.StatusCode), ex.Status.Detail, retryable, retryAfter, endpoint.Address), false);
+        return (new StepAttemptResult(null, RetryClassification.FromStatus(StatusCodes.Name(ex.StatusCode), ex.Status.Detail), retryAfter, endpoint.Address), false);
     }
 }
