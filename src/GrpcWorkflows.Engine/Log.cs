@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Debug, Message = "Step {StepId} of execution {ExecutionId} attempt {Attempt} failed with {Code}; retry in {Delay}")]
     public static partial void AttemptRetry(ILogger logger, string executionId, string stepId, int attempt, string code, TimeSpan delay);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Step {StepId} of execution {ExecutionId} waits for a reachable executor (not counted as an attempt): {Reason}")]
+    public static partial void AwaitingExecutor(ILogger logger, string executionId, string stepId, string reason);
 }

@@ -16,6 +16,10 @@ internal sealed record AttemptScript(TimeSpan Duration, StepAttemptResult? Resul
         => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Failure(code, $"{code} from the test dispatcher", retryable ?? Engine.Retry.RetryClassification.IsRetriedStatus(code), retryAfter));
 
     public static AttemptScript Hang() => new(Timeout.InfiniteTimeSpan, null);
+
+    /// <summary>The call never reached an executor (refused, circuit open, none registered).</summary>
+    public static AttemptScript Undelivered(int milliseconds, string reason = "connection refused (test dispatcher)")
+        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Undelivered(reason));
 }
 
 /// <summary>
@@ -55,6 +59,18 @@ internal sealed class ScriptedDispatcher : IStepDispatcher
     private readonly ConcurrentDictionary<string, int> _maxByType = new(StringComparer.Ordinal);
 
     public bool HasCapacity(string stepType) => AvailableCapacity(stepType) > 0;
+
+    /// <summary>Which step types are reachable (all, unless a test says otherwise); see <see cref="SetReachable"/>.</summary>
+    public Func<string, bool> Reachable { get; set; } = _ => true;
+
+    public bool IsReachable(string stepType) => Reachable(stepType);
+
+    /// <summary>Changes reachability and, as a real dispatcher does when an executor comes back, raises <see cref="CapacityAvailable"/>.</summary>
+    public void SetReachable(Func<string, bool> reachable)
+    {
+        Reachable = reachable;
+        CapacityAvailable?.Invoke(this, EventArgs.Empty);
+    }
 
     public int AvailableCapacity(string stepType)
         => Capacity.TryGetValue(stepType, out var capacity) ? Math.Max(0, capacity - _inFlightByType.GetValueOrDefault(stepType)) : int.MaxValue;
