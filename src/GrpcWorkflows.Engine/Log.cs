@@ -46,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "A recovery read failed (try {Try}); retrying in {Delay}")]
     public static partial void RecoveryReadRetry(ILogger logger, int @try, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Step {StepId} of execution {ExecutionId} waits for a reachable executor (not counted as an attempt): {Reason}")]
+    public static partial void AwaitingExecutor(ILogger logger, string executionId, string stepId, string reason);
 }

@@ -37,12 +37,14 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private readonly WorkflowValidator _validator;
     private readonly EngineMetrics _metrics;
     private readonly Func<string, bool> _hasCapacity;
+    private readonly Func<string, bool> _isReachable;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
     private readonly ReadyCounts _ready = new();
+    private readonly ExecutorWaitList _waitingForExecutor = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
@@ -84,6 +86,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         _stepTypes = stepTypes;
         _validator = new WorkflowValidator(_options);
         _hasCapacity = CanDispatch;
+        _isReachable = _dispatcher.IsReachable;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
     }
 

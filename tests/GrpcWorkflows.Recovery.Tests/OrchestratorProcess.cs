@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
@@ -23,10 +24,10 @@ internal sealed class OrchestratorProcess : IDisposable
     /// <summary>The orchestrator's grpc.health.v1 service.</summary>
     public Grpc.Health.V1.Health.HealthClient Health => new(_channel);
 
-    /// <summary>Starts the test executor on a free port, logging every delivery to <paramref name="deliveryLog"/>.</summary>
-    public static TestProcess StartExecutor(string deliveryLog) => TestProcess.StartDotnet(
+    /// <summary>Starts the test executor on <paramref name="port"/> (a free one by default), logging every delivery to <paramref name="deliveryLog"/>.</summary>
+    public static TestProcess StartExecutor(string deliveryLog, int port = 0) => TestProcess.StartDotnet(
         "GrpcWorkflows.TestExecutor",
-        ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
+        ["--urls", $"http://127.0.0.1:{port}", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
     public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl, params string[] extraArguments)
@@ -57,6 +58,31 @@ internal sealed class OrchestratorProcess : IDisposable
                 "--Executors:Static:0:MaxConcurrency=64",
                 .. extraArguments,
             ]);
+
+    /// <summary>The number of executions not finished yet.</summary>
+    public async Task<int> CountActiveAsync()
+    {
+        var request = new ListExecutionsRequest { PageSize = 1000, States = { ExecutionState.Pending, ExecutionState.Running } };
+        return (await Client.ListExecutionsAsync(request).ResponseAsync.DefaultTimeout()).Executions.Count;
+    }
+
+    /// <summary>A chain <c>s0 → s1 → …</c> of <paramref name="steps"/> <c>sleep</c> steps of <paramref name="milliseconds"/> each.</summary>
+    public static WorkflowDefinition SleepChain(string workflowId, int steps, int milliseconds)
+    {
+        var definition = new WorkflowDefinition { Id = workflowId };
+        for (var index = 0; index < steps; index++)
+        {
+            var step = new StepDefinition { Type = "sleep", Input = new Struct { Fields = { ["ms"] = Value.ForNumber(milliseconds) } } };
+            if (index > 0)
+            {
+                step.DependsOn.Add($"s{index - 1}");
+            }
+
+            definition.Steps.Add($"s{index}", step);
+        }
+
+        return definition;
+    }
 
     public void Dispose()
     {
