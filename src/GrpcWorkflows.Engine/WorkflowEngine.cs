@@ -47,6 +47,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private readonly DispatchPump _pump;
     private readonly EventCommitter _committer;
     private readonly AttemptRunner _runner;
+    private readonly ExecutorWaitList _waitingForExecutor = new();
+    private readonly Func<string, bool> _isReachable;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -89,13 +91,20 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
         _validator = new WorkflowDefinitionValidator(_options, stepTypes);
         _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
-        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this);
+        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token);
         _runner = new AttemptRunner(dispatcher, timeProvider, _logger, OnAttemptCompleted, _stopping.Token);
+        _isReachable = dispatcher.IsReachable;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
     }
 
     /// <summary>The number of executions that are not finished.</summary>
     public int ActiveExecutionCount => Volatile.Read(ref _activeCount);
+
+    /// <summary>
+    /// The storage error of the last failed write while the store cannot write; null once a write
+    /// succeeds. Meanwhile executions wait in memory and their appends are retried.
+    /// </summary>
+    public Exception? StoreFailure => _committer.StoreFailure;
 
     /// <summary>The number of READY steps waiting for capacity, over every execution.</summary>
     public int ReadyQueueDepth => _pump.ReadyCount;
@@ -106,6 +115,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <summary>Validates, persists and starts an execution; returns once it is durable.</summary>
     /// <exception cref="WorkflowValidationException">The definition or the input is not valid.</exception>
     /// <exception cref="AdmissionRejectedException">Too many executions are active, or the engine is stopping.</exception>
+    /// <exception cref="StoreUnavailableException">The store cannot write (disk full, read-only, input/output error); nothing was kept.</exception>
     public async Task<CreateExecutionResult> SubmitAsync(SubmitExecution command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -159,6 +169,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             }
 
             created = await _store.CreateAsync(submitted, cancellationToken).ConfigureAwait(false);
+            _committer.StoreWrote();
             if (created.Existing)
             {
                 Interlocked.Decrement(ref _activeCount);
@@ -169,6 +180,12 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             fold.Apply(submitted, compiled);
             runtime = NewRuntime(id, compiled, fold);
             runtime.DurableSequence = 1;
+        }
+        catch (StoreUnavailableException e)
+        {
+            Interlocked.Decrement(ref _activeCount);
+            _committer.StoreFailed(e);
+            throw;
         }
         catch
         {
@@ -467,18 +484,33 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         runtime.Removed.TrySetResult();
     }
 
-    void ICommitHost.Abandon(ExecutionRuntime runtime)
+    void ICommitHost.Abandon(ExecutionRuntime runtime, PendingAction[] actions, Exception failure)
     {
+        foreach (var action in actions)
+        {
+            switch (action.Kind)
+            {
+                case PendingActionKind.Dispatch:
+                    Interlocked.Decrement(ref action.InTransit!.Value);
+                    _pump.AttemptAbandoned();
+                    break;
+                case PendingActionKind.Signal:
+                    action.Signal!.TrySetException(failure);
+                    break;
+            }
+        }
+
         _pump.Clear(runtime);
         DisposeTimers(runtime);
-        Close(runtime);
+        Close(runtime, failure);
+        _pump.Pump();
     }
 
     void ICommitHost.CheckDrained() => CheckDrained();
 
     private ExecutionRuntime NewRuntime(string id, CompiledWorkflow compiled, ExecutionStateFold fold)
     {
-        var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options.Limits), _stopping.Token);
+        var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options), _stopping.Token);
         runtime.DurableSequence = fold.Execution.LastSequence;
         return runtime;
     }
@@ -589,12 +621,12 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _committer.StartAppends(batches);
     }
 
-    private void OnTimerDue(ExecutionRuntime runtime, int step, int attempt)
+    private void OnTimerDue(ExecutionRuntime runtime, int step, int attempt, TimerPurpose purpose)
     {
         AppendBatch[]? batches;
         lock (_gate)
         {
-            if (runtime.Timers?.Remove(step, out var timer) == true)
+            if (runtime.Timers?.Remove((step, purpose), out var timer) == true)
             {
                 timer.Dispose();
             }
@@ -604,10 +636,21 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 return;
             }
 
+            if (purpose == TimerPurpose.ExecutorWait)
+            {
+                // A step being sent again is judged when that send comes back (the machine checks the deadline then).
+                if (!runtime.Parked[step])
+                {
+                    return;
+                }
+
+                runtime.Parked[step] = false;
+            }
+
             var now = _time.GetUtcNow();
             try
             {
-                runtime.Machine.TimerDue(step, attempt);
+                runtime.Machine.TimerDue(step, attempt, purpose, now);
             }
             catch (Exception e)
             {
@@ -627,7 +670,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         // Raised on every finished call: with no READY step queued there is nothing capacity could
         // start, so skip the lock. Pairs with the fence in the pump's capacity check: a step queued
         // concurrently either sees the freed slot there or is counted here.
-        if (!_pump.HasReadySteps)
+        if (!_pump.HasReadySteps && Volatile.Read(ref _waitingForExecutor.Count) == 0)
         {
             return;
         }
@@ -635,6 +678,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         AppendBatch[]? batches;
         lock (_gate)
         {
+            ReleaseReachable();
             _pump.Pump();
             batches = _committer.TakeDirty();
         }
@@ -666,7 +710,20 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     _pump.Enqueue(runtime, action.Step);
                     break;
                 case MachineActionKind.StartTimer:
-                    StartTimer(runtime, action.Step, action.Attempt, action.Due > now ? action.Due - now : TimeSpan.Zero);
+                    StartTimer(runtime, action.Step, action.Attempt, action.Timer, action.Due > now ? action.Due - now : TimeSpan.Zero);
+                    break;
+                case MachineActionKind.AwaitExecutor:
+                    var stepType = runtime.Compiled.Graph.Steps[action.Step].Type;
+                    if (_dispatcher.IsReachable(stepType))
+                    {
+                        // Reachable again already (it came back while this result was on its way): send at once.
+                        _pump.Enqueue(runtime, action.Step);
+                    }
+                    else
+                    {
+                        _waitingForExecutor.Add(stepType, runtime, action.Step);
+                    }
+
                     break;
                 case MachineActionKind.StopScheduling:
                     _pump.Clear(runtime);
@@ -713,6 +770,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 StopStep(runtime, e.StepCancelled.StepId, succeeded: false);
                 break;
+            case ExecutionEvent.KindOneofCase.AwaitingExecutor when e.AwaitingExecutor.Wait.Since.Equals(e.Time):
+                Log.AwaitingExecutor(_logger, runtime.Id, e.AwaitingExecutor.StepId, e.AwaitingExecutor.Wait.Reason);
+                break;
             case ExecutionEvent.KindOneofCase.AttemptFailed when e.AttemptFailed.WillRetry:
                 _metrics.Retried.Add(1);
                 if (_logger.IsEnabled(LogLevel.Debug))
@@ -740,16 +800,33 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _committer.MarkDirty(runtime);
     }
 
-    private void StartTimer(ExecutionRuntime runtime, int step, int attempt, TimeSpan delay)
+    private void StartTimer(ExecutionRuntime runtime, int step, int attempt, TimerPurpose purpose, TimeSpan delay)
     {
         runtime.Timers ??= [];
-        if (runtime.Timers.Remove(step, out var old))
+        if (runtime.Timers.Remove((step, purpose), out var old))
         {
             old.Dispose();
         }
 
-        var state = new TimerDue(this, runtime, step, attempt);
-        runtime.Timers[step] = _time.CreateTimer(static s => ((TimerDue)s!).Fire(), state, delay, Timeout.InfiniteTimeSpan);
+        var state = new TimerDue(this, runtime, step, attempt, purpose);
+        runtime.Timers[(step, purpose)] = _time.CreateTimer(static s => ((TimerDue)s!).Fire(), state, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Sends again the parked steps whose type the dispatcher says is reachable. Under the lock.</summary>
+    private void ReleaseReachable()
+    {
+        if (_waitingForExecutor.Count == 0 || _waitingForExecutor.TakeReachable(_isReachable) is not { } released)
+        {
+            return;
+        }
+
+        foreach (var (runtime, step) in released)
+        {
+            if (!runtime.Closed && !runtime.Finishing && runtime.Fold.Steps[step].State == StepState.Ready && !runtime.Queued[step])
+            {
+                _pump.Enqueue(runtime, step);
+            }
+        }
     }
 
     private static void DisposeTimers(ExecutionRuntime runtime)
@@ -765,8 +842,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
     }
 
-    /// <summary>Removes a finished execution and ends its watchers. Under the lock.</summary>
-    private void Close(ExecutionRuntime runtime)
+    /// <summary>Removes an execution and ends its watchers: after its terminal event, or with <paramref name="failure"/>. Under the lock.</summary>
+    private void Close(ExecutionRuntime runtime, Exception? failure = null)
     {
         runtime.Closed = true;
         if (_active.Remove(runtime.Id))
@@ -776,7 +853,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         foreach (var watcher in runtime.Watchers)
         {
-            watcher.Channel.Writer.TryComplete();
+            watcher.Channel.Writer.TryComplete(failure);
         }
 
         runtime.Watchers.Clear();
@@ -791,8 +868,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     }
 
     /// <summary>The state of a timer: which attempt of which step becomes due.</summary>
-    private sealed class TimerDue(WorkflowEngine engine, ExecutionRuntime runtime, int step, int attempt)
+    private sealed class TimerDue(WorkflowEngine engine, ExecutionRuntime runtime, int step, int attempt, TimerPurpose purpose)
     {
-        public void Fire() => engine.OnTimerDue(runtime, step, attempt);
+        public void Fire() => engine.OnTimerDue(runtime, step, attempt, purpose);
     }
 }

@@ -17,23 +17,27 @@ namespace GrpcWorkflows.Engine.Committing;
 /// </remarks>
 internal sealed class EventCommitter
 {
-    private const int MaxAppendTries = 5;
-
     private readonly Lock _gate;
     private readonly IExecutionStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ICommitHost _host;
+    private readonly CancellationToken _stopping;
     private readonly Queue<ExecutionRuntime> _dirty = new();
+    private Exception? _storeFailure;
 
-    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host)
+    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping)
     {
         _gate = gate;
         _store = store;
         _time = time;
         _logger = logger;
         _host = host;
+        _stopping = stopping;
     }
+
+    /// <summary>The storage error of the last failed write while the store cannot write; null once a write succeeds.</summary>
+    public Exception? StoreFailure => Volatile.Read(ref _storeFailure);
 
     /// <summary>Appends in flight. Under the lock.</summary>
     public int AppendsInFlight { get; private set; }
@@ -133,6 +137,7 @@ internal sealed class EventCommitter
         {
             if (events.Length > 0 && !await AppendAsync(runtime, events).ConfigureAwait(false))
             {
+                Abandon(runtime, actions);
                 return;
             }
 
@@ -175,36 +180,92 @@ internal sealed class EventCommitter
         }
     }
 
+    /// <summary>Records a write the store refused for a storage reason: the store counts as failing until a write succeeds.</summary>
+    public void StoreFailed(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _storeFailure, exception) is null)
+        {
+            Log.StoreFailing(_logger, exception);
+        }
+    }
+
+    /// <summary>Records a successful write: the store is writable.</summary>
+    public void StoreWrote()
+    {
+        if (Volatile.Read(ref _storeFailure) is not null && Interlocked.Exchange(ref _storeFailure, null) is not null)
+        {
+            Log.StoreRecovered(_logger);
+        }
+    }
+
+    /// <summary>
+    /// Appends one batch, retrying a failing store with backoff (<see cref="StoreBackoff"/>) for as
+    /// long as it takes: the execution, its events and its deferred actions stay in memory meanwhile.
+    /// Returns false only when the append can never succeed (the log moved on, the execution is
+    /// gone) or the engine stops while retrying.
+    /// </summary>
     private async ValueTask<bool> AppendAsync(ExecutionRuntime runtime, ExecutionEvent[] events)
     {
+        var delay = StoreBackoff.First;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await _store.AppendAsync(runtime.Id, events, CancellationToken.None).ConfigureAwait(false);
+                StoreWrote();
                 return true;
             }
-            catch (Exception e) when (e is not SequenceConflictException && attempt < MaxAppendTries)
+            catch (Exception e) when (e is SequenceConflictException or ExecutionNotFoundException)
             {
-                Log.AppendRetry(_logger, runtime.Id, attempt, e);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _time).ConfigureAwait(false);
+                Log.AppendAbandoned(_logger, runtime.Id, e);
+                return false;
             }
             catch (Exception e)
             {
-                Log.AppendAbandoned(_logger, runtime.Id, e);
-                lock (_gate)
+                StoreFailed(e);
+                Log.AppendRetry(_logger, runtime.Id, attempt, delay, e);
+                try
                 {
-                    runtime.AppendInFlight = false;
-                    AppendsInFlight--;
-                    _host.Abandon(runtime);
-                    _host.CheckDrained();
+                    await Task.Delay(delay, _time, _stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Log.AppendAbandoned(_logger, runtime.Id, e);
+                    return false;
                 }
 
-                runtime.Dispatch.Cancel();
-                runtime.Removed.TrySetResult();
-                return false;
+                delay = StoreBackoff.Next(delay);
             }
         }
+    }
+
+    /// <summary>
+    /// Drops an execution whose log cannot be appended (or whose retries the stopping engine ended):
+    /// nothing more happens to it in this process, and it resumes from its stored log at the next
+    /// start. Its undone actions give back what they had taken, so other executions keep going; its
+    /// waiting callers and watchers get an error instead of an answer.
+    /// </summary>
+    private void Abandon(ExecutionRuntime runtime, PendingAction[] actions)
+    {
+        var failure = new StoreUnavailableException(
+            StoreFailureReason.Unavailable,
+            $"Execution '{runtime.Id}' stopped in this orchestrator because its events could not be stored; it resumes from its stored log at the next start.");
+        AppendBatch[]? others;
+        lock (_gate)
+        {
+            runtime.AppendInFlight = false;
+            AppendsInFlight--;
+            _host.Abandon(runtime, [.. actions, .. runtime.PendingActions], failure);
+            runtime.PendingActions.Clear();
+            runtime.Machine.Events.Clear();
+            runtime.Observed = 0;
+            _host.CheckDrained();
+            others = TakeDirty();
+        }
+
+        runtime.Dispatch.Cancel();
+        runtime.Removed.TrySetResult();
+        StartAppends(others);
     }
 
     /// <summary>Hands durable events to live watchers. Under the lock.</summary>

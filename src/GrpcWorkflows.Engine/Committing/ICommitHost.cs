@@ -14,8 +14,12 @@ internal interface ICommitHost
     /// <summary>What follows <see cref="Close"/>, outside the lock.</summary>
     void Finish(ExecutionRuntime runtime);
 
-    /// <summary>Drops an execution whose log could not be appended. Under the lock.</summary>
-    void Abandon(ExecutionRuntime runtime);
+    /// <summary>
+    /// Drops an execution whose log cannot be appended: gives back what its undone
+    /// <paramref name="actions"/> had taken (dispatch counters), fails its waiting callers and
+    /// watchers with <paramref name="failure"/>. Under the lock.
+    /// </summary>
+    void Abandon(ExecutionRuntime runtime, PendingAction[] actions, Exception failure);
 
     /// <summary>Completes a pending stop once nothing is in flight. Under the lock.</summary>
     void CheckDrained();

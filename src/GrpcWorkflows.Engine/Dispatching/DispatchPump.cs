@@ -71,6 +71,9 @@ internal sealed class DispatchPump
         return inTransit;
     }
 
+    /// <summary>An attempt decided will never be dispatched (its execution was abandoned).</summary>
+    public void AttemptAbandoned() => Running--;
+
     /// <summary>An attempt handed out ended; its execution may take another turn.</summary>
     public void AttemptEnded(ExecutionRuntime runtime)
     {

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Committing;
 using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
 using GrpcWorkflows.Engine.Storage;
@@ -15,6 +16,9 @@ namespace GrpcWorkflows.Engine.Recovery;
 /// </summary>
 internal sealed class ExecutionRecovery
 {
+    /// <summary>How often a recovery read is tried while the store fails before the start fails (about 30 s of backoff).</summary>
+    private const int MaxReadTries = 10;
+
     private readonly IExecutionStore _store;
     private readonly WorkflowDefinitionValidator _validator;
     private readonly TimeProvider _time;
@@ -35,13 +39,13 @@ internal sealed class ExecutionRecovery
     /// </summary>
     public async Task<int> RecoverAsync(Action<string, CompiledWorkflow, ExecutionStateFold> resume, Action<string> drop, CancellationToken cancellationToken)
     {
-        var ids = await _store.ListActiveAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await ReadAsync(() => _store.ListActiveAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
         var recovered = 0;
         foreach (var id in ids)
         {
             try
             {
-                var fold = await ExecutionLoader.LoadAsync(_store, id, cancellationToken).ConfigureAwait(false);
+                var fold = await ReadAsync(() => ExecutionLoader.LoadAsync(_store, id, cancellationToken), cancellationToken).ConfigureAwait(false);
                 if (fold is null || fold.IsFinished)
                 {
                     continue;
@@ -52,7 +56,7 @@ internal sealed class ExecutionRecovery
                 resume(id, compiled, fold);
                 recovered++;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not (OperationCanceledException or StoreUnavailableException))
             {
                 Log.RecoveryFailed(_logger, id, e);
                 drop(id);
@@ -61,6 +65,29 @@ internal sealed class ExecutionRecovery
         }
 
         return recovered;
+    }
+
+    /// <summary>
+    /// A recovery read, retried with backoff while the store fails (<see cref="StoreUnavailableException"/>)
+    /// up to <see cref="MaxReadTries"/> times; then the start fails rather than go on without an
+    /// acknowledged execution.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        var delay = StoreBackoff.First;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e) when (attempt < MaxReadTries)
+            {
+                Log.RecoveryReadRetry(_logger, attempt, delay, e);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = StoreBackoff.Next(delay);
+            }
+        }
     }
 
     /// <summary>Appends a FAILED finish event with the reason to the log of an execution recovery could not continue.</summary>

@@ -18,6 +18,7 @@ internal sealed class ExecutionRuntime
     {
         Machine = machine;
         Queued = new bool[machine.Compiled.Graph.Count];
+        Parked = new bool[machine.Compiled.Graph.Count];
         Dispatch = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token, engineStopping);
     }
 
@@ -32,9 +33,13 @@ internal sealed class ExecutionRuntime
     /// <summary>Whether the step sits in <see cref="Ready"/>.</summary>
     public bool[] Queued { get; }
 
+    /// <summary>Whether the step waits in the engine's <see cref="ExecutorWaitList"/> for a reachable executor.</summary>
+    public bool[] Parked { get; }
+
     public ReadyQueue Ready { get; } = new();
 
-    public Dictionary<int, ITimer>? Timers { get; set; }
+    /// <summary>The timers the machine asked for, by step and purpose.</summary>
+    public Dictionary<(int Step, TimerPurpose Purpose), ITimer>? Timers { get; set; }
 
     /// <summary>The execution's own parallelism limit.</summary>
     public int Limit => Machine.Compiled.MaxParallelSteps;

@@ -24,12 +24,13 @@ internal sealed class ExecutionMachine
     /// <summary>The attempt handed out and not yet completed, by step; 0 for none.</summary>
     private readonly int[] _inFlight;
 
-    public ExecutionMachine(string id, CompiledWorkflow compiled, ExecutionStateFold fold, WorkflowLimits limits)
+    public ExecutionMachine(string id, CompiledWorkflow compiled, ExecutionStateFold fold, EngineOptions options)
     {
         Id = id;
         Compiled = compiled;
         Fold = fold;
-        Limits = limits;
+        Limits = options.Limits;
+        MaxExecutorWait = options.MaxExecutorWait;
         LastSequence = fold.Execution.LastSequence;
         _inFlight = new int[compiled.Graph.Count];
     }
@@ -42,6 +43,9 @@ internal sealed class ExecutionMachine
     public ExecutionStateFold Fold { get; }
 
     public WorkflowLimits Limits { get; }
+
+    /// <summary>How long a step waits for a reachable executor before it fails.</summary>
+    public TimeSpan MaxExecutorWait { get; }
 
     /// <summary>The sequence of the latest event decided.</summary>
     public long LastSequence { get; private set; }
@@ -99,7 +103,15 @@ internal sealed class ExecutionMachine
             switch (step.State)
             {
                 case StepState.Running:
+                    Actions.Add(new MachineAction(MachineActionKind.Enqueue, i));
+                    break;
                 case StepState.Ready:
+                    if (step.ExecutorWait?.Deadline is { } waitDeadline)
+                    {
+                        var deadline = waitDeadline.ToDateTimeOffset();
+                        Actions.Add(new MachineAction(MachineActionKind.StartTimer, i, Due: deadline > now ? deadline : now, Timer: TimerPurpose.ExecutorWait));
+                    }
+
                     Actions.Add(new MachineAction(MachineActionKind.Enqueue, i));
                     break;
                 case StepState.RetryWait:
@@ -203,7 +215,7 @@ internal sealed class ExecutionMachine
     /// <summary>
     /// An attempt handed out by <see cref="StartAttempt"/> ended. <paramref name="jitter"/> in [0, 1)
     /// draws the retry delay. Returns whether the outcome was recorded (false for a stale attempt,
-    /// a finished execution, or an engine stop).
+    /// a finished execution, an engine stop, or a call that never reached an executor).
     /// </summary>
     public bool CompleteAttempt(int step, int attempt, StepAttemptResult? result, AttemptOutcome outcome, double jitter, DateTimeOffset now)
     {
@@ -216,6 +228,13 @@ internal sealed class ExecutionMachine
         var current = Steps[step];
         if (IsFinished || current.State != StepState.Running || current.Attempts != attempt || outcome == AttemptOutcome.Stopped)
         {
+            return false;
+        }
+
+        if (outcome == AttemptOutcome.Completed && result is { ReachedExecutor: false } && !Fold.CancelRequested)
+        {
+            AwaitExecutor(step, attempt, result.Error?.Message ?? "no executor could be called", now);
+            CheckFinished(now);
             return false;
         }
 
@@ -304,14 +323,69 @@ internal sealed class ExecutionMachine
         Actions.Add(new MachineAction(MachineActionKind.Finish));
     }
 
-    /// <summary>A timer the machine asked for is due: the step's next attempt may start.</summary>
-    public void TimerDue(int step, int attempt)
+    /// <summary>
+    /// A timer the machine asked for is due: after a retry delay the step's next attempt may start;
+    /// at an executor wait's deadline (the host calls only while the step is parked) the step fails.
+    /// </summary>
+    public void TimerDue(int step, int attempt, TimerPurpose purpose, DateTimeOffset now)
     {
         var current = Steps[step];
-        if (!IsFinished && current.State == StepState.RetryWait && current.Attempts == attempt)
+        if (IsFinished)
+        {
+            return;
+        }
+
+        if (purpose == TimerPurpose.Retry && current.State == StepState.RetryWait && current.Attempts == attempt)
         {
             Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
         }
+        else if (purpose == TimerPurpose.ExecutorWait && current.State == StepState.Ready && _inFlight[step] == 0)
+        {
+            GiveUpWaiting(step, now);
+        }
+    }
+
+    /// <summary>
+    /// An attempt never reached an executor: not an attempt. The step is READY again with its attempt
+    /// taken back and waits, visibly, for a reachable executor, until its wait's deadline.
+    /// </summary>
+    private void AwaitExecutor(int step, int attempt, string reason, DateTimeOffset now)
+    {
+        var previous = Steps[step].ExecutorWait;
+        var wait = new ExecutorWait
+        {
+            Reason = reason,
+            Since = previous?.Since ?? Timestamp.FromDateTimeOffset(now),
+            Deadline = previous?.Deadline ?? Timestamp.FromDateTimeOffset(now + MaxExecutorWait),
+        };
+        Emit(new ExecutionEvent { AwaitingExecutor = new StepAwaitingExecutor { StepId = Graph.Ids[step], Attempt = attempt, Wait = wait } }, now);
+        var deadline = wait.Deadline.ToDateTimeOffset();
+        if (deadline <= now)
+        {
+            GiveUpWaiting(step, now);
+            return;
+        }
+
+        if (previous is null)
+        {
+            Actions.Add(new MachineAction(MachineActionKind.StartTimer, step, Due: deadline, Timer: TimerPurpose.ExecutorWait));
+        }
+
+        Actions.Add(new MachineAction(MachineActionKind.AwaitExecutor, step));
+    }
+
+    /// <summary>The wait for an executor passed its deadline: the step fails, having never run this attempt.</summary>
+    private void GiveUpWaiting(int step, DateTimeOffset now)
+    {
+        var wait = Steps[step].ExecutorWait;
+        var stepType = Graph.Steps[step].Type;
+        var since = wait?.Since?.ToDateTimeOffset().ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+        FailStep(step, Steps[step].Attempts, new StepError
+        {
+            Code = "UNAVAILABLE",
+            Message = $"no executor of step type '{stepType}' could be reached from {since} for {MaxExecutorWait} (Engine:MaxExecutorWait), so the step was not run; last reason: {wait?.Reason}",
+            Retryable = false,
+        }, now);
     }
 
     private void Emit(ExecutionEvent e, DateTimeOffset now)

@@ -11,6 +11,9 @@ internal enum MachineActionKind
     /// <summary>Now: wake the machine with <see cref="ExecutionMachine.TimerDue"/> at <see cref="MachineAction.Due"/>.</summary>
     StartTimer,
 
+    /// <summary>Now: the step's attempt never reached an executor; queue it when its type is reachable, else park it until it is.</summary>
+    AwaitExecutor,
+
     /// <summary>Now: drop the execution's queued steps and timers (it is cancelled or finished).</summary>
     StopScheduling,
 
@@ -30,8 +33,19 @@ internal enum MachineActionKind
 /// <param name="Attempt">The attempt number, or 0.</param>
 /// <param name="Request">The attempt to dispatch (<see cref="MachineActionKind.Dispatch"/>).</param>
 /// <param name="Due">When the timer fires (<see cref="MachineActionKind.StartTimer"/>).</param>
-internal readonly record struct MachineAction(MachineActionKind Kind, int Step = -1, int Attempt = 0, StepAttemptRequest? Request = null, DateTimeOffset Due = default)
+/// <param name="Timer">What the timer is for (<see cref="MachineActionKind.StartTimer"/>).</param>
+internal readonly record struct MachineAction(MachineActionKind Kind, int Step = -1, int Attempt = 0, StepAttemptRequest? Request = null, DateTimeOffset Due = default, TimerPurpose Timer = TimerPurpose.Retry)
 {
     /// <summary>Whether the host acts at once rather than after the events before it are durable.</summary>
-    public bool IsImmediate => Kind is MachineActionKind.Enqueue or MachineActionKind.StartTimer or MachineActionKind.StopScheduling;
+    public bool IsImmediate => Kind is MachineActionKind.Enqueue or MachineActionKind.StartTimer or MachineActionKind.AwaitExecutor or MachineActionKind.StopScheduling;
+}
+
+/// <summary>What a step's timer is for; a step has at most one timer per purpose.</summary>
+internal enum TimerPurpose
+{
+    /// <summary>The delay before the step's next attempt.</summary>
+    Retry,
+
+    /// <summary>The deadline of the step's wait for a reachable executor.</summary>
+    ExecutorWait,
 }

@@ -16,14 +16,14 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>The seed of the retry jitter, logged by every harness so that a failing run can be repeated.</summary>
     public static readonly int JitterSeed = Environment.GetEnvironmentVariable("GWF_TEST_SEED") is { } seed ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 12345;
 
-    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null)
+    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null, Func<IExecutionStore, IExecutionStore>? wrapStore = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
         Store = store ?? new InMemoryExecutionStore(Time);
         Dispatcher = new ScriptedDispatcher(Time, script);
         Options = new EngineOptions();
         configure?.Invoke(Options);
-        Engine = new WorkflowEngine(Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Meters, new Random(JitterSeed));
+        Engine = new WorkflowEngine(wrapStore?.Invoke(Store) ?? Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Meters, new Random(JitterSeed));
     }
 
     public FakeTimeProvider Time { get; }

@@ -115,9 +115,9 @@ public sealed class ExecutionMachineTests
         m.Take();
         m.Run("a", StepAttemptResult.Failure("UNAVAILABLE", "down", retryable: true));
 
-        m.Machine.TimerDue(m.Index("a"), attempt: 7);
+        m.Machine.TimerDue(m.Index("a"), attempt: 7, TimerPurpose.Retry, m.Now);
         Assert.Empty(m.Take().Actions);
-        m.Machine.TimerDue(m.Index("a"), attempt: 1);
+        m.Machine.TimerDue(m.Index("a"), attempt: 1, TimerPurpose.Retry, m.Now);
         Assert.Equal(MachineActionKind.Enqueue, Assert.Single(m.Take().Actions).Kind);
 
         var second = m.Dispatch("a");
@@ -274,7 +274,7 @@ public sealed class ExecutionMachineTests
             fold.Apply(e);
         }
 
-        var recovered = new ExecutionMachine("e1", live.Machine.Compiled, fold, new WorkflowLimits());
+        var recovered = new ExecutionMachine("e1", live.Machine.Compiled, fold, new EngineOptions());
         recovered.Resume(live.Now);
         Assert.Equal(new MachineAction(MachineActionKind.Enqueue, first.Step), Assert.Single(recovered.Actions));
         recovered.Actions.Clear();
@@ -297,7 +297,7 @@ public sealed class ExecutionMachineTests
 
         var fold = new ExecutionStateFold();
         live.Log.ForEach(fold.Apply);
-        var recovered = new ExecutionMachine("e1", live.Machine.Compiled, fold, new WorkflowLimits());
+        var recovered = new ExecutionMachine("e1", live.Machine.Compiled, fold, new EngineOptions());
         recovered.Resume(live.Now + TimeSpan.FromSeconds(4));
 
         var timer = Assert.Single(recovered.Actions);
@@ -361,5 +361,44 @@ public sealed class ExecutionMachineTests
         Assert.Equal("boom", finished.Error.Message);
         Assert.Equal([MachineActionKind.StopScheduling, MachineActionKind.CancelAttempts, MachineActionKind.Finish], actions.Select(a => a.Kind));
         Assert.False(m.Machine.StartAttempt(m.Index("b"), m.Now));
+    }
+
+    [Fact]
+    public void CompleteAttempt_Undelivered_TakesTheAttemptBackAndAsksToWaitForAnExecutor()
+    {
+        var m = new MachineFixture(Define(S("a")));
+        m.Machine.Start(m.Now);
+        m.Take();
+        var dispatch = m.Dispatch("a");
+
+        Assert.False(m.Machine.CompleteAttempt(dispatch.Step, dispatch.Attempt, StepAttemptResult.Undelivered("refused"), AttemptOutcome.Completed, 0, m.Now));
+        var (events, actions) = m.Take();
+
+        var awaiting = Assert.Single(events).AwaitingExecutor;
+        Assert.Equal("refused", awaiting.Wait.Reason);
+        Assert.Equal(m.Now + new EngineOptions().MaxExecutorWait, awaiting.Wait.Deadline.ToDateTimeOffset());
+        Assert.Equal([MachineActionKind.StartTimer, MachineActionKind.AwaitExecutor], actions.Select(a => a.Kind));
+        Assert.Equal(TimerPurpose.ExecutorWait, actions[0].Timer);
+        Assert.Equal(StepState.Ready, m.Step("a").State);
+        Assert.Equal(0, m.Step("a").Attempts);
+        Assert.Equal(1, m.Dispatch("a").Attempt);
+    }
+
+    [Fact]
+    public void TimerDue_ExecutorWaitDeadline_FailsTheStepWithUnavailable()
+    {
+        var m = new MachineFixture(Define(S("a")));
+        m.Machine.Start(m.Now);
+        m.Take();
+        var dispatch = m.Dispatch("a");
+        m.Machine.CompleteAttempt(dispatch.Step, dispatch.Attempt, StepAttemptResult.Undelivered("refused"), AttemptOutcome.Completed, 0, m.Now);
+        m.Take();
+
+        m.Machine.TimerDue(dispatch.Step, 0, TimerPurpose.ExecutorWait, m.Now + new EngineOptions().MaxExecutorWait);
+        var (events, _) = m.Take();
+
+        Assert.Equal("UNAVAILABLE", events[0].StepFailed.Error.Code);
+        Assert.Contains("refused", events[0].StepFailed.Error.Message, StringComparison.Ordinal);
+        Assert.Equal(ExecutionState.Failed, events[^1].Finished.State);
     }
 }

@@ -26,7 +26,7 @@ internal sealed class MachineFixture
         };
         var fold = new ExecutionStateFold();
         fold.Apply(Submitted, compiled);
-        Machine = new ExecutionMachine("e1", compiled!, fold, options.Limits);
+        Machine = new ExecutionMachine("e1", compiled!, fold, options);
         Log.Add(Submitted);
     }
 
