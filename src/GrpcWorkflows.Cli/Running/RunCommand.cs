@@ -42,7 +42,7 @@ public sealed class RunCommand : GwfCommand<RunSettings>
                 return ExitCodes.Success;
             }
 
-            var request = new RunWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
+            var request = new SubmitWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
             var progress = new ExecutionProgress();
             progress.Seed(definition);
             try

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Events;
@@ -77,7 +78,7 @@ public sealed class ExecutionStateFold
             case ExecutionEvent.KindOneofCase.AttemptFailed:
                 var failed = _steps[e.AttemptFailed.StepId];
                 failed.Error = e.AttemptFailed.Error;
-                CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error);
+                CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error, e.AttemptFailed.Endpoint);
                 if (e.AttemptFailed.WillRetry)
                 {
                     failed.State = StepState.RetryWait;
@@ -92,7 +93,7 @@ public sealed class ExecutionStateFold
                 succeeded.Output = e.StepSucceeded.Output;
                 succeeded.Error = null;
                 succeeded.EndTime = e.Time;
-                CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null);
+                CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null, e.StepSucceeded.Endpoint);
                 break;
             case ExecutionEvent.KindOneofCase.StepFailed:
                 var terminal = _steps[e.StepFailed.StepId];
@@ -147,8 +148,7 @@ public sealed class ExecutionStateFold
         execution.Input = submitted.Input;
         execution.IdempotencyKey = submitted.IdempotencyKey;
         execution.CreateTime = e.Time;
-        execution.Labels.Add(definition.Labels);
-        foreach (var (key, value) in submitted.Labels)
+        foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {
             execution.Labels[key] = value;
         }
@@ -189,7 +189,7 @@ public sealed class ExecutionStateFold
         }
     }
 
-    private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error)
+    private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error, string endpoint)
     {
         for (var i = step.AttemptHistory.Count - 1; i >= 0; i--)
         {
@@ -197,6 +197,11 @@ public sealed class ExecutionStateFold
             if (entry.Attempt == attempt)
             {
                 entry.EndTime ??= time;
+                if (endpoint.Length > 0)
+                {
+                    entry.Endpoint = endpoint;
+                }
+
                 if (error is not null)
                 {
                     entry.Error = error;

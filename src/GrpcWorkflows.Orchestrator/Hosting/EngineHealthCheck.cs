@@ -6,7 +6,7 @@ namespace GrpcWorkflows.Orchestrator.Hosting;
 /// Reports the orchestrator healthy once the engine has started (recovery done) and until shutdown
 /// begins, so that <c>grpc.health.v1</c> answers SERVING only while new work is admitted.
 /// </summary>
-public sealed class EngineHealthCheck(IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class EngineHealthCheck(IHostApplicationLifetime lifetime) : IHealthCheck
 {
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// is rebuilt on every change (registration, deregistration, lease expiry).
 /// </summary>
 /// <remarks>Thread-safe. Writers serialize on one lock; readers never take it.</remarks>
-public sealed class ExecutorRegistry : IStepTypeCatalog
+internal sealed class ExecutorRegistry : IStepTypeCatalog
 {
     private static readonly ExecutorEndpoint[] NoEndpoints = [];
 
@@ -89,7 +89,8 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <summary>
-    /// Registers an executor (or replaces the registration of the same endpoint) and grants it a lease.
+    /// Registers an executor and grants it a lease. A registration of an endpoint that is already
+    /// registered replaces the earlier one (whose id stops working); the response names the ids replaced.
     /// The request must already be valid (absolute address, at least one step type).
     /// </summary>
     public RegisterExecutorResponse Register(RegisterExecutorRequest request)
@@ -102,11 +103,13 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
         var capacity = request.MaxConcurrency > 0 ? request.MaxConcurrency : _options.DefaultMaxConcurrency;
         var now = _timeProvider.GetUtcNow();
         var id = "ex-" + Guid.NewGuid().ToString("N")[..16];
+        var replaced = new List<string>();
         lock (_gate)
         {
             foreach (var existing in _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList())
             {
                 _entriesById.Remove(existing.Id);
+                replaced.Add(existing.Id);
             }
 
             var entry = new ExecutorEntry(
@@ -127,6 +130,7 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
             ExecutorId = id,
             LeaseDuration = Duration.FromTimeSpan(_options.LeaseDuration),
             HeartbeatInterval = Duration.FromTimeSpan(_options.HeartbeatInterval),
+            ReplacedExecutorIds = { replaced },
         };
     }
 

@@ -10,7 +10,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// The <c>ExecutorRegistryService</c>: executors register their endpoint and step types, keep
 /// their lease with heartbeats and deregister on shutdown; operators list them.
 /// </summary>
-public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : ExecutorRegistryService.ExecutorRegistryServiceBase
+internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : ExecutorRegistryService.ExecutorRegistryServiceBase
 {
     /// <inheritdoc />
     public override Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
@@ -18,7 +18,7 @@ public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : Exe
         var problems = new List<ValidationProblem>();
         if (!ExecutorAddress.TryNormalize(request.Endpoint, out _))
         {
-            problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{request.Endpoint}' is not an absolute http:// or https:// address such as http://127.0.0.1:5101." });
+            problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{request.Endpoint}' is not an absolute http:// or https:// URL with a host, such as http://127.0.0.1:5101 (h2c) or https://executor.example:443 (TLS)." });
         }
 
         if (request.StepTypes.Count == 0)
@@ -41,7 +41,7 @@ public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry) : Exe
 
         if (problems.Count > 0)
         {
-            throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s); see the google.rpc.BadRequest details.", problems);
+            throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s)", problems);
         }
 
         return Task.FromResult(registry.Register(request));
