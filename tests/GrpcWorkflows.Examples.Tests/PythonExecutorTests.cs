@@ -57,11 +57,15 @@ public sealed class PythonExecutorTests : IAsyncLifetime
         await _python.WaitForLineAsync(l => l.Contains($"{slow.ExecutionId}/count attempt 1", StringComparison.Ordinal) && l.EndsWith("started", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         await _workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = slow.ExecutionId, Reason = "test" }).ResponseAsync.DefaultTimeout();
         await _python.WaitForLineAsync(l => l.Contains($"{slow.ExecutionId}/count attempt 1", StringComparison.Ordinal) && l.EndsWith("call ended (cancelled or timed out), stopped", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
-        var cancelled = (await _workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = slow.ExecutionId, View = ExecutionView.Summary }).ResponseAsync.DefaultTimeout()).Execution;
+        Execution? cancelled = null;
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (cancelled = (await _workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = slow.ExecutionId, View = ExecutionView.Summary }).ResponseAsync.DefaultTimeout()).Execution).State == ExecutionState.Cancelled,
+            "the cancelled execution ended",
+            TimeSpan.FromSeconds(60));
 
         var invalid = await RunAsync(Wordcount("invalid", """{"top_n": 0}""", timeout: "10s"));
 
-        Assert.Equal(StepState.Cancelled, cancelled.Steps.Single().State);
+        Assert.Equal(StepState.Cancelled, cancelled!.Steps.Single().State);
         var invalidStep = invalid.Steps.Single(s => s.StepId == "count");
         Assert.Equal((StepState.Failed, "INVALID_ARGUMENT", 1), (invalidStep.State, invalidStep.Error.Code, invalidStep.Attempts));
         Assert.Contains("text: is required and must be a string.", invalidStep.Error.Message, StringComparison.Ordinal);
