@@ -1,4 +1,3 @@
-using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.DataFlow;
 using GrpcWorkflows.Engine.Dispatch;
@@ -15,9 +14,12 @@ namespace GrpcWorkflows.Engine.Attempts;
 /// </summary>
 internal static class AttemptRequestFactory
 {
-    /// <summary>The idempotency key of an attempt: stable across re-deliveries of the same attempt.</summary>
-    public static string IdempotencyKey(string executionId, string stepId, int attempt)
-        => string.Concat(executionId, ":", stepId, ":", attempt.ToString(CultureInfo.InvariantCulture));
+    /// <summary>
+    /// The idempotency key of a step of an execution: the same for every attempt and delivery of the
+    /// step (see <c>ExecuteStepRequest.idempotency_key</c>), so an executor can make a side effect
+    /// happen once across retries.
+    /// </summary>
+    public static string IdempotencyKey(string executionId, string stepId) => string.Concat(executionId, ":", stepId);
 
     /// <summary>Builds the request; returns null with <paramref name="error"/> set when the input cannot be resolved or is too large.</summary>
     public static StepAttemptRequest? Create(ExecutionStateFold fold, CompiledWorkflow compiled, int step, int attempt, WorkflowLimits limits, out StepError? error)
@@ -54,7 +56,7 @@ internal static class AttemptRequestFactory
             StepId = stepId,
             StepType = definition.Type,
             Attempt = attempt,
-            IdempotencyKey = IdempotencyKey(execution.ExecutionId, stepId, attempt),
+            IdempotencyKey = IdempotencyKey(execution.ExecutionId, stepId),
             Input = input,
             WorkflowInput = execution.Input,
             Timeout = Duration.FromTimeSpan(compiled.Timeouts[step]),

@@ -239,6 +239,7 @@ internal sealed class ExecutionMachine
         }
 
         var stepId = Graph.Ids[step];
+        var endpoint = result?.Endpoint ?? string.Empty;
         if (result is { Succeeded: true })
         {
             var output = result.Output ?? new Struct();
@@ -246,12 +247,12 @@ internal sealed class ExecutionMachine
             if (size > Limits.MaxPayloadBytes)
             {
                 var oversized = new StepError { Code = "RESOURCE_EXHAUSTED", Message = $"the output is {size} bytes; the limit is {Limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)", Retryable = false };
-                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = oversized } }, now);
+                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = oversized, Endpoint = endpoint } }, now);
                 FailStep(step, attempt, oversized, now);
             }
             else
             {
-                Emit(new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output } }, now);
+                Emit(new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output, Endpoint = endpoint } }, now);
                 Release(step, now);
             }
         }
@@ -274,13 +275,13 @@ internal sealed class ExecutionMachine
                 var delay = plan.Delay(attemptsThisRun, jitter, result?.RetryAfter);
                 Emit(new ExecutionEvent
                 {
-                    AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, WillRetry = true, RetryDelay = Duration.FromTimeSpan(delay) },
+                    AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, WillRetry = true, RetryDelay = Duration.FromTimeSpan(delay), Endpoint = endpoint },
                 }, now);
                 Actions.Add(new MachineAction(MachineActionKind.StartTimer, step, attempt, Due: now + delay));
             }
             else
             {
-                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error } }, now);
+                Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, Endpoint = endpoint } }, now);
                 FailStep(step, attempt, error, now);
             }
         }

@@ -150,7 +150,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ExecutionPageToken? after = string.IsNullOrEmpty(query.PageToken) ? null : ExecutionPageToken.Decode(query.PageToken);
+        var after = query.ReadPageToken();
         var states = query.States.Count == 0 ? null : query.States.ToHashSet();
         var workflowId = string.IsNullOrEmpty(query.WorkflowId) ? null : query.WorkflowId;
 
@@ -165,7 +165,9 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         {
             var position = (execution.CreateTime.UtcTicks, execution.ExecutionId);
             if ((workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
-                || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId)))
+                || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId))
+                || !query.CreatedWithin(execution.CreateTime)
+                || !ExecutionLabels.Match(execution.Labels, query.Labels))
             {
                 continue;
             }
@@ -208,7 +210,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         }
 
         var last = page[^1];
-        return ValueTask.FromResult(new ExecutionPage(page, new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode()));
+        return ValueTask.FromResult(new ExecutionPage(page, query.NextPageToken(last)));
     }
 
     /// <inheritdoc />

@@ -65,10 +65,10 @@ internal static class ExecutionTracing
 
         var parent = runtime.StepActivities?[step]?.Context ?? runtime.Activity.Context;
         var activity = Source.StartActivity("attempt " + request.StepId, ActivityKind.Internal, parent);
-        activity?.SetTag(Instrumentation.ExecutionIdTag, runtime.Id);
-        activity?.SetTag(Instrumentation.StepIdTag, request.StepId);
-        activity?.SetTag(Instrumentation.StepTypeTag, request.StepType);
-        activity?.SetTag(Instrumentation.StepAttemptTag, request.Attempt);
+        activity?.SetTag(TelemetryTags.ExecutionId, runtime.Id);
+        activity?.SetTag(TelemetryTags.StepId, request.StepId);
+        activity?.SetTag(TelemetryTags.StepType, request.StepType);
+        activity?.SetTag(TelemetryTags.Attempt, request.Attempt);
         return activity;
     }
 
@@ -81,12 +81,12 @@ internal static class ExecutionTracing
             return null;
         }
 
-        activity.SetTag(Instrumentation.ExecutionIdTag, runtime.Id);
-        activity.SetTag(Instrumentation.WorkflowIdTag, runtime.Fold.Execution.WorkflowId);
+        activity.SetTag(TelemetryTags.ExecutionId, runtime.Id);
+        activity.SetTag(TelemetryTags.WorkflowId, runtime.Fold.Execution.WorkflowId);
         if (stepId is not null)
         {
-            activity.SetTag(Instrumentation.StepIdTag, stepId);
-            activity.SetTag(Instrumentation.StepTypeTag, stepType);
+            activity.SetTag(TelemetryTags.StepId, stepId);
+            activity.SetTag(TelemetryTags.StepType, stepType);
         }
 
         activity.Start();

@@ -12,7 +12,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
 /// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
 /// </summary>
-public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
 {
     /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
     public const int DefaultPageSize = 50;
@@ -23,14 +23,14 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     /// <inheritdoc />
     public override async Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
     {
-        var created = await SubmitAsync(request.Definition, request.Input, request.IdempotencyKey, request.Labels, context.CancellationToken);
+        var created = await SubmitAsync(request, context.CancellationToken);
         return new SubmitWorkflowResponse { ExecutionId = created.ExecutionId, Existing = created.Existing };
     }
 
     /// <inheritdoc />
     public override async Task RunWorkflow(RunWorkflowRequest request, IServerStreamWriter<RunWorkflowResponse> responseStream, ServerCallContext context)
     {
-        var created = await SubmitAsync(request.Definition, request.Input, request.IdempotencyKey, request.Labels, context.CancellationToken);
+        var created = await SubmitAsync(RunRequests.Submission(request), context.CancellationToken);
         await StreamAsync(created.ExecutionId, 1, context, e => responseStream.WriteAsync(new RunWorkflowResponse { Event = e }));
     }
 
@@ -50,7 +50,12 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
     {
         RequireId(request.ExecutionId);
-        var execution = await engine.GetExecutionAsync(request.ExecutionId, context.CancellationToken)
+        if (!Enum.IsDefined(request.View))
+        {
+            throw RpcErrors.InvalidField("view", $"{(int)request.View} is not an ExecutionView; use EXECUTION_VIEW_SUMMARY or EXECUTION_VIEW_FULL.");
+        }
+
+        var execution = await engine.GetExecutionAsync(request.ExecutionId, request.View, context.CancellationToken)
             ?? throw RpcErrors.ExecutionNotFound(request.ExecutionId);
         return new GetExecutionResponse { Execution = execution };
     }
@@ -58,17 +63,7 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     /// <inheritdoc />
     public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
-        if (request.PageSize < 0)
-        {
-            throw RpcErrors.InvalidField("page_size", "must be 0 (the default) or more.");
-        }
-
-        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
-        var query = new ExecutionQuery(
-            pageSize,
-            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken,
-            request.States.ToArray(),
-            string.IsNullOrEmpty(request.WorkflowId) ? null : request.WorkflowId);
+        var query = ListRequests.Query(request, DefaultPageSize, MaxPageSize);
         ExecutionPage page;
         try
         {
@@ -150,10 +145,14 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
         return Task.FromResult(response);
     }
 
-    private async Task<CreateExecutionResult> SubmitAsync(WorkflowDefinition? definition, Google.Protobuf.WellKnownTypes.Struct? input, string idempotencyKey, Google.Protobuf.Collections.MapField<string, string> labels, CancellationToken cancellationToken)
+    private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken)
     {
-        RequireDefinition(definition);
-        var command = new SubmitExecution(definition!, input, idempotencyKey.Length == 0 ? null : idempotencyKey, labels.Count == 0 ? null : new Dictionary<string, string>(labels, StringComparer.Ordinal));
+        RequireDefinition(request.Definition);
+        var command = new SubmitExecution(
+            request.Definition,
+            request.Input,
+            request.IdempotencyKey.Length == 0 ? null : request.IdempotencyKey,
+            request.Labels.Count == 0 ? null : new Dictionary<string, string>(request.Labels, StringComparer.Ordinal));
         try
         {
             return await engine.SubmitAsync(command, cancellationToken);

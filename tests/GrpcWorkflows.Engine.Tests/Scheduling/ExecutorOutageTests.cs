@@ -40,7 +40,7 @@ public sealed class ExecutorOutageTests
         var a = execution.Steps.Single(s => s.StepId == "a");
         Assert.Equal(1, a.Attempts);
         Assert.Null(a.ExecutorWait);
-        Assert.All(h.Dispatcher.Requests.Where(r => r.StepId == "a"), r => Assert.Equal((1, $"{id}:a:1"), (r.Attempt, r.IdempotencyKey)));
+        Assert.All(h.Dispatcher.Requests.Where(r => r.StepId == "a"), r => Assert.Equal((1, $"{id}:a"), (r.Attempt, r.IdempotencyKey)));
         var events = await h.EventsAsync(id);
         Assert.DoesNotContain(events, e => e.AttemptFailed is not null);
         Assert.Single(events, e => e.AwaitingExecutor is not null);
@@ -128,7 +128,7 @@ public sealed class ExecutorOutageTests
         var a = (await second.GetAsync(id)).Steps.Single();
         Assert.Equal(StepState.Succeeded, a.State);
         Assert.Equal(1, a.Attempts);
-        Assert.Equal($"{id}:a:1", Assert.Single(second.Dispatcher.Requests).IdempotencyKey);
+        Assert.Equal($"{id}:a", Assert.Single(second.Dispatcher.Requests).IdempotencyKey);
     }
 
     private static WorkflowDefinition WithOneAttempt(WorkflowDefinition definition)

@@ -42,7 +42,7 @@ public sealed class ExecutionMachineTests
 
         var started = Assert.Single(events).AttemptStarted;
         Assert.Equal(1, started.Attempt);
-        Assert.Equal("e1:a:1", started.IdempotencyKey);
+        Assert.Equal("e1:a", started.IdempotencyKey);
         var dispatch = Assert.Single(actions);
         Assert.Equal(MachineActionKind.Dispatch, dispatch.Kind);
         Assert.False(dispatch.IsImmediate);
@@ -122,7 +122,7 @@ public sealed class ExecutionMachineTests
 
         var second = m.Dispatch("a");
         Assert.Equal(2, second.Attempt);
-        Assert.Equal("e1:a:2", second.Request!.Request.IdempotencyKey);
+        Assert.Equal("e1:a", second.Request!.Request.IdempotencyKey);
     }
 
     [Fact]
