@@ -55,6 +55,8 @@ public sealed class OutputStepHandler(IOptions<OutputOptions> options, WebhookSe
             delivered["file"] = new JsonObject
             {
                 ["path"] = file.RelativePath,
+                ["folder"] = Path.GetDirectoryName(file.FullPath),
+                ["full_path"] = file.FullPath,
                 ["format"] = file.Format switch { OutputFormat.Json => "json", OutputFormat.JsonLines => "jsonl", _ => "csv" },
                 ["bytes"] = bytes,
                 ["records"] = records,

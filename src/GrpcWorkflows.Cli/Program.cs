@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
+using GrpcWorkflows.Cli.Admin;
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Control;
 using GrpcWorkflows.Cli.Embedded;
+using GrpcWorkflows.Cli.Help;
 using GrpcWorkflows.Cli.Inspecting;
 using GrpcWorkflows.Cli.Running;
 using GrpcWorkflows.Cli.Validation;
@@ -19,6 +21,7 @@ var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("gwf");
+    config.SetHelpProvider(new ExitCodeHelpProvider(config.Settings));
     config.Settings.CancellationExitCode = ExitCodes.Interrupted;
     config.SetExceptionHandler((exception, _) =>
     {
@@ -33,20 +36,22 @@ app.Configure(config =>
     });
 
     config.AddCommand<RunCommand>("run")
-        .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. Exit code 0 when it succeeds, 1 when it fails or is cancelled, 2 for a bad file, 3 when the orchestrator cannot be reached. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5100, starts an embedded orchestrator (memory storage) with the built-in executors for the run.")
+        .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. The execution id is printed first; Ctrl-C asks whether to cancel the execution (--cancel-on-interrupt cancels without asking) or leaves it running. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5100, starts an embedded orchestrator (memory storage) with the built-in executors and those of gwf.executors.json for the run; input steps read files under the definition's folder; a workflow needing a chat endpoint that is not set is skipped (exit code 5).")
         .WithExample("run", "examples/simple_workflow.json")
         .WithExample("run", "examples/parallel_workflow.json", "--input", "customer=acme", "--output", "json");
     config.AddCommand<SubmitCommand>("submit")
         .WithDescription("Submit a workflow definition and print the execution id without waiting.")
         .WithExample("submit", "examples/simple_workflow.json", "--idempotency-key", "nightly-2026-11-26");
     config.AddCommand<WatchCommand>("watch")
-        .WithDescription("Replay an execution's events from a sequence, then follow the live ones until it ends (resuming if the connection breaks).")
+        .WithDescription("Replay an execution's events from a sequence, then follow the live ones until it ends (resuming if the connection breaks). Each line starts with the event's sequence (#N, for --from-sequence) and its time since the execution was created.")
         .WithExample("watch", "EXECUTION_ID", "--from-sequence", "5");
     config.AddCommand<StatusCommand>("status")
-        .WithDescription("Show an execution: state, every step's state, attempts and duration, figures and result.");
+        .WithDescription("Show an execution: state, every step's state, attempts and duration, step outputs (cut short unless --full), figures and result.")
+        .WithExample("status", "01JD3", "--full");
     config.AddCommand<ListCommand>("list")
         .WithDescription("List executions, newest first.")
-        .WithExample("list", "--state", "failed");
+        .WithExample("list", "--state", "failed")
+        .WithExample("list", "--label", "team=data", "--since", "2h");
     config.AddCommand<CancelCommand>("cancel")
         .WithDescription("Cancel an execution; in-flight attempts are cancelled at their executors.");
     config.AddCommand<RetryCommand>("retry")
@@ -56,11 +61,20 @@ app.Configure(config =>
         .WithDescription("Check a definition: every problem with its file, line and field path, or the execution plan (levels, width, critical path). Exit code 0 when valid, 2 otherwise.")
         .WithExample("validate", "examples/parallel_workflow.json");
     config.AddCommand<ExecutorsCommand>("executors")
-        .WithDescription("List the executor endpoints the orchestrator knows: step types, health, in-flight calls, circuit state.");
+        .WithDescription("List the executor endpoints the orchestrator knows: step types, health, in-flight calls, circuit state; with --schemas, each step type's declared input schema.")
+        .WithExample("executors", "--schemas", "--type", "input");
     config.AddCommand<DevCommand>("dev")
-        .WithDescription("Start an orchestrator (SQLite under .data/ by default) and the built-in executors (input, process, ai, output) as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C.")
+        .WithDescription("Start an orchestrator (SQLite under .data/ by default), the built-in executors (input, process, ai, output) and those listed in gwf.executors.json as separate processes on 127.0.0.1, print their addresses, and stop them all on Ctrl-C. Exit code 4 with one line saying what to do when the port is taken.")
         .WithExample("dev")
-        .WithExample("dev", "--storage", "memory", "--port", "0");
+        .WithExample("dev", "--storage", "memory", "--port", "0")
+        .WithExample("dev", "--data-root", "examples");
+    config.AddBranch("admin", admin =>
+    {
+        admin.SetDescription("Operate on an orchestrator's files.");
+        admin.AddCommand<BackupCommand>("backup")
+            .WithDescription("Copy the orchestrator's SQLite file into a new, self-contained backup file, consistent even while the orchestrator runs (VACUUM INTO), and check it. Exit code 0 when written and checked, 2 for a missing database or an existing destination, 4 when the copy fails.")
+            .WithExample("admin", "backup", "backups/2026-12-01.db", "--database", ".data/grpcworkflows.db");
+    });
 });
 
 using var interrupt = new CancellationTokenSource();

@@ -104,44 +104,23 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     public async IAsyncEnumerable<ExecutionEvent> RunAsync(RunWorkflowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        string? executionId = null;
-        var next = 1L;
-        RpcException? broken = null;
+        var stream = new EventStream(1);
         using (var call = _workflows.RunWorkflow(request, cancellationToken: cancellationToken))
         {
-            while (true)
+            await foreach (var item in stream.ReadAsync(call.ResponseStream, r => r.Event, _options.WatchResume.MaxAttempts > 0, cancellationToken).ConfigureAwait(false))
             {
-                ExecutionEvent? current;
-                try
-                {
-                    if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    current = call.ResponseStream.Current.Event;
-                }
-                catch (RpcException e) when (!cancellationToken.IsCancellationRequested && e.IsTransportFailure() && _options.WatchResume.MaxAttempts > 0)
-                {
-                    broken = e;
-                    break;
-                }
-
-                if (current is null || current.Sequence < next)
-                {
-                    continue;
-                }
-
-                executionId = current.ExecutionId;
-                next = current.Sequence + 1;
-                yield return current;
-                if (current.KindCase == ExecutionEvent.KindOneofCase.Finished)
-                {
-                    yield break;
-                }
+                yield return item;
             }
         }
 
+        if (stream.Finished)
+        {
+            yield break;
+        }
+
+        var executionId = stream.ExecutionId;
+        var next = stream.Next;
+        var broken = stream.Broken;
         if (executionId is null)
         {
             if (broken is null || request.IdempotencyKey.Length == 0)
@@ -166,52 +145,30 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     public async IAsyncEnumerable<ExecutionEvent> WatchAsync(string executionId, long fromSequence = 1, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        var next = Math.Max(fromSequence, 1);
+        var stream = new EventStream(fromSequence);
         var failedAttempts = 0;
         while (true)
         {
-            RpcException? broken = null;
-            using (var call = _workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = next }, cancellationToken: cancellationToken))
+            using (var call = _workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = stream.Next }, cancellationToken: cancellationToken))
             {
-                while (true)
+                await foreach (var item in stream.ReadAsync(call.ResponseStream, r => r.Event, catchTransportFailure: true, cancellationToken).ConfigureAwait(false))
                 {
-                    ExecutionEvent? current;
-                    try
-                    {
-                        if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
-                        {
-                            break;
-                        }
-
-                        current = call.ResponseStream.Current.Event;
-                    }
-                    catch (RpcException e) when (!cancellationToken.IsCancellationRequested && e.IsTransportFailure())
-                    {
-                        broken = e;
-                        break;
-                    }
-
-                    if (current is null || current.Sequence < next)
-                    {
-                        // Already delivered before the stream was reopened.
-                        continue;
-                    }
-
-                    next = current.Sequence + 1;
                     failedAttempts = 0;
-                    yield return current;
-                    if (current.KindCase == ExecutionEvent.KindOneofCase.Finished)
-                    {
-                        yield break;
-                    }
+                    yield return item;
                 }
             }
 
+            if (stream.Finished)
+            {
+                yield break;
+            }
+
+            var broken = stream.Broken;
             if (broken is null)
             {
                 // The server closed the stream cleanly without a terminal event: either the execution
                 // finished before `next` (nothing left to replay) or the server is shutting down.
-                if (await HasNothingAfterAsync(executionId, next, cancellationToken).ConfigureAwait(false))
+                if (await HasNothingAfterAsync(executionId, stream.Next, cancellationToken).ConfigureAwait(false))
                 {
                     yield break;
                 }
@@ -226,7 +183,7 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
             }
 
             var delay = _options.WatchResume.DelayBefore(failedAttempts);
-            Log.WatchResuming(_logger, executionId, next, failedAttempts, delay, broken.Status.Detail);
+            Log.WatchResuming(_logger, executionId, stream.Next, failedAttempts, delay, broken.Status.Detail);
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
     }

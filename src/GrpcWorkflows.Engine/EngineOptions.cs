@@ -15,6 +15,9 @@ public sealed class EngineOptions
     /// <summary>The default of <see cref="DefaultStepTimeout"/>: 5 minutes.</summary>
     public static readonly TimeSpan DefaultStepTimeoutValue = TimeSpan.FromMinutes(5);
 
+    /// <summary>The default of <see cref="MaxExecutorWait"/>: 5 minutes.</summary>
+    public static readonly TimeSpan DefaultMaxExecutorWaitValue = TimeSpan.FromMinutes(5);
+
     /// <summary>The largest number of step attempts in flight at once, over every execution. Default 10.</summary>
     public int MaxParallelSteps { get; set; } = DefaultMaxParallelSteps;
 
@@ -29,6 +32,13 @@ public sealed class EngineOptions
 
     /// <summary>The time limit of each attempt of a step whose workflow and step set none. Default 5 minutes.</summary>
     public TimeSpan DefaultStepTimeout { get; set; } = DefaultStepTimeoutValue;
+
+    /// <summary>
+    /// How long a step whose attempts never reach an executor (refused, reset before any response,
+    /// circuit open, none registered) waits for a callable one before it fails with
+    /// <c>UNAVAILABLE</c>. Such calls are not attempts. Default 5 minutes.
+    /// </summary>
+    public TimeSpan MaxExecutorWait { get; set; } = DefaultMaxExecutorWaitValue;
 
     /// <summary>
     /// The number of events buffered per watcher. A watcher that falls further behind is served

@@ -17,6 +17,11 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"Engine:DefaultStepTimeout must be positive (it is {options.DefaultStepTimeout}); set it like 00:05:00.");
         }
 
+        if (options.MaxExecutorWait <= TimeSpan.Zero)
+        {
+            failures.Add($"Engine:MaxExecutorWait must be positive (it is {options.MaxExecutorWait}); set it like 00:05:00 (how long a step waits for a reachable executor).");
+        }
+
         var retry = options.DefaultRetryPolicy;
         AtLeast(failures, "Engine:DefaultRetryPolicy:MaxAttempts", retry.MaxAttempts, 1, "attempts in all, the first included");
         if (retry.InitialBackoff < TimeSpan.Zero)

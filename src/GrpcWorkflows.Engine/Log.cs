@@ -17,10 +17,10 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be recovered; it is marked failed")]
     public static partial void RecoveryFailed(ILogger logger, string executionId, Exception exception);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Appending events of execution {ExecutionId} failed (try {Try}); retrying")]
-    public static partial void AppendRetry(ILogger logger, string executionId, int @try, Exception exception);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "Appending events of execution {ExecutionId} failed (try {Try}); retrying in {Delay}")]
+    public static partial void AppendRetry(ILogger logger, string executionId, int @try, TimeSpan delay, Exception exception);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Events of execution {ExecutionId} could not be appended; the execution is dropped from memory and resumes at the next start")]
+    [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Events of execution {ExecutionId} could not be appended and will not be retried; the execution is dropped from memory and resumes from its stored log at the next start")]
     public static partial void AppendAbandoned(ILogger logger, string executionId, Exception exception);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "The dispatcher threw for step {StepId} of execution {ExecutionId}")]
@@ -37,4 +37,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be marked failed after a failed recovery; it is retried at the next start")]
     public static partial void UnrecoverableNotRecorded(ILogger logger, string executionId, Exception exception);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "The execution store cannot write; executions wait in memory and their appends are retried until it can")]
+    public static partial void StoreFailing(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "The execution store writes again; waiting executions continue")]
+    public static partial void StoreRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "A recovery read failed (try {Try}); retrying in {Delay}")]
+    public static partial void RecoveryReadRetry(ILogger logger, int @try, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Step {StepId} of execution {ExecutionId} waits for a reachable executor (not counted as an attempt): {Reason}")]
+    public static partial void AwaitingExecutor(ILogger logger, string executionId, string stepId, string reason);
 }

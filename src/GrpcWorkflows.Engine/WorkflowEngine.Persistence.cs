@@ -10,7 +10,14 @@ namespace GrpcWorkflows.Engine;
 public sealed partial class WorkflowEngine
 {
     private const int MaxInlineDepth = 4;
-    private const int MaxAppendTries = 5;
+
+    /// <summary>The wait before the first retry of a failed append; it doubles with each failure.</summary>
+    private static readonly TimeSpan FirstAppendRetryDelay = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between two tries of a failing append: the most a healed store waits to be used again.</summary>
+    private static readonly TimeSpan MaxAppendRetryDelay = TimeSpan.FromSeconds(5);
+
+    private Exception? _storeFailure;
 
     [ThreadStatic]
     private static int t_depth;
@@ -103,6 +110,7 @@ public sealed partial class WorkflowEngine
         {
             if (events.Length > 0 && !await AppendAsync(runtime, events).ConfigureAwait(false))
             {
+                Abandon(runtime, actions);
                 return;
             }
 
@@ -145,44 +153,113 @@ public sealed partial class WorkflowEngine
         }
     }
 
+    /// <summary>
+    /// Appends one batch, retrying a failing store with backoff (<see cref="FirstAppendRetryDelay"/>
+    /// doubling up to <see cref="MaxAppendRetryDelay"/>) for as long as it takes: the execution, its
+    /// events and its deferred actions stay in memory meanwhile. Returns false only when the append can
+    /// never succeed (the log moved on, the execution is gone) or the engine stops while retrying.
+    /// </summary>
     private async ValueTask<bool> AppendAsync(ExecutionRuntime runtime, ExecutionEvent[] events)
     {
+        var delay = FirstAppendRetryDelay;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await _store.AppendAsync(runtime.Id, events, CancellationToken.None).ConfigureAwait(false);
+                StoreWrote();
                 return true;
             }
-            catch (Exception e) when (e is not SequenceConflictException && attempt < MaxAppendTries)
+            catch (Exception e) when (e is SequenceConflictException or ExecutionNotFoundException)
             {
-                Log.AppendRetry(_logger, runtime.Id, attempt, e);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _time).ConfigureAwait(false);
+                Log.AppendAbandoned(_logger, runtime.Id, e);
+                return false;
             }
             catch (Exception e)
             {
-                Log.AppendAbandoned(_logger, runtime.Id, e);
-                Abandon(runtime);
-                return false;
+                StoreFailed(e);
+                Log.AppendRetry(_logger, runtime.Id, attempt, delay, e);
+                try
+                {
+                    await Task.Delay(delay, _time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    Log.AppendAbandoned(_logger, runtime.Id, e);
+                    return false;
+                }
+
+                delay = delay * 2 < MaxAppendRetryDelay ? delay * 2 : MaxAppendRetryDelay;
             }
         }
     }
 
-    /// <summary>Drops an execution whose log could not be appended: nothing more happens to it in this process.</summary>
-    private void Abandon(ExecutionRuntime runtime)
+    /// <summary>
+    /// Drops an execution whose log cannot be appended (or whose retries the stopping engine ended):
+    /// nothing more happens to it in this process, and it resumes from its stored log at the next start.
+    /// Every counter its undone dispatches had taken is given back, so other executions keep going;
+    /// its waiting callers and watchers get an error instead of an answer.
+    /// </summary>
+    private void Abandon(ExecutionRuntime runtime, PendingAction[] actions)
     {
+        var failure = new StoreUnavailableException(
+            StoreFailureReason.Unavailable,
+            $"Execution '{runtime.Id}' stopped in this orchestrator because its events could not be stored; it resumes from its stored log at the next start.");
         lock (_gate)
         {
             runtime.AppendInFlight = false;
             _appendsInFlight--;
+            Release(runtime, actions, failure);
+            Release(runtime, [.. runtime.PendingActions], failure);
+            runtime.PendingActions.Clear();
+            runtime.PendingEvents.Clear();
             runtime.Ready.Clear(_ready);
             DisposeTimers(runtime);
-            Close(runtime);
+            Close(runtime, failure);
             CheckDrained();
+            Pump();
         }
 
         runtime.Dispatch.Cancel();
         runtime.Removed.TrySetResult();
+        DrainDirty();
+    }
+
+    /// <summary>Gives back what deferred actions that will never run had taken. Under the lock.</summary>
+    private void Release(ExecutionRuntime runtime, PendingAction[] actions, Exception failure)
+    {
+        foreach (var action in actions)
+        {
+            switch (action.Kind)
+            {
+                case PendingActionKind.Dispatch:
+                    Interlocked.Decrement(ref action.InTransit!.Value);
+                    runtime.Running--;
+                    _running--;
+                    break;
+                case PendingActionKind.Signal:
+                    action.Signal!.TrySetException(failure);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Records a write the store refused for a storage reason: the store counts as failing until a write succeeds.</summary>
+    private void StoreFailed(Exception exception)
+    {
+        if (Interlocked.Exchange(ref _storeFailure, exception) is null)
+        {
+            Log.StoreFailing(_logger, exception);
+        }
+    }
+
+    /// <summary>Records a successful write: the store is writable.</summary>
+    private void StoreWrote()
+    {
+        if (Volatile.Read(ref _storeFailure) is not null && Interlocked.Exchange(ref _storeFailure, null) is not null)
+        {
+            Log.StoreRecovered(_logger);
+        }
     }
 
     /// <summary>Hands durable events to live watchers. Under the lock.</summary>
@@ -230,8 +307,8 @@ public sealed partial class WorkflowEngine
         return finishes;
     }
 
-    /// <summary>Removes a finished execution and ends its watchers. Under the lock.</summary>
-    private void Close(ExecutionRuntime runtime)
+    /// <summary>Removes an execution and ends its watchers: after its terminal event, or with <paramref name="failure"/>. Under the lock.</summary>
+    private void Close(ExecutionRuntime runtime, Exception? failure = null)
     {
         runtime.Closed = true;
         if (_active.Remove(runtime.Id))
@@ -241,7 +318,7 @@ public sealed partial class WorkflowEngine
 
         foreach (var watcher in runtime.Watchers)
         {
-            watcher.Channel.Writer.TryComplete();
+            watcher.Channel.Writer.TryComplete(failure);
         }
 
         runtime.Watchers.Clear();

@@ -146,6 +146,12 @@ public sealed partial class WorkflowEngine
                     Enqueue(runtime, i);
                     break;
                 case StepState.Ready:
+                    if (step.ExecutorWait?.Deadline is { } waitDeadline)
+                    {
+                        var left = waitDeadline.ToDateTimeOffset() - now;
+                        StartWaitTimer(runtime, i, left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                    }
+
                     Enqueue(runtime, i);
                     break;
                 case StepState.RetryWait:
@@ -403,6 +409,14 @@ public sealed partial class WorkflowEngine
             return;
         }
 
+        if (outcome == AttemptOutcome.Completed && result is { ReachedExecutor: false } && !runtime.Fold.CancelRequested)
+        {
+            AwaitExecutor(runtime, step, attempt, result.Error?.Message ?? "no executor could be called");
+            CheckFinished(runtime);
+            Pump();
+            return;
+        }
+
         var graph = runtime.Compiled.Graph;
         var stepId = graph.Ids[step];
         _metrics.Duration.Record(elapsed.TotalSeconds);
@@ -458,6 +472,114 @@ public sealed partial class WorkflowEngine
 
         CheckFinished(runtime);
         Pump();
+    }
+
+    /// <summary>
+    /// An attempt never reached an executor: not an attempt. The step is READY again with its attempt
+    /// taken back and waits, visibly, for a reachable executor, until its wait's deadline.
+    /// </summary>
+    private void AwaitExecutor(ExecutionRuntime runtime, int step, int attempt, string reason)
+    {
+        var now = _time.GetUtcNow();
+        var previous = runtime.Steps[step].ExecutorWait;
+        var wait = new ExecutorWait
+        {
+            Reason = reason,
+            Since = previous?.Since ?? Timestamp.FromDateTimeOffset(now),
+            Deadline = previous?.Deadline ?? Timestamp.FromDateTimeOffset(now + _options.MaxExecutorWait),
+        };
+        var stepId = runtime.Compiled.Graph.Ids[step];
+        Emit(runtime, new ExecutionEvent { AwaitingExecutor = new StepAwaitingExecutor { StepId = stepId, Attempt = attempt, Wait = wait } });
+        runtime.Attempt[step] = attempt - 1;
+        var left = wait.Deadline.ToDateTimeOffset() - now;
+        if (left <= TimeSpan.Zero)
+        {
+            GiveUpWaiting(runtime, step);
+            return;
+        }
+
+        if (previous is null)
+        {
+            Log.AwaitingExecutor(_logger, runtime.Id, stepId, reason);
+            StartWaitTimer(runtime, step, left);
+        }
+
+        var stepType = runtime.Compiled.Graph.Steps[step].Type;
+        if (_dispatcher.IsReachable(stepType))
+        {
+            // Reachable again already (it came back while this result was on its way): send at once.
+            Enqueue(runtime, step);
+        }
+        else
+        {
+            _waitingForExecutor.Add(stepType, runtime, step);
+        }
+    }
+
+    /// <summary>The wait for an executor passed its deadline: the step fails, having never run this attempt.</summary>
+    private void GiveUpWaiting(ExecutionRuntime runtime, int step)
+    {
+        runtime.Parked[step] = false;
+        var wait = runtime.Steps[step].ExecutorWait;
+        var stepType = runtime.Compiled.Graph.Steps[step].Type;
+        var since = wait?.Since?.ToDateTimeOffset().ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "?";
+        FailStep(runtime, step, runtime.Attempt[step], new StepError
+        {
+            Code = "UNAVAILABLE",
+            Message = $"no executor of step type '{stepType}' could be reached from {since} for {_options.MaxExecutorWait} (Engine:MaxExecutorWait), so the step was not run; last reason: {wait?.Reason}",
+            Retryable = false,
+        });
+    }
+
+    private void StartWaitTimer(ExecutionRuntime runtime, int step, TimeSpan delay)
+    {
+        runtime.WaitTimers ??= [];
+        if (runtime.WaitTimers.Remove(step, out var old))
+        {
+            old.Dispose();
+        }
+
+        var state = new WaitDue(this, runtime, step);
+        runtime.WaitTimers[step] = _time.CreateTimer(static s => ((WaitDue)s!).Fire(), state, delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnWaitDue(ExecutionRuntime runtime, int step)
+    {
+        lock (_gate)
+        {
+            if (runtime.WaitTimers?.Remove(step, out var timer) == true)
+            {
+                timer.Dispose();
+            }
+
+            // A step being sent again is judged when that send comes back (AwaitExecutor checks the deadline).
+            if (runtime.Closed || runtime.Finishing || !runtime.Parked[step] || runtime.Steps[step].State != StepState.Ready)
+            {
+                return;
+            }
+
+            GiveUpWaiting(runtime, step);
+            Pump();
+        }
+
+        DrainDirty();
+    }
+
+    /// <summary>Sends again the parked steps whose type the dispatcher says is reachable. Under the lock.</summary>
+    private void ReleaseReachable()
+    {
+        if (_waitingForExecutor.Count == 0 || _waitingForExecutor.TakeReachable(_isReachable) is not { } released)
+        {
+            return;
+        }
+
+        foreach (var (runtime, step) in released)
+        {
+            if (!runtime.Closed && !runtime.Finishing && runtime.Steps[step].State == StepState.Ready && !runtime.Queued[step])
+            {
+                Enqueue(runtime, step);
+            }
+        }
     }
 
     private StepError OversizedOutput(int size) => new()
@@ -688,14 +810,17 @@ public sealed partial class WorkflowEngine
 
     private static void DisposeTimers(ExecutionRuntime runtime)
     {
-        if (runtime.RetryTimers is { Count: > 0 } timers)
+        foreach (var timers in (ReadOnlySpan<Dictionary<int, ITimer>?>)[runtime.RetryTimers, runtime.WaitTimers])
         {
-            foreach (var timer in timers.Values)
+            if (timers is { Count: > 0 })
             {
-                timer.Dispose();
-            }
+                foreach (var timer in timers.Values)
+                {
+                    timer.Dispose();
+                }
 
-            timers.Clear();
+                timers.Clear();
+            }
         }
     }
 
@@ -704,7 +829,7 @@ public sealed partial class WorkflowEngine
         // Raised on every finished call: with no READY step queued there is nothing capacity could
         // start, so skip the lock. Pairs with the fence in CanDispatch: a step queued concurrently
         // either sees the freed slot there or is counted here.
-        if (Volatile.Read(ref _ready.Total) == 0)
+        if (Volatile.Read(ref _ready.Total) == 0 && Volatile.Read(ref _waitingForExecutor.Count) == 0)
         {
             return;
         }
@@ -712,6 +837,7 @@ public sealed partial class WorkflowEngine
         AppendBatch[]? batches;
         lock (_gate)
         {
+            ReleaseReachable();
             Pump();
             batches = TakeDirty();
         }
@@ -758,6 +884,12 @@ public sealed partial class WorkflowEngine
         activity.Start();
         Activity.Current = previous;
         return activity;
+    }
+
+    /// <summary>The state of an executor wait's deadline timer.</summary>
+    private sealed class WaitDue(WorkflowEngine engine, ExecutionRuntime runtime, int step)
+    {
+        public void Fire() => engine.OnWaitDue(runtime, step);
     }
 
     /// <summary>The state of a retry timer: which attempt of which step becomes due.</summary>

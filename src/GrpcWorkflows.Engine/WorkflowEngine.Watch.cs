@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using GrpcWorkflows.Engine.Scheduling;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine;
@@ -18,6 +19,7 @@ public sealed partial class WorkflowEngine
     /// falls behind is served from the store until it has caught up, so it never slows the engine.
     /// </remarks>
     /// <exception cref="ExecutionNotFoundException">The execution does not exist.</exception>
+    /// <exception cref="StoreUnavailableException">The execution stopped in this orchestrator before finishing (its events could not be stored, or the engine stops).</exception>
     public async IAsyncEnumerable<ExecutionEvent> WatchAsync(string executionId, long fromSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(executionId);
@@ -45,9 +47,20 @@ public sealed partial class WorkflowEngine
                     throw new ExecutionNotFoundException(executionId);
                 }
 
+                var finished = false;
                 await foreach (var e in _store.ReadEventsAsync(executionId, next, cancellationToken).ConfigureAwait(false))
                 {
+                    finished |= e.KindCase == ExecutionEvent.KindOneofCase.Finished;
                     yield return e;
+                }
+
+                if (!finished && await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false) is { } record && !ExecutionIndexFacts.IsTerminalState(record.State))
+                {
+                    // Not running here, not finished in the store: its appends were given up (or the
+                    // engine is stopping). Ending the stream OK would read as "finished".
+                    throw new StoreUnavailableException(
+                        StoreFailureReason.Unavailable,
+                        $"Execution '{executionId}' is not running in this orchestrator and has not finished; it resumes at the next start. Watch again with from_sequence = the last sequence seen + 1.");
                 }
 
                 yield break;

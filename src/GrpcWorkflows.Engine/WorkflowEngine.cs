@@ -37,12 +37,14 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private readonly WorkflowValidator _validator;
     private readonly EngineMetrics _metrics;
     private readonly Func<string, bool> _hasCapacity;
+    private readonly Func<string, bool> _isReachable;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
     private readonly ReadyCounts _ready = new();
+    private readonly ExecutorWaitList _waitingForExecutor = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _activeCount;
@@ -50,6 +52,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     private int _appendsInFlight;
     private bool _started;
     private bool _stopRequested;
+
+    /// <summary>How often a recovery read is tried while the store fails before the start fails (about 30 s of backoff).</summary>
+    private const int MaxRecoveryReadTries = 10;
 
     /// <summary>Creates an engine. Call <see cref="StartAsync"/> before submitting.</summary>
     /// <param name="store">Where events are persisted.</param>
@@ -81,11 +86,18 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         _stepTypes = stepTypes;
         _validator = new WorkflowValidator(_options);
         _hasCapacity = CanDispatch;
+        _isReachable = _dispatcher.IsReachable;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
     }
 
     /// <summary>The number of executions that are not finished.</summary>
     public int ActiveExecutionCount => Volatile.Read(ref _activeCount);
+
+    /// <summary>
+    /// The storage error of the last failed write while the store cannot write; null once a write
+    /// succeeds. Meanwhile executions wait in memory and their appends are retried.
+    /// </summary>
+    public Exception? StoreFailure => Volatile.Read(ref _storeFailure);
 
     /// <summary>The number of READY steps waiting for capacity, over every execution.</summary>
     public int ReadyQueueDepth => Volatile.Read(ref _ready.Total);
@@ -100,6 +112,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     /// <summary>Validates, persists and starts an execution; returns once it is durable.</summary>
     /// <exception cref="WorkflowValidationException">The definition or the input is not valid.</exception>
     /// <exception cref="AdmissionRejectedException">Too many executions are active, or the engine is stopping.</exception>
+    /// <exception cref="StoreUnavailableException">The store cannot write (disk full, read-only, input/output error); nothing was kept.</exception>
     public async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -152,6 +165,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
             };
             submitted.Submitted.Labels.Add(request.Labels);
             created = await _store.CreateAsync(submitted, cancellationToken).ConfigureAwait(false);
+            StoreWrote();
             if (created.Existing)
             {
                 Interlocked.Decrement(ref _activeCount);
@@ -161,6 +175,12 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
             var fold = new ExecutionStateFold();
             fold.Apply(submitted, compiled.Plan.TopologicalOrder);
             runtime = new ExecutionRuntime(id, compiled, fold, _stopping.Token) { LastSequence = 1, DurableSequence = 1 };
+        }
+        catch (StoreUnavailableException e)
+        {
+            Interlocked.Decrement(ref _activeCount);
+            StoreFailed(e);
+            throw;
         }
         catch
         {
@@ -322,6 +342,29 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     }
 
     /// <summary>
+    /// A recovery read, retried with backoff while the store fails (<see cref="StoreUnavailableException"/>)
+    /// up to <see cref="MaxRecoveryReadTries"/> times; then the start fails rather than go on without
+    /// an acknowledged execution.
+    /// </summary>
+    private async Task<T> ReadForRecoveryAsync<T>(Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        var delay = FirstAppendRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await read().ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException e) when (attempt < MaxRecoveryReadTries)
+            {
+                Log.RecoveryReadRetry(_logger, attempt, delay, e);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                delay = delay * 2 < MaxAppendRetryDelay ? delay * 2 : MaxAppendRetryDelay;
+            }
+        }
+    }
+
+    /// <summary>
     /// Reloads every unfinished execution from the store and continues it: in-flight attempts are
     /// dispatched again with the same idempotency key, retry timers resume at their recorded due
     /// time. Then starts scheduling.
@@ -334,13 +377,13 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         }
 
         _dispatcher.CapacityAvailable += OnCapacityAvailable;
-        var ids = await _store.ListActiveAsync(cancellationToken).ConfigureAwait(false);
+        var ids = await ReadForRecoveryAsync(() => _store.ListActiveAsync(cancellationToken).AsTask(), cancellationToken).ConfigureAwait(false);
         var recovered = 0;
         foreach (var id in ids)
         {
             try
             {
-                var fold = await LoadAsync(id, cancellationToken).ConfigureAwait(false);
+                var fold = await ReadForRecoveryAsync(() => LoadAsync(id, cancellationToken), cancellationToken).ConfigureAwait(false);
                 if (fold is null || fold.IsFinished)
                 {
                     continue;
@@ -363,7 +406,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
 
                 recovered++;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not (OperationCanceledException or StoreUnavailableException))
             {
                 await MarkUnrecoverableAsync(id, e, cancellationToken).ConfigureAwait(false);
             }

@@ -17,6 +17,12 @@ catch (Exception ex) when (OrchestratorHost.ConfigurationFailures(ex) is { Count
 {
     return await ReportAsync(failures);
 }
+catch (Exception ex) when (OrchestratorHost.StoreFailure(ex) is { } store)
+{
+    // The execution store cannot be used (read-only, damaged): say why and what to do.
+    await Console.Error.WriteLineAsync("The orchestrator did not start: " + store.Message);
+    return 3;
+}
 
 // Invalid configuration: say what to change, without a stack trace.
 static async Task<int> ReportAsync(IReadOnlyList<string> failures)

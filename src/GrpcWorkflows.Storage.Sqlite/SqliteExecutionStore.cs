@@ -43,7 +43,8 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
     /// <param name="options">Where the file is and how it syncs.</param>
     /// <param name="timeProvider">The clock for events that carry no time; <see cref="TimeProvider.System"/> when null.</param>
     /// <param name="loggerFactory">Where the store logs; nowhere when null.</param>
-    /// <exception cref="InvalidOperationException">The file has a newer schema, or could not be put in WAL mode.</exception>
+    /// <exception cref="InvalidOperationException">The file has a newer schema, could not be put in WAL mode, or is used by another store.</exception>
+    /// <exception cref="StoreUnavailableException">The file or its folder is read-only, or the file or its write-ahead log is damaged.</exception>
     public SqliteExecutionStore(SqliteStoreOptions options, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -61,6 +62,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
             Directory.CreateDirectory(directory);
         }
 
+        StartupChecks.RequireWritable(FilePath);
         _ownership = TakeOwnership(FilePath);
         var timeoutSeconds = (int)Math.Ceiling(options.BusyTimeout.TotalSeconds);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
@@ -72,6 +74,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
         }.ToString());
         try
         {
+            StartupChecks.RequireSoundWriteAheadLog(FilePath);
             connection.Open();
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)options.BusyTimeout.TotalMilliseconds};"));
             Execute(connection, "PRAGMA temp_store = MEMORY;");
@@ -84,7 +87,14 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
             }
 
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"PRAGMA synchronous = {(int)options.Synchronous};"));
+            StartupChecks.RequireSoundDatabase(connection, FilePath, options.CheckIntegrityAtStart);
             SchemaVersion = SchemaMigrations.Apply(connection, FilePath, logger);
+        }
+        catch (Exception e) when (StartupChecks.IsDamage(e))
+        {
+            connection.Dispose();
+            _ownership.Dispose();
+            throw StartupChecks.Damaged(FilePath, e.Message, e);
         }
         catch
         {
@@ -100,7 +110,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
             Pooling = true,
             DefaultTimeout = timeoutSeconds,
         }.ToString();
-        _writer = new SqliteWriter(connection, options.MaxBatchSize, _timeProvider, logger);
+        _writer = new SqliteWriter(connection, FilePath, options.MaxBatchSize, _timeProvider, logger);
         Log.StoreOpened(logger, FilePath, SchemaVersion, Synchronous);
     }
 
@@ -200,7 +210,10 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
         }
     }
 
-    /// <summary>Writes what is queued, stops the writer and closes the file.</summary>
+    /// <summary>
+    /// Writes what is queued, stops the writer, checkpoints the write-ahead log into the database file
+    /// (<c>wal_checkpoint(TRUNCATE)</c>: afterwards the file alone holds everything) and closes it.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -208,11 +221,12 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
             return;
         }
 
-        await _writer.DisposeAsync().ConfigureAwait(false);
         using (var pooled = new SqliteConnection(_readConnectionString))
         {
             SqliteConnection.ClearPool(pooled);
         }
+
+        await _writer.DisposeAsync().ConfigureAwait(false);
 
         await _ownership.DisposeAsync().ConfigureAwait(false);
     }
@@ -234,7 +248,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
         catch (IOException exception)
         {
             throw new InvalidOperationException(
-                $"SQLite '{path}' is in use by another execution store (another orchestrator?). One orchestrator per database file: stop the other one, or set Storage:Sqlite:Path to another file.",
+                $"SQLite '{path}' is in use by another execution store (another orchestrator?): {exception.Message} One orchestrator per database file: stop the other one, or set Storage:Sqlite:Path to another file.",
                 exception);
         }
     }

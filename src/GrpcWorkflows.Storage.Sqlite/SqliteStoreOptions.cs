@@ -38,4 +38,11 @@ public sealed class SqliteStoreOptions
     /// Default: <see cref="DefaultMaxBatchSize"/>.
     /// </summary>
     public int MaxBatchSize { get; set; } = DefaultMaxBatchSize;
+
+    /// <summary>
+    /// Whether opening runs <c>PRAGMA quick_check</c> over the database file and refuses to start on
+    /// damage. It reads the whole file once (about 5 s per GiB on a 2-core test machine with the file cached). The write-ahead log is
+    /// always checked. Default: true.
+    /// </summary>
+    public bool CheckIntegrityAtStart { get; set; } = true;
 }

@@ -60,7 +60,7 @@ internal sealed class ProductStack : IAsyncDisposable
         Registry = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel);
 
         string[] common = ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={address}"];
-        Start(TestProcess.StartDotnet("GrpcWorkflows.Plugins.Input", [.. common, $"--Input:DataRoot={Path.Combine(RepositoryPaths.Examples, "data")}"]));
+        Start(TestProcess.StartDotnet("GrpcWorkflows.Plugins.Input", [.. common, $"--Input:DataRoot={RepositoryPaths.Examples}"]));
         Start(TestProcess.StartDotnet("GrpcWorkflows.Plugins.Process", common));
         Start(TestProcess.StartDotnet("GrpcWorkflows.Plugins.Output", [.. common, $"--Output:Root={OutputRoot}"]));
         var ai = new List<string>(common);

@@ -102,7 +102,7 @@ public sealed class StepExecutorServiceTests
     }
 
     [Fact]
-    public async Task ExecuteStep_UnexpectedException_ReturnsInternalWithoutStackTrace()
+    public async Task ExecuteStep_UnexpectedException_ReturnsRetryableInternalWithoutStackTrace()
     {
         await using var server = await ExecutorServer.StartAsync(b => b.AddStepHandler("boom", (_, _) =>
             throw new InvalidOperationException("the widget is broken")));
@@ -111,7 +111,7 @@ public sealed class StepExecutorServiceTests
         var response = await client.ExecuteStepAsync(Request("boom")).ResponseAsync.DefaultTimeout();
 
         Assert.Equal("INTERNAL", response.Error.Code);
-        Assert.False(response.Error.Retryable);
+        Assert.True(response.Error.Retryable);
         Assert.Contains("the widget is broken", response.Error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(" at ", response.Error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(".cs:", response.Error.Message, StringComparison.Ordinal);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.Testing;
@@ -69,7 +68,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             {
                 var response = await client.SubmitWorkflowAsync(new SubmitWorkflowRequest
                 {
-                    Definition = Chain($"crash-{index % 5}"),
+                    Definition = OrchestratorProcess.SleepChain($"crash-{index % 5}", StepsPerWorkflow, StepMilliseconds),
                     IdempotencyKey = $"crash-test-{index}",
                 }).ResponseAsync.DefaultTimeout();
                 executionIds.Add(response.ExecutionId);
@@ -81,7 +80,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             {
                 // A random moment of the run, not a wait for behaviour: the kill must land anywhere.
                 await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500, 1800)));
-                var active = await CountActiveAsync(orchestrator.Client);
+                var active = await orchestrator.CountActiveAsync();
                 Assert.True(active > 0, $"Every workflow finished before kill {kill}: the workload is too small to test recovery.");
                 orchestrator.Process.Kill();
                 killTimes.Add(DateTimeOffset.UtcNow);
@@ -94,7 +93,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
 
             var deadline = Stopwatch.StartNew();
             await AsyncTestHelpers.WaitUntilAsync(
-                async () => await CountActiveAsync(orchestrator.Client) == 0,
+                async () => await orchestrator.CountActiveAsync() == 0,
                 "every workflow finished after the last restart",
                 TimeSpan.FromSeconds(120));
             output.WriteLine($"finished {deadline.Elapsed.TotalSeconds:N1} s after the last restart");
@@ -217,33 +216,5 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
             executionIds.Count * StepsPerWorkflow,
             deliveries.Where(d => ours.Contains(d.ExecutionId) && d.Outcome == "succeeded").Select(d => (d.ExecutionId, d.StepId)).Distinct().Count());
         output.WriteLine($"{deliveries.Count} deliveries, {redelivered} repeated after a kill (first delivery {string.Join(", ", outcomes.Select(o => $"{o.Key}: {o.Value}"))}; farthest {farthest.TotalMilliseconds:N0} ms from its kill)");
-    }
-
-    private static async Task<int> CountActiveAsync(WorkflowService.WorkflowServiceClient client)
-    {
-        var request = new ListExecutionsRequest { PageSize = 1000, States = { ExecutionState.Pending, ExecutionState.Running } };
-        var page = await client.ListExecutionsAsync(request).ResponseAsync.DefaultTimeout();
-        return page.Executions.Count;
-    }
-
-    private static WorkflowDefinition Chain(string workflowId)
-    {
-        var definition = new WorkflowDefinition { Id = workflowId };
-        for (var index = 0; index < StepsPerWorkflow; index++)
-        {
-            var step = new StepDefinition
-            {
-                Type = "sleep",
-                Input = new Struct { Fields = { ["ms"] = Value.ForNumber(StepMilliseconds) } },
-            };
-            if (index > 0)
-            {
-                step.DependsOn.Add($"s{index - 1}");
-            }
-
-            definition.Steps.Add($"s{index}", step);
-        }
-
-        return definition;
     }
 }

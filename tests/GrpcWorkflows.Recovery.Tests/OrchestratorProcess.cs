@@ -1,3 +1,4 @@
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
@@ -20,25 +21,18 @@ internal sealed class OrchestratorProcess : IDisposable
 
     public WorkflowService.WorkflowServiceClient Client { get; }
 
-    /// <summary>Starts the test executor on a free port, logging every delivery to <paramref name="deliveryLog"/>.</summary>
-    public static TestProcess StartExecutor(string deliveryLog) => TestProcess.StartDotnet(
+    /// <summary>The orchestrator's grpc.health.v1 service.</summary>
+    public Grpc.Health.V1.Health.HealthClient Health => new(_channel);
+
+    /// <summary>Starts the test executor on <paramref name="port"/> (a free one by default), logging every delivery to <paramref name="deliveryLog"/>.</summary>
+    public static TestProcess StartExecutor(string deliveryLog, int port = 0) => TestProcess.StartDotnet(
         "GrpcWorkflows.TestExecutor",
-        ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
+        ["--urls", $"http://127.0.0.1:{port}", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
-    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl)
+    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl, params string[] extraArguments)
     {
-        var process = TestProcess.StartDotnet(
-            "GrpcWorkflows.Orchestrator",
-            [
-                "--urls", "http://127.0.0.1:0",
-                "--Storage:Provider=sqlite",
-                $"--Storage:Sqlite:Path={databasePath}",
-                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
-                "--Executors:Static:0:StepTypes:0=sleep",
-                "--Executors:Static:0:StepTypes:1=flaky",
-                "--Executors:Static:0:MaxConcurrency=64",
-            ]);
+        var process = Start(databasePath, executorUrl, extraArguments);
         try
         {
             var url = await process.WaitForListeningAsync(TimeSpan.FromSeconds(60));
@@ -49,6 +43,45 @@ internal sealed class OrchestratorProcess : IDisposable
             await process.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/> without waiting for it.</summary>
+    public static TestProcess Start(string databasePath, Uri executorUrl, params string[] extraArguments) => TestProcess.StartDotnet(
+            "GrpcWorkflows.Orchestrator",
+            [
+                "--urls", "http://127.0.0.1:0",
+                "--Storage:Provider=sqlite",
+                $"--Storage:Sqlite:Path={databasePath}",
+                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
+                "--Executors:Static:0:StepTypes:0=sleep",
+                "--Executors:Static:0:StepTypes:1=flaky",
+                "--Executors:Static:0:MaxConcurrency=64",
+                .. extraArguments,
+            ]);
+
+    /// <summary>The number of executions not finished yet.</summary>
+    public async Task<int> CountActiveAsync()
+    {
+        var request = new ListExecutionsRequest { PageSize = 1000, States = { ExecutionState.Pending, ExecutionState.Running } };
+        return (await Client.ListExecutionsAsync(request).ResponseAsync.DefaultTimeout()).Executions.Count;
+    }
+
+    /// <summary>A chain <c>s0 → s1 → …</c> of <paramref name="steps"/> <c>sleep</c> steps of <paramref name="milliseconds"/> each.</summary>
+    public static WorkflowDefinition SleepChain(string workflowId, int steps, int milliseconds)
+    {
+        var definition = new WorkflowDefinition { Id = workflowId };
+        for (var index = 0; index < steps; index++)
+        {
+            var step = new StepDefinition { Type = "sleep", Input = new Struct { Fields = { ["ms"] = Value.ForNumber(milliseconds) } } };
+            if (index > 0)
+            {
+                step.DependsOn.Add($"s{index - 1}");
+            }
+
+            definition.Steps.Add($"s{index}", step);
+        }
+
+        return definition;
     }
 
     public void Dispose()

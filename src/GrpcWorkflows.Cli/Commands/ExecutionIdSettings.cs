@@ -8,6 +8,6 @@ public class ExecutionIdSettings : GlobalSettings
 {
     /// <summary>The execution id.</summary>
     [CommandArgument(0, "<ID>")]
-    [Description("The execution id (printed by run, submit and list).")]
+    [Description("The execution id (printed by run, submit and list), or the start of it when only one id starts so.")]
     public string ExecutionId { get; set; } = string.Empty;
 }

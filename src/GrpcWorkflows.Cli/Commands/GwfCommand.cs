@@ -3,7 +3,9 @@ using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.Client;
 using GrpcWorkflows.Client.Errors;
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Cli.Running;
+using GrpcWorkflows.Cli.Validation;
+using GrpcWorkflows.V1;
 using Spectre.Console.Cli;
 
 namespace GrpcWorkflows.Cli.Commands;
@@ -25,7 +27,7 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
         {
             return await RunAsync(settings, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsInterruption(e, cancellationToken))
         {
             Console.Error.WriteLine("gwf: interrupted.");
             return ExitCodes.Interrupted;
@@ -35,9 +37,17 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
             Console.Error.WriteLine($"gwf: {e.Message}");
             return ExitCodes.BadInput;
         }
-        catch (DefinitionFormatException e)
+        catch (DefinitionFileException e)
         {
-            Console.Error.WriteLine(e.Message);
+            if (e.Problems.Count == 0)
+            {
+                Console.Error.WriteLine($"gwf: {e.Message}");
+            }
+            else
+            {
+                ProblemReport.Print(Console.Error, e.File, e.Problems, "the file cannot be read as a definition");
+            }
+
             return ExitCodes.BadInput;
         }
         catch (LocalClusterException e)
@@ -62,6 +72,51 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
     /// <param name="cancellationToken">Fires on Ctrl-C.</param>
     /// <returns>The exit code.</returns>
     protected abstract Task<int> RunAsync(TSettings settings, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when <paramref name="error"/> is how a call ends after Ctrl-C: an
+    /// <see cref="OperationCanceledException"/>, or gRPC's <c>CANCELLED</c> ("Call canceled by the client").
+    /// </summary>
+    protected static bool IsInterruption(Exception error, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested && error is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled };
+
+    /// <summary>
+    /// The full execution id that <paramref name="idOrPrefix"/> names: the id itself, or the one
+    /// execution whose id starts with it.
+    /// </summary>
+    /// <exception cref="UsageException">No execution, or several, match the prefix.</exception>
+    protected static async Task<string> ResolveExecutionIdAsync(WorkflowClient client, string idOrPrefix, CancellationToken cancellationToken)
+    {
+        var text = idOrPrefix.Trim();
+        try
+        {
+            return (await client.GetAsync(text, cancellationToken)).ExecutionId;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument)
+        {
+            // Not a whole id: try it as a prefix.
+        }
+
+        var matches = new List<string>();
+        await foreach (var summary in client.ListAllAsync(new ListExecutionsRequest { PageSize = 1000 }, cancellationToken))
+        {
+            if (summary.ExecutionId.StartsWith(text, StringComparison.OrdinalIgnoreCase))
+            {
+                matches.Add(summary.ExecutionId);
+                if (matches.Count > 5)
+                {
+                    break;
+                }
+            }
+        }
+
+        return matches switch
+        {
+            [var only] => only,
+            [] => throw new UsageException($"no execution id is or starts with '{text}' (gwf list shows the executions)."),
+            _ => throw new UsageException($"'{text}' starts several execution ids ({string.Join(", ", matches.Take(5))}{(matches.Count > 5 ? ", ..." : string.Empty)}); type more of it."),
+        };
+    }
 
     /// <summary>Creates a client for <paramref name="address"/> and remembers the address for error messages.</summary>
     protected WorkflowClient Connect(Uri address)

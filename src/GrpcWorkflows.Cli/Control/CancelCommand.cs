@@ -11,7 +11,8 @@ public sealed class CancelCommand : GwfCommand<CancelSettings>
     protected override async Task<int> RunAsync(CancelSettings settings, CancellationToken cancellationToken)
     {
         using var client = Connect(settings);
-        var state = await client.CancelAsync(settings.ExecutionId, settings.Reason ?? "cancelled with gwf cancel", cancellationToken);
+        var id = await ResolveExecutionIdAsync(client, settings.ExecutionId, cancellationToken);
+        var state = await client.CancelAsync(id, settings.Reason ?? "cancelled with gwf cancel", cancellationToken);
         if (settings.Output == OutputFormat.Json)
         {
             JsonOutput.WriteLine(new CancelExecutionResponse { State = state });
@@ -19,8 +20,8 @@ public sealed class CancelCommand : GwfCommand<CancelSettings>
         else
         {
             Console.Out.WriteLine(state == ExecutionState.Cancelled
-                ? $"Execution {settings.ExecutionId}: CANCELLED"
-                : $"Execution {settings.ExecutionId} had already finished: {Names.Of(state)}");
+                ? $"Execution {id}: CANCELLED"
+                : $"Execution {id} had already finished: {Names.Of(state)}");
         }
 
         return ExitCodes.Success;

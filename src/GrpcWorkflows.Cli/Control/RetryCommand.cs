@@ -12,8 +12,9 @@ public sealed class RetryCommand : GwfCommand<RetrySettings>
     protected override async Task<int> RunAsync(RetrySettings settings, CancellationToken cancellationToken)
     {
         using var client = Connect(settings);
-        var before = await client.GetAsync(settings.ExecutionId, cancellationToken);
-        var steps = await client.RetryAsync(settings.ExecutionId, cancellationToken);
+        var id = await ResolveExecutionIdAsync(client, settings.ExecutionId, cancellationToken);
+        var before = await client.GetAsync(id, cancellationToken);
+        var steps = await client.RetryAsync(id, cancellationToken);
         if (!settings.Watch)
         {
             if (settings.Output == OutputFormat.Json)
@@ -22,7 +23,7 @@ public sealed class RetryCommand : GwfCommand<RetrySettings>
             }
             else
             {
-                Console.Out.WriteLine($"Execution {settings.ExecutionId}: running again {string.Join(", ", steps)} (follow with: gwf watch {settings.ExecutionId} --from-sequence {before.LastSequence + 1})");
+                Console.Out.WriteLine($"Execution {id}: running again {string.Join(", ", steps)} (follow with: gwf watch {id} --from-sequence {before.LastSequence + 1})");
             }
 
             return ExitCodes.Success;
@@ -30,7 +31,7 @@ public sealed class RetryCommand : GwfCommand<RetrySettings>
 
         var progress = new ExecutionProgress();
         progress.Seed(before);
-        await ProgressDisplay.FollowAsync(client.WatchAsync(settings.ExecutionId, before.LastSequence + 1, cancellationToken), progress, settings.Output, cancellationToken);
+        await ProgressDisplay.FollowAsync(client.WatchAsync(id, before.LastSequence + 1, cancellationToken), progress, settings.Output, cancellationToken);
         return progress.Finished?.State == ExecutionState.Succeeded ? ExitCodes.Success : ExitCodes.ExecutionFailed;
     }
 }

@@ -35,22 +35,34 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public string Tail => string.Join('\n', _tail);
 
-    public static ChildProcess Start(string name, string assemblyPath, IEnumerable<string> arguments, Action<string, string>? echo = null)
+    /// <summary>What to do when the process does not start (for example <c>npm ci --prefix ...</c>); null for nothing.</summary>
+    public string? SetupHint { get; private init; }
+
+    /// <summary>True when the process exited because its address was taken (Kestrel's and Node's messages).</summary>
+    public bool AddressInUse => _tail.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || l.Contains("EADDRINUSE", StringComparison.Ordinal));
+
+    /// <summary>Starts a .NET executable as <c>dotnet ASSEMBLY ARGUMENTS</c> in the current directory.</summary>
+    public static ChildProcess StartDotnet(string name, string assemblyPath, IEnumerable<string> arguments, Action<string, string>? echo = null)
     {
         if (!File.Exists(assemblyPath))
         {
             throw new LocalClusterException($"{assemblyPath} is missing; gwf needs the built-in executables beside gwf.dll (build src/GrpcWorkflows.Cli).");
         }
 
-        var info = new ProcessStartInfo(BuiltInExecutables.DotnetHost())
+        return Start(name, BuiltInExecutables.DotnetHost(), [assemblyPath, .. arguments], Environment.CurrentDirectory, echo);
+    }
+
+    /// <summary>Starts any command; <paramref name="setupHint"/> is added to the message when it fails to start.</summary>
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, Action<string, string>? echo = null, string? setupHint = null)
+    {
+        var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = Environment.CurrentDirectory,
+            WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(assemblyPath);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -60,7 +72,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["Logging__Console__FormatterName"] = "simple";
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process, echo);
+        var child = new ChildProcess(name, process, echo) { SetupHint = setupHint };
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
         process.Exited += (_, _) => child._exited.TrySetResult();
@@ -70,7 +82,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new LocalClusterException($"cannot start {name} with '{info.FileName}': {e.Message}", e);
+            throw new LocalClusterException($"cannot start {name} with '{info.FileName}': {e.Message}{(setupHint is null ? string.Empty : $" ({setupHint})")}", e);
         }
 
         process.BeginOutputReadLine();
@@ -89,7 +101,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
 
         var why = finished == _exited.Task ? $"exited with code {_process.ExitCode}" : $"did not start listening within {timeout.TotalSeconds:0}s";
-        throw new LocalClusterException($"{Name} {why}. Its last output:\n{Tail}");
+        throw new LocalClusterException($"{Name} {why}.{(SetupHint is null ? string.Empty : $" {SetupHint}.")} Its last output:\n{Tail}");
     }
 
     /// <summary>Asks the process to stop (SIGTERM) and kills it with its children past <paramref name="grace"/>.</summary>

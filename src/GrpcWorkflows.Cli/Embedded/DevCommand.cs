@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace GrpcWorkflows.Cli.Embedded;
 
 /// <summary>
-/// <c>gwf dev</c>: starts an orchestrator and the built-in executors as separate processes on
+/// <c>gwf dev</c>: starts an orchestrator, the built-in executors and those of <c>gwf.executors.json</c> as separate processes on
 /// loopback, prints their addresses, and stops them all on Ctrl-C.
 /// </summary>
 public sealed class DevCommand : GwfCommand<DevSettings>
@@ -23,12 +23,24 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             orchestratorArguments.Add($"--Storage:Sqlite:Path={Path.Combine(folder, "grpcworkflows.db")}");
         }
 
-        Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors...");
+        var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}");
+        if (settings.Port != 0 && await OrchestratorProbe.IsListeningAsync(new Uri(url), TimeSpan.FromSeconds(1), cancellationToken))
+        {
+            Console.Error.WriteLine($"gwf: {LocalCluster.AddressInUseMessage(url)}");
+            return ExitCodes.OtherError;
+        }
+
+        var external = ExecutorsFile.Load(settings.ExecutorsFile);
+        var names = string.Concat(external.Select(e => $", {e.Name}"));
+        Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors{names}...");
         Action<string, string>? echo = settings.Logs ? (name, line) => Console.Error.WriteLine($"[{name}] {line}") : null;
         await using var cluster = await LocalCluster.StartAsync(
             new LocalClusterOptions
             {
-                OrchestratorUrl = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}"),
+                OrchestratorUrl = url,
+                ExternalExecutors = external,
+                InputDataRoot = settings.DataRoot is null ? null : Path.GetFullPath(settings.DataRoot),
+                OutputRoot = settings.OutputRoot is null ? null : Path.GetFullPath(settings.OutputRoot),
                 Storage = storage,
                 OrchestratorArguments = orchestratorArguments,
                 Echo = echo,

@@ -26,6 +26,21 @@ public sealed class DevSettings : GlobalSettings
     [DefaultValue(".data")]
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>The executors file.</summary>
+    [CommandOption("--executors <FILE>")]
+    [Description("The file listing executors to start beside the built-in ones (default: gwf.executors.json in the current folder or the nearest parent).")]
+    public string? ExecutorsFile { get; set; }
+
+    /// <summary>The input executor's data root.</summary>
+    [CommandOption("--data-root <DIR>")]
+    [Description("The folder the input executor reads files under (Input:DataRoot); default: data under the current folder. For the examples: --data-root examples.")]
+    public string? DataRoot { get; set; }
+
+    /// <summary>The output executor's root.</summary>
+    [CommandOption("--output-root <DIR>")]
+    [Description("The folder the output executor writes files under (Output:Root); default: output under the current folder.")]
+    public string? OutputRoot { get; set; }
+
     /// <summary>Echo every process's log lines.</summary>
     [CommandOption("--logs")]
     [Description("Echo the log lines of the orchestrator and the executors, prefixed with their names.")]

@@ -5,7 +5,8 @@ using GrpcWorkflows.Client;
 namespace GrpcWorkflows.Cli.Embedded;
 
 /// <summary>
-/// An orchestrator and the built-in executors (input, process, ai, output) running as child
+/// An orchestrator, the built-in executors (input, process, ai, output) and those of
+/// <c>gwf.executors.json</c> running as child
 /// processes of <c>gwf</c> on free loopback ports, for one <c>gwf run</c> or a <c>gwf dev</c> session.
 /// Disposing stops them all.
 /// </summary>
@@ -40,20 +41,29 @@ internal sealed class LocalCluster : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         try
         {
-            var orchestrator = ChildProcess.Start(
+            var orchestrator = ChildProcess.StartDotnet(
                 BuiltInExecutables.Orchestrator,
                 BuiltInExecutables.PathOf(BuiltInExecutables.Orchestrator),
                 ["--urls", options.OrchestratorUrl, $"--Storage:Provider={options.Storage}", .. options.OrchestratorArguments],
                 options.Echo);
             processes.Add(orchestrator);
-            var orchestratorAddress = await orchestrator.WaitForListeningAsync(options.StartTimeout, cancellationToken);
+            Uri orchestratorAddress;
+            try
+            {
+                orchestratorAddress = await orchestrator.WaitForListeningAsync(options.StartTimeout, cancellationToken);
+            }
+            catch (LocalClusterException) when (orchestrator.AddressInUse)
+            {
+                throw new LocalClusterException(AddressInUseMessage(options.OrchestratorUrl));
+            }
 
             var executors = BuiltInExecutables.Executors
-                .Select(e => ChildProcess.Start(
+                .Select(e => ChildProcess.StartDotnet(
                     e.Assembly,
                     BuiltInExecutables.PathOf(e.Assembly),
-                    ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}"],
+                    ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}", .. BuiltInArguments(e.StepType, options)],
                     options.Echo))
+                .Concat(options.ExternalExecutors.Select(e => ChildProcess.Start(e.Name, e.Command, e.ArgumentsFor(orchestratorAddress), e.WorkingDirectory, options.Echo, e.Setup is null ? null : $"set it up with: {e.Setup}")))
                 .ToList();
             processes.AddRange(executors);
             var members = new List<(string, Uri)> { (orchestrator.Name, orchestratorAddress) };
@@ -62,7 +72,8 @@ internal sealed class LocalCluster : IAsyncDisposable
                 members.Add((executor.Name, await executor.WaitForListeningAsync(options.StartTimeout - clock.Elapsed, cancellationToken)));
             }
 
-            await WaitForRegistrationAsync(orchestratorAddress, processes, options.StartTimeout - clock.Elapsed, cancellationToken);
+            var stepTypes = BuiltInExecutables.Executors.Select(e => e.StepType).Concat(options.ExternalExecutors.SelectMany(e => e.StepTypes));
+            await WaitForRegistrationAsync(orchestratorAddress, stepTypes, processes, options.StartTimeout - clock.Elapsed, cancellationToken);
             return new LocalCluster(processes, orchestratorAddress, members);
         }
         catch
@@ -90,9 +101,20 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    private static async Task WaitForRegistrationAsync(Uri orchestrator, List<ChildProcess> processes, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>The one-line message for an orchestrator address that is taken, with the fix.</summary>
+    public static string AddressInUseMessage(string url) =>
+        $"{url} is already in use (another gwf dev or orchestrator?): stop it, use it (gwf commands talk to it), or start on any free port with 'gwf dev --port 0'.";
+
+    private static IEnumerable<string> BuiltInArguments(string stepType, LocalClusterOptions options) => stepType switch
     {
-        var expected = BuiltInExecutables.Executors.Select(e => e.StepType).ToHashSet(StringComparer.Ordinal);
+        "input" when options.InputDataRoot is not null => [$"--Input:DataRoot={options.InputDataRoot}"],
+        "output" when options.OutputRoot is not null => [$"--Output:Root={options.OutputRoot}"],
+        _ => [],
+    };
+
+    private static async Task WaitForRegistrationAsync(Uri orchestrator, IEnumerable<string> stepTypes, List<ChildProcess> processes, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var expected = stepTypes.ToHashSet(StringComparer.Ordinal);
         using var client = WorkflowClient.Create(orchestrator);
         var deadline = Stopwatch.StartNew();
         var missing = expected;
@@ -114,7 +136,7 @@ internal sealed class LocalCluster : IAsyncDisposable
 
             if (processes.FirstOrDefault(p => p.Exited.IsCompleted) is { } dead)
             {
-                throw new LocalClusterException($"{dead.Name} exited during start-up. Its last output:\n{dead.Tail}");
+                throw new LocalClusterException($"{dead.Name} exited during start-up.{(dead.SetupHint is null ? string.Empty : $" {dead.SetupHint}.")} Its last output:\n{dead.Tail}");
             }
 
             await Task.Delay(PollInterval, cancellationToken);

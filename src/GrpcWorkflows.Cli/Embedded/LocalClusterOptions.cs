@@ -12,6 +12,15 @@ internal sealed class LocalClusterOptions
     /// <summary>More <c>--Key=Value</c> configuration for the orchestrator.</summary>
     public IReadOnlyList<string> OrchestratorArguments { get; init; } = [];
 
+    /// <summary>Executors started beside the built-in ones (from <c>gwf.executors.json</c>).</summary>
+    public IReadOnlyList<ExternalExecutor> ExternalExecutors { get; init; } = [];
+
+    /// <summary>The input executor's <c>Input:DataRoot</c>; null for its default (<c>data</c> under the current folder).</summary>
+    public string? InputDataRoot { get; init; }
+
+    /// <summary>The output executor's <c>Output:Root</c>; null for its default (<c>output</c> under the current folder).</summary>
+    public string? OutputRoot { get; init; }
+
     /// <summary>How long to wait for every process to listen and every executor to register.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

@@ -13,6 +13,12 @@ public sealed class ExecutorsCommand : GwfCommand<ExecutorsSettings>
     {
         using var client = Connect(settings);
         var executors = await client.ListExecutorsAsync(settings.StepType, cancellationToken);
+        if (settings.Schemas)
+        {
+            await ExecutorSchemas.PrintAsync(executors, settings.StepType, settings.Output, cancellationToken);
+            return ExitCodes.Success;
+        }
+
         if (settings.Output == OutputFormat.Json)
         {
             JsonOutput.WriteLine(new ListExecutorsResponse { Executors = { executors } });

@@ -11,4 +11,9 @@ public sealed class ExecutorsSettings : GlobalSettings
     [CommandOption("-t|--type <STEP_TYPE>")]
     [Description("Only executors serving this step type.")]
     public string? StepType { get; set; }
+
+    /// <summary>Ask each executor for the input schemas it declares.</summary>
+    [CommandOption("--schemas")]
+    [Description("Ask each executor (DescribeExecutor at its endpoint) for its step types' descriptions and declared input JSON Schemas, and print them.")]
+    public bool Schemas { get; set; }
 }

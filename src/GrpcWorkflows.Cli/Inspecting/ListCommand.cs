@@ -1,11 +1,12 @@
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Output;
+using GrpcWorkflows.Cli.Running;
 using GrpcWorkflows.V1;
 using Spectre.Console;
 
 namespace GrpcWorkflows.Cli.Inspecting;
 
-/// <summary><c>gwf list</c>: executions, newest first, optionally filtered by state and workflow.</summary>
+/// <summary><c>gwf list</c>: executions, newest first, optionally filtered by state, workflow, labels and age.</summary>
 public sealed class ListCommand : GwfCommand<ListSettings>
 {
     /// <inheritdoc />
@@ -14,16 +15,9 @@ public sealed class ListCommand : GwfCommand<ListSettings>
         using var client = Connect(settings);
         var request = new ListExecutionsRequest { PageSize = Math.Min(settings.Limit, 1000), WorkflowId = settings.WorkflowId ?? string.Empty };
         request.States.Add(settings.States.Select(s => Names.ParseExecutionState(s)!.Value).Distinct());
-        var page = new ListExecutionsResponse();
-        await foreach (var summary in client.ListAllAsync(request, cancellationToken))
-        {
-            if (page.Executions.Count == settings.Limit)
-            {
-                break;
-            }
-
-            page.Executions.Add(summary);
-        }
+        var since = settings.Since is null ? (DateTimeOffset?)null : SinceParser.Parse(settings.Since, DateTimeOffset.UtcNow);
+        var query = new ExecutionQuery(request, InputParser.ParseLabels(settings.Labels), since, settings.Limit);
+        var page = new ListExecutionsResponse { Executions = { await query.RunAsync(client, cancellationToken) } };
 
         if (settings.Output == OutputFormat.Json)
         {
@@ -37,7 +31,7 @@ public sealed class ListCommand : GwfCommand<ListSettings>
             return ExitCodes.Success;
         }
 
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("execution", "workflow", "state", "steps", "created", "ended");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("execution", "workflow", "state", "steps", "created", "ended", "labels");
         foreach (var e in page.Executions)
         {
             table.AddRow(
@@ -46,7 +40,8 @@ public sealed class ListCommand : GwfCommand<ListSettings>
                 new Text(Names.Of(e.State)),
                 new Text($"{e.SucceededStepCount}/{e.StepCount}"),
                 new Text(e.CreateTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
-                new Text(e.EndTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty));
+                new Text(e.EndTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty),
+                new Text(string.Join(", ", e.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))));
         }
 
         AnsiConsole.Write(table);

@@ -19,6 +19,16 @@ public sealed class ListSettings : GlobalSettings
     [Description("Only executions of this workflow id.")]
     public string? WorkflowId { get; set; }
 
+    /// <summary>Only executions with these labels.</summary>
+    [CommandOption("-l|--label <KEY=VALUE>")]
+    [Description("Only executions labelled KEY=VALUE (gwf run/submit --label). Repeatable: all must match.")]
+    public string[] Labels { get; set; } = [];
+
+    /// <summary>Only executions created since.</summary>
+    [CommandOption("--since <AGE|TIME>")]
+    [Description("Only executions created within this age (90s, 15m, 2h, 7d) or since this UTC date and time (2026-11-30, 2026-11-30T08:00:00Z).")]
+    public string? Since { get; set; }
+
     /// <summary>The largest number of executions shown.</summary>
     [CommandOption("-n|--limit <N>")]
     [Description("The largest number of executions to show, newest first.")]
@@ -31,6 +41,11 @@ public sealed class ListSettings : GlobalSettings
         if (Limit is < 1 or > 10_000)
         {
             return ValidationResult.Error("--limit must be between 1 and 10000.");
+        }
+
+        if (Since is not null && SinceParser.Parse(Since, DateTimeOffset.UtcNow) is null)
+        {
+            return ValidationResult.Error($"--since '{Since}': use an age such as 15m, 2h or 7d, or a date and time such as 2026-11-30T08:00:00Z.");
         }
 
         var unknown = States.FirstOrDefault(s => Names.ParseExecutionState(s) is null);

@@ -1,17 +1,19 @@
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Output;
+using GrpcWorkflows.V1;
 using Spectre.Console;
 
 namespace GrpcWorkflows.Cli.Inspecting;
 
-/// <summary><c>gwf status ID</c>: the state of an execution, its steps, figures and result.</summary>
-public sealed class StatusCommand : GwfCommand<ExecutionIdSettings>
+/// <summary><c>gwf status ID</c>: the state of an execution, its steps, their outputs, figures and result.</summary>
+public sealed class StatusCommand : GwfCommand<StatusSettings>
 {
     /// <inheritdoc />
-    protected override async Task<int> RunAsync(ExecutionIdSettings settings, CancellationToken cancellationToken)
+    protected override async Task<int> RunAsync(StatusSettings settings, CancellationToken cancellationToken)
     {
         using var client = Connect(settings);
-        var execution = await client.GetAsync(settings.ExecutionId, cancellationToken);
+        var id = await ResolveExecutionIdAsync(client, settings.ExecutionId, cancellationToken);
+        var execution = await client.GetAsync(id, cancellationToken);
         if (settings.Output == OutputFormat.Json)
         {
             JsonOutput.WriteLine(execution);
@@ -43,6 +45,7 @@ public sealed class StatusCommand : GwfCommand<ExecutionIdSettings>
         }
 
         AnsiConsole.Write(table);
+        PrintOutputs(execution, settings.Full);
         if (execution.Result is { Fields.Count: > 0 } result)
         {
             Console.Out.WriteLine("Result:");
@@ -50,5 +53,28 @@ public sealed class StatusCommand : GwfCommand<ExecutionIdSettings>
         }
 
         return ExitCodes.Success;
+    }
+
+    private static void PrintOutputs(Execution execution, bool full)
+    {
+        var withOutput = execution.Steps.Where(s => s.Output is { Fields.Count: > 0 }).ToList();
+        if (withOutput.Count == 0)
+        {
+            return;
+        }
+
+        Console.Out.WriteLine(full ? "Outputs:" : "Outputs (cut at 160 characters; --full shows them whole):");
+        foreach (var step in withOutput)
+        {
+            if (full)
+            {
+                Console.Out.WriteLine($"  {step.StepId}:");
+                Console.Out.WriteLine(string.Join('\n', JsonOutput.Pretty(step.Output).Split('\n').Select(l => "    " + l)));
+                continue;
+            }
+
+            var text = JsonOutput.Compact(step.Output);
+            Console.Out.WriteLine($"  {step.StepId}: {(text.Length <= StatusSettings.OutputPreviewLength ? text : string.Concat(text.AsSpan(0, StatusSettings.OutputPreviewLength), "…"))}");
+        }
     }
 }

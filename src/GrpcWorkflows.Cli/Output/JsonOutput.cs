@@ -9,6 +9,7 @@ internal static class JsonOutput
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithFormatEnumsAsIntegers(false));
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The message on one line.</summary>
     public static string Format(IMessage message) => Formatter.Format(message);
@@ -18,6 +19,13 @@ internal static class JsonOutput
     {
         Console.Out.WriteLine(Format(message));
         Console.Out.Flush();
+    }
+
+    /// <summary>The message on one line without spaces, for one-line previews.</summary>
+    public static string Compact(IMessage message)
+    {
+        using var document = JsonDocument.Parse(Formatter.Format(message));
+        return JsonSerializer.Serialize(document.RootElement, Relaxed);
     }
 
     /// <summary>The message indented for people.</summary>

@@ -65,11 +65,13 @@ internal static class Names
         };
     }
 
+    /// <summary>A duration as definitions write them: <c>250ms</c>, <c>2s</c>, <c>1.25s</c>, <c>1m30s</c>, <c>2h05m</c>.</summary>
     public static string Of(TimeSpan duration) => duration.TotalSeconds switch
     {
         < 0 => "0ms",
-        < 1 => $"{duration.TotalMilliseconds:0}ms",
-        < 60 => $"{duration.TotalSeconds:0.00}s",
-        _ => $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s",
+        < 1 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{duration.TotalMilliseconds:0}ms"),
+        < 60 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{duration.TotalSeconds:0.##}s"),
+        < 3600 => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(int)duration.TotalMinutes}m{duration.Seconds:00}s"),
+        _ => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(int)duration.TotalHours}h{duration.Minutes:00}m"),
     };
 }

@@ -8,7 +8,7 @@ namespace GrpcWorkflows.Cli.Running;
 internal static class DefinitionFile
 {
     /// <exception cref="UsageException">The file does not exist.</exception>
-    /// <exception cref="DefinitionFormatException">The file is not a well-formed definition.</exception>
+    /// <exception cref="DefinitionFileException">The file is not a well-formed definition; every problem is listed.</exception>
     public static WorkflowDefinition Load(string path)
     {
         if (string.IsNullOrWhiteSpace(path))
@@ -21,6 +21,13 @@ internal static class DefinitionFile
             throw new UsageException($"{path}: no such file.");
         }
 
-        return WorkflowDefinitionLoader.FromFile(path);
+        try
+        {
+            return WorkflowDefinitionLoader.FromFile(path);
+        }
+        catch (DefinitionFormatException e)
+        {
+            throw new DefinitionFileException(path, e.Problems, e.Message, e);
+        }
     }
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Watching;
+using GrpcWorkflows.Client;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Cli.Running;
@@ -13,6 +14,8 @@ namespace GrpcWorkflows.Cli.Running;
 /// </summary>
 public sealed class RunCommand : GwfCommand<RunSettings>
 {
+    private static readonly TimeSpan CancelTimeout = TimeSpan.FromSeconds(10);
+
     /// <inheritdoc />
     protected override async Task<int> RunAsync(RunSettings settings, CancellationToken cancellationToken)
     {
@@ -28,21 +31,27 @@ public sealed class RunCommand : GwfCommand<RunSettings>
                 throw new UsageException($"--detach needs a running orchestrator, and none answers at {Describe(address)}: start one with 'gwf dev' or pass --address.");
             }
 
-            cluster = await EmbeddedRun.StartAsync(address, cancellationToken);
+            if (EmbeddedRun.MissingChatEndpoint(definition) is { } missing)
+            {
+                Console.Error.WriteLine($"gwf: skipped {settings.File}: {missing}");
+                return ExitCodes.Skipped;
+            }
+
+            cluster = await EmbeddedRun.StartAsync(address, settings.File, definition, settings.ExecutorsFile, cancellationToken);
             address = cluster.OrchestratorAddress;
         }
 
         try
         {
             using var client = Connect(address);
+            var submit = new SubmitWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
             if (settings.Detach)
             {
-                var submitted = await client.SubmitAsync(new SubmitWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } }, cancellationToken);
-                SubmitCommand.Print(submitted, settings.Output);
+                SubmitCommand.Print(await client.SubmitAsync(submit, cancellationToken), settings.Output);
                 return ExitCodes.Success;
             }
 
-            var request = new RunWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
+            var request = new RunWorkflowRequest { Definition = submit.Definition, Input = submit.Input, IdempotencyKey = submit.IdempotencyKey, Labels = { submit.Labels } };
             var progress = new ExecutionProgress();
             progress.Seed(definition);
             try
@@ -53,9 +62,9 @@ public sealed class RunCommand : GwfCommand<RunSettings>
             {
                 return ReportRpcError(e, settings.File);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && cluster is null && progress.ExecutionId is not null)
+            catch (Exception e) when (IsInterruption(e, cancellationToken) && progress.ExecutionId is { } id)
             {
-                Console.Error.WriteLine($"gwf: stopped following; execution {progress.ExecutionId} continues (gwf watch {progress.ExecutionId}, gwf cancel {progress.ExecutionId}).");
+                await InterruptedAsync(client, id, settings.CancelOnInterrupt, embedded: cluster is not null);
                 return ExitCodes.Interrupted;
             }
 
@@ -67,6 +76,41 @@ public sealed class RunCommand : GwfCommand<RunSettings>
             {
                 await cluster.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>After Ctrl-C: cancels the execution (with the flag, or when the user says so) or says how to follow or cancel it later.</summary>
+    private static async Task InterruptedAsync(WorkflowClient client, string id, bool cancel, bool embedded)
+    {
+        Console.Out.Flush();
+        if (embedded && !cancel)
+        {
+            Console.Error.WriteLine($"\ngwf: interrupted; execution {id} ends with the embedded orchestrator, which stops with gwf (run 'gwf dev' in another terminal to keep executions running after gwf run returns).");
+            return;
+        }
+
+        if (!cancel && !embedded && !Console.IsInputRedirected)
+        {
+            Console.Error.Write($"\ngwf: cancel execution {id} too? [y/N] ");
+            var answer = Console.In.ReadLine();
+            cancel = answer is not null && answer.Trim().StartsWith('y');
+        }
+
+        if (!cancel)
+        {
+            Console.Error.WriteLine($"\ngwf: stopped following; execution {id} keeps running: 'gwf watch {id}' follows it again, 'gwf cancel {id}' cancels it.");
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(CancelTimeout);
+        try
+        {
+            var state = await client.CancelAsync(id, "cancelled with Ctrl-C on gwf run", limit.Token);
+            Console.Error.WriteLine($"\ngwf: execution {id} {(state == ExecutionState.Cancelled ? "cancelled" : $"had already finished: {Output.Names.Of(state)}")}.");
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"\ngwf: could not cancel execution {id} ({e.Message}); 'gwf cancel {id}' tries again.");
         }
     }
 }

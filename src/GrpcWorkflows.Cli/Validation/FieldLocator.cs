@@ -5,15 +5,15 @@ using YamlDotNet.RepresentationModel;
 namespace GrpcWorkflows.Cli.Validation;
 
 /// <summary>
-/// Maps a problem's field path (<c>steps.b.depends_on[0]</c>) to its line in the definition file, so
+/// Maps a problem's field path (<c>steps.b.depends_on[0]</c>) to its line and column in the definition file, so
 /// problems found by validation (which sees only the parsed definition) point into the file.
 /// Keys match in <c>snake_case</c> and <c>lowerCamelCase</c>; a path not found falls back to its parent.
 /// </summary>
 internal sealed class FieldLocator
 {
-    private readonly Dictionary<string, int> _lines;
+    private readonly Dictionary<string, (int Line, int Column)> _lines;
 
-    private FieldLocator(Dictionary<string, int> lines) => _lines = lines;
+    private FieldLocator(Dictionary<string, (int Line, int Column)> lines) => _lines = lines;
 
     /// <summary>The locator of a file, or null when it cannot be read (the problems are then printed without lines).</summary>
     public static FieldLocator? TryRead(string path)
@@ -21,7 +21,7 @@ internal sealed class FieldLocator
         try
         {
             var text = File.ReadAllText(path, Encoding.UTF8);
-            var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+            var lines = new Dictionary<string, (int Line, int Column)>(StringComparer.Ordinal);
             if (Path.GetExtension(path).Equals(".json", StringComparison.OrdinalIgnoreCase))
             {
                 ReadJson(text, lines);
@@ -44,8 +44,8 @@ internal sealed class FieldLocator
         }
     }
 
-    /// <summary>The 1-based line of the field, or of its nearest parent found; null when none is.</summary>
-    public int? LineOf(string field)
+    /// <summary>The 1-based line and column of the field, or of its nearest parent found; null when none is.</summary>
+    public (int Line, int Column)? PositionOf(string field)
     {
         var path = field;
         while (path.Length > 0)
@@ -62,7 +62,7 @@ internal sealed class FieldLocator
         return null;
     }
 
-    private static void ReadJson(string text, Dictionary<string, int> lines)
+    private static void ReadJson(string text, Dictionary<string, (int Line, int Column)> lines)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var lineStarts = new List<long> { 0 };
@@ -74,10 +74,11 @@ internal sealed class FieldLocator
             }
         }
 
-        int LineAt(long offset)
+        (int Line, int Column) LineAt(long offset)
         {
             var index = lineStarts.BinarySearch(offset);
-            return (index >= 0 ? index : ~index - 1) + 1;
+            var line = index >= 0 ? index : ~index - 1;
+            return (line + 1, (int)(offset - lineStarts[line]) + 1);
         }
 
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
@@ -112,7 +113,7 @@ internal sealed class FieldLocator
         }
     }
 
-    private static string ElementPath(Stack<(string Path, bool IsArray, int Index)> stack, Dictionary<string, int> lines, int line)
+    private static string ElementPath(Stack<(string Path, bool IsArray, int Index)> stack, Dictionary<string, (int Line, int Column)> lines, (int Line, int Column) line)
     {
         if (stack.Count == 0 || !stack.Peek().IsArray)
         {
@@ -126,7 +127,7 @@ internal sealed class FieldLocator
         return element;
     }
 
-    private static void ReadYaml(YamlNode node, string path, Dictionary<string, int> lines)
+    private static void ReadYaml(YamlNode node, string path, Dictionary<string, (int Line, int Column)> lines)
     {
         switch (node)
         {
@@ -134,7 +135,7 @@ internal sealed class FieldLocator
                 foreach (var (key, value) in mapping.Children)
                 {
                     var child = Join(path, Normalize(path, ((key as YamlScalarNode)?.Value) ?? string.Empty));
-                    lines.TryAdd(child, (int)key.Start.Line);
+                    lines.TryAdd(child, ((int)key.Start.Line, (int)key.Start.Column));
                     ReadYaml(value, child, lines);
                 }
 
@@ -143,7 +144,7 @@ internal sealed class FieldLocator
                 for (var i = 0; i < sequence.Children.Count; i++)
                 {
                     var child = $"{path}[{i}]";
-                    lines.TryAdd(child, (int)sequence.Children[i].Start.Line);
+                    lines.TryAdd(child, ((int)sequence.Children[i].Start.Line, (int)sequence.Children[i].Start.Column));
                     ReadYaml(sequence.Children[i], child, lines);
                 }
 

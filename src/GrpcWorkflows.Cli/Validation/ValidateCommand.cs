@@ -4,7 +4,6 @@ using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.Cli.Running;
 using GrpcWorkflows.Client.Errors;
-using GrpcWorkflows.Engine.Definitions;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Cli.Validation;
@@ -24,10 +23,10 @@ public sealed class ValidateCommand : GwfCommand<ValidateSettings>
         {
             definition = DefinitionFile.Load(settings.File);
         }
-        catch (DefinitionFormatException e) when (settings.Output == OutputFormat.Json)
+        catch (DefinitionFileException e) when (e.Problems.Count > 0)
         {
-            JsonOutput.WriteLine(new ValidateWorkflowResponse { Valid = false, Problems = { e.Problems } });
-            return ExitCodes.BadInput;
+            // Parse problems come out like graph problems: all of them, with their positions and paths.
+            return Report(settings, new ValidateWorkflowResponse { Valid = false, Problems = { e.Problems } }, "the file cannot be read as a definition; the graph is checked once it can");
         }
 
         var address = settings.ResolveAddress();
@@ -58,6 +57,11 @@ public sealed class ValidateCommand : GwfCommand<ValidateSettings>
             }
         }
 
+        return Report(settings, response, checkedBy);
+    }
+
+    private static int Report(ValidateSettings settings, ValidateWorkflowResponse response, string checkedBy)
+    {
         if (settings.Output == OutputFormat.Json)
         {
             JsonOutput.WriteLine(response);
@@ -74,15 +78,7 @@ public sealed class ValidateCommand : GwfCommand<ValidateSettings>
     {
         if (!response.Valid)
         {
-            var locations = FieldLocator.TryRead(file);
-            Console.Out.WriteLine($"{file}: {response.Problems.Count} problem{(response.Problems.Count == 1 ? string.Empty : "s")} ({checkedBy}):");
-            foreach (var problem in response.Problems)
-            {
-                var line = locations?.LineOf(problem.Field);
-                var where = line is null ? file : $"{file}:{line}";
-                Console.Out.WriteLine($"  {where}: {(problem.Field.Length > 0 ? problem.Field + ": " : string.Empty)}{problem.Description}");
-            }
-
+            ProblemReport.Print(Console.Out, file, response.Problems, checkedBy);
             return;
         }
 

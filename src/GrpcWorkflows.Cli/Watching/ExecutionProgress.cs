@@ -48,6 +48,19 @@ internal sealed class ExecutionProgress
         }
     }
 
+    /// <summary>
+    /// Applies one event; returns its plain-output line: the sequence (what <c>--from-sequence</c> takes),
+    /// the event's time since the execution was created (the orchestrator's clock, not when the line
+    /// arrived), and what happened.
+    /// </summary>
+    public string Line(ExecutionEvent e)
+    {
+        var text = Apply(e);
+        var time = e.Time?.ToDateTimeOffset();
+        var since = time is null || Created is null ? TimeSpan.Zero : time.Value - Created.Value;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"#{e.Sequence,-4} [{Math.Max(since.TotalSeconds, 0),7:0.00}s] {text}");
+    }
+
     /// <summary>Applies one event; returns a one-line description of it for plain output.</summary>
     public string Apply(ExecutionEvent e)
     {
@@ -96,8 +109,8 @@ internal sealed class ExecutionProgress
                 row.State = StepState.Succeeded;
                 row.Attempt = Math.Max(row.Attempt, e.StepSucceeded.Attempt);
                 row.Ended = time;
-                row.Note = null;
-                return $"{row.StepId}: succeeded{DurationText(row, time)}";
+                row.Note = WrittenFile(e.StepSucceeded.Output) is { } file ? $"wrote {file}" : null;
+                return $"{row.StepId}: succeeded{DurationText(row, time)}{(row.Note is null ? string.Empty : $", {row.Note}")}";
             }
 
             case ExecutionEvent.KindOneofCase.StepFailed:
@@ -146,6 +159,15 @@ internal sealed class ExecutionProgress
                 return $"event {e.KindCase}";
         }
     }
+
+    /// <summary>The file an <c>output</c> step wrote (<c>delivered.file.full_path</c> of its output), to show where it went.</summary>
+    private static string? WrittenFile(Google.Protobuf.WellKnownTypes.Struct? output) =>
+        output?.Fields.TryGetValue("delivered", out var delivered) == true
+        && delivered.StructValue?.Fields.TryGetValue("file", out var file) == true
+        && file.StructValue?.Fields.TryGetValue("full_path", out var path) == true
+        && path.StringValue is { Length: > 0 } text
+            ? text
+            : null;
 
     private static string DurationText(StepProgress row, DateTimeOffset now) => row.Duration(now) is { } d ? $" in {Output.Names.Of(d)}" : string.Empty;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.V1;
@@ -18,12 +17,27 @@ internal static class ProgressDisplay
     /// <summary>Whether stdout is a terminal that can redraw a live table.</summary>
     public static bool IsInteractive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive && AnsiConsole.Profile.Capabilities.Ansi;
 
-    /// <summary>Follows the events to the end (or until cancelled) and returns what was seen.</summary>
+    /// <summary>
+    /// Follows the events to the end (or until cancelled) and returns what was seen. In text, the
+    /// execution id comes first, as soon as the first event names it.
+    /// </summary>
     public static async Task<ExecutionProgress> FollowAsync(IAsyncEnumerable<ExecutionEvent> events, ExecutionProgress progress, OutputFormat format, CancellationToken cancellationToken)
     {
+        await using var enumerator = events.GetAsyncEnumerator(cancellationToken);
+        if (!await enumerator.MoveNextAsync())
+        {
+            if (format == OutputFormat.Text)
+            {
+                PrintOutcome(progress);
+            }
+
+            return progress;
+        }
+
+        var all = Prepend(enumerator.Current, enumerator);
         if (format == OutputFormat.Json)
         {
-            await foreach (var e in events.WithCancellation(cancellationToken))
+            await foreach (var e in all)
             {
                 progress.Apply(e);
                 JsonOutput.WriteLine(e);
@@ -32,17 +46,18 @@ internal static class ProgressDisplay
             return progress;
         }
 
+        var id = enumerator.Current.ExecutionId;
+        Console.Out.WriteLine($"Execution {id}");
+        Console.Out.Flush();
         if (IsInteractive)
         {
-            await FollowLiveAsync(events, progress, cancellationToken);
+            await FollowLiveAsync(all, progress);
         }
         else
         {
-            var clock = Stopwatch.StartNew();
-            await foreach (var e in events.WithCancellation(cancellationToken))
+            await foreach (var e in all)
             {
-                var line = progress.Apply(e);
-                Console.Out.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.00}s] {line}");
+                Console.Out.WriteLine(progress.Line(e));
             }
 
             Console.Out.Flush();
@@ -83,15 +98,29 @@ internal static class ProgressDisplay
             Console.Out.WriteLine(JsonOutput.Pretty(result));
         }
 
+        foreach (var step in progress.Steps.Where(s => s.State == StepState.Succeeded && s.Note is not null && s.Note.StartsWith("wrote ", StringComparison.Ordinal)))
+        {
+            Console.Out.WriteLine($"{step.StepId} {step.Note}");
+        }
+
         Console.Out.Flush();
     }
 
-    private static async Task FollowLiveAsync(IAsyncEnumerable<ExecutionEvent> events, ExecutionProgress progress, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<ExecutionEvent> Prepend(ExecutionEvent first, IAsyncEnumerator<ExecutionEvent> rest)
+    {
+        yield return first;
+        while (await rest.MoveNextAsync())
+        {
+            yield return rest.Current;
+        }
+    }
+
+    private static async Task FollowLiveAsync(IAsyncEnumerable<ExecutionEvent> events, ExecutionProgress progress)
     {
         var gate = new Lock();
         await AnsiConsole.Live(Render(progress)).AutoClear(false).StartAsync(async context =>
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var stop = new CancellationTokenSource();
             var ticker = Task.Run(async () =>
             {
                 try
@@ -113,7 +142,7 @@ internal static class ProgressDisplay
 
             try
             {
-                await foreach (var e in events.WithCancellation(cancellationToken))
+                await foreach (var e in events)
                 {
                     lock (gate)
                     {
@@ -139,6 +168,7 @@ internal static class ProgressDisplay
         var now = DateTimeOffset.UtcNow;
         var table = new Table().Border(TableBorder.Rounded)
             .Title(Markup.Escape($"{progress.WorkflowId} · {progress.ExecutionId}"))
+            .Caption(Markup.Escape($"last event #{progress.LastSequence}"))
             .AddColumns("step", "type", "state", "attempt", "duration", "note");
         foreach (var step in progress.Steps)
         {

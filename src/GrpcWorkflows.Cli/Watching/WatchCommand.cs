@@ -10,7 +10,8 @@ public sealed class WatchCommand : GwfCommand<WatchSettings>
     protected override async Task<int> RunAsync(WatchSettings settings, CancellationToken cancellationToken)
     {
         using var client = Connect(settings);
-        var execution = await client.GetAsync(settings.ExecutionId, cancellationToken);
+        var id = await ResolveExecutionIdAsync(client, settings.ExecutionId, cancellationToken);
+        var execution = await client.GetAsync(id, cancellationToken);
         var progress = new ExecutionProgress();
         progress.Seed(execution);
         if (settings.FromSequence <= 1)
@@ -19,8 +20,8 @@ public sealed class WatchCommand : GwfCommand<WatchSettings>
             progress = new ExecutionProgress();
         }
 
-        await ProgressDisplay.FollowAsync(client.WatchAsync(settings.ExecutionId, settings.FromSequence, cancellationToken), progress, settings.Output, cancellationToken);
-        var state = progress.Finished?.State ?? (await client.GetAsync(settings.ExecutionId, cancellationToken)).State;
+        await ProgressDisplay.FollowAsync(client.WatchAsync(id, settings.FromSequence, cancellationToken), progress, settings.Output, cancellationToken);
+        var state = progress.Finished?.State ?? (await client.GetAsync(id, cancellationToken)).State;
         return state switch
         {
             ExecutionState.Succeeded => ExitCodes.Success,

@@ -8,7 +8,8 @@ namespace GrpcWorkflows.Engine.Definitions;
 /// <summary>
 /// Reads workflow definitions from their text forms: proto-JSON (the seed's format verbatim,
 /// field names in <c>snake_case</c> or <c>lowerCamelCase</c>) and YAML (the same document).
-/// Duplicate keys and unknown fields are errors, reported with their line, column and path.
+/// Syntax errors and duplicate keys are reported with their line and column; unknown fields, values of
+/// the wrong kind, bad durations and enum names with their field path; every problem at once.
 /// </summary>
 public static class WorkflowDefinitionLoader
 {
@@ -72,6 +73,12 @@ public static class WorkflowDefinitionLoader
 
     private static WorkflowDefinition ParseProtoJson(string json, string? source)
     {
+        var problems = ProtoJsonShapeChecker.Check(json);
+        if (problems.Count > 0)
+        {
+            throw Failure(source, problems);
+        }
+
         try
         {
             return Parser.Parse<WorkflowDefinition>(json);

@@ -8,8 +8,10 @@ namespace GrpcWorkflows.Engine.Dispatch;
 /// The engine's scheduler asks <see cref="HasCapacity"/> before dispatching a READY step, so
 /// that steps wait in the engine's READY queue rather than inside the dispatcher. When
 /// capacity frees up the dispatcher raises <see cref="CapacityAvailable"/> and the scheduler
-/// looks at its queue again. A step type with no endpoint at all reports capacity, so that its
-/// attempt fails fast with <c>UNAVAILABLE</c> and goes through the retry policy.
+/// looks at its queue again. A step type with no callable endpoint reports capacity, so that its
+/// attempt comes back at once as <see cref="StepAttemptResult.Undelivered"/>: that is not an
+/// attempt, and the engine parks the step until <see cref="IsReachable"/> holds for its type and
+/// <see cref="CapacityAvailable"/> is raised (or its maximum wait passes).
 /// </remarks>
 public interface IStepDispatcher
 {
@@ -25,7 +27,14 @@ public interface IStepDispatcher
     /// </summary>
     int AvailableCapacity(string stepType) => HasCapacity(stepType) ? int.MaxValue : 0;
 
-    /// <summary>Raised (on any thread) when capacity for some step type frees up.</summary>
+    /// <summary>
+    /// Whether some executor of <paramref name="stepType"/> may be callable now (registered, not known
+    /// to be down, circuit not open). A step whose attempt came back undelivered waits until this
+    /// holds. The dispatcher raises <see cref="CapacityAvailable"/> when it turns true.
+    /// </summary>
+    bool IsReachable(string stepType) => true;
+
+    /// <summary>Raised (on any thread) when capacity for some step type frees up, or an executor becomes reachable.</summary>
     event EventHandler? CapacityAvailable;
 
     /// <summary>

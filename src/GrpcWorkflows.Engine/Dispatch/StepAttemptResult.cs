@@ -17,6 +17,19 @@ public sealed record StepAttemptResult(Struct? Output, StepError? Error, TimeSpa
     public static StepAttemptResult Failure(string code, string message, bool retryable, TimeSpan? retryAfter = null, string? endpoint = null)
         => new(null, new StepError { Code = code, Message = message, Retryable = retryable }, retryAfter, endpoint);
 
+    /// <summary>
+    /// The call never reached an executor (connection refused or reset before any response, circuit
+    /// open, no executor registered): not an attempt. <paramref name="reason"/> says why, for people.
+    /// </summary>
+    public static StepAttemptResult Undelivered(string reason, string? endpoint = null)
+        => new(null, new StepError { Code = "UNAVAILABLE", Message = reason, Retryable = true }, null, endpoint) { ReachedExecutor = false };
+
     /// <summary>Whether the attempt succeeded.</summary>
     public bool Succeeded => Error is null;
+
+    /// <summary>
+    /// Whether the call reached an executor. False for <see cref="Undelivered"/>: the engine does not
+    /// count it as an attempt and waits for a callable executor instead.
+    /// </summary>
+    public bool ReachedExecutor { get; init; } = true;
 }

@@ -74,9 +74,13 @@ public sealed class ExecutionStateFold
                 started.NextAttemptTime = null;
                 started.AttemptHistory.Add(new StepAttempt { Attempt = e.AttemptStarted.Attempt, Endpoint = e.AttemptStarted.Endpoint, StartTime = e.Time });
                 break;
+            case ExecutionEvent.KindOneofCase.AwaitingExecutor:
+                ApplyAwaitingExecutor(e.AwaitingExecutor);
+                break;
             case ExecutionEvent.KindOneofCase.AttemptFailed:
                 var failed = _steps[e.AttemptFailed.StepId];
                 failed.Error = e.AttemptFailed.Error;
+                failed.ExecutorWait = null;
                 CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error);
                 if (e.AttemptFailed.WillRetry)
                 {
@@ -91,6 +95,7 @@ public sealed class ExecutionStateFold
                 succeeded.State = StepState.Succeeded;
                 succeeded.Output = e.StepSucceeded.Output;
                 succeeded.Error = null;
+                succeeded.ExecutorWait = null;
                 succeeded.EndTime = e.Time;
                 CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null);
                 break;
@@ -100,12 +105,14 @@ public sealed class ExecutionStateFold
                 terminal.Error = e.StepFailed.Error;
                 terminal.EndTime = e.Time;
                 terminal.NextAttemptTime = null;
+                terminal.ExecutorWait = null;
                 break;
             case ExecutionEvent.KindOneofCase.StepSkipped:
                 var skipped = _steps[e.StepSkipped.StepId];
                 skipped.State = StepState.Skipped;
                 skipped.Reason = e.StepSkipped.Reason;
                 skipped.EndTime = e.Time;
+                skipped.ExecutorWait = null;
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 var cancelled = _steps[e.StepCancelled.StepId];
@@ -113,6 +120,7 @@ public sealed class ExecutionStateFold
                 cancelled.Reason = e.StepCancelled.Reason;
                 cancelled.EndTime = e.Time;
                 cancelled.NextAttemptTime = null;
+                cancelled.ExecutorWait = null;
                 if (cancelled.AttemptHistory.Count > 0 && cancelled.AttemptHistory[^1].EndTime is null)
                 {
                     cancelled.AttemptHistory[^1].EndTime = e.Time;
@@ -186,6 +194,26 @@ public sealed class ExecutionStateFold
             step.StartTime = null;
             step.EndTime = null;
             step.NextAttemptTime = null;
+            step.ExecutorWait = null;
+        }
+    }
+
+    /// <summary>An attempt never reached an executor: it is taken back (count and history), and the step is READY again, waiting.</summary>
+    private void ApplyAwaitingExecutor(StepAwaitingExecutor awaiting)
+    {
+        var step = _steps[awaiting.StepId];
+        step.State = StepState.Ready;
+        step.Attempts = awaiting.Attempt - 1;
+        step.ExecutorWait = awaiting.Wait;
+        var history = step.AttemptHistory;
+        if (history.Count > 0 && history[^1].Attempt == awaiting.Attempt)
+        {
+            history.RemoveAt(history.Count - 1);
+        }
+
+        if (history.Count == 0)
+        {
+            step.StartTime = null;
         }
     }
 

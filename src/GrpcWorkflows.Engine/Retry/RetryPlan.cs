@@ -8,18 +8,6 @@ namespace GrpcWorkflows.Engine.Retry;
 /// </summary>
 internal sealed class RetryPlan
 {
-    /// <summary>Codes never retried, whatever the executor says.</summary>
-    public static readonly IReadOnlySet<string> DefaultNonRetryableCodes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "INVALID_ARGUMENT", "FAILED_PRECONDITION", "UNIMPLEMENTED", "PERMISSION_DENIED", "UNAUTHENTICATED", "NOT_FOUND",
-    };
-
-    /// <summary>Transport codes always retried (unless listed as non-retryable).</summary>
-    public static readonly IReadOnlySet<string> RetryableTransportCodes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED",
-    };
-
     private static readonly IReadOnlySet<string> NoCodes = new HashSet<string>(StringComparer.Ordinal);
 
     public RetryPlan(int maxAttempts, TimeSpan initialBackoff, double multiplier, TimeSpan maxBackoff, double jitter, IReadOnlySet<string> nonRetryableCodes)
@@ -85,14 +73,6 @@ internal sealed class RetryPlan
         return retryAfter is { } floor && floor > delay ? floor : delay;
     }
 
-    /// <summary>Whether an attempt that failed with <paramref name="error"/> may be retried (attempts aside).</summary>
-    public bool IsRetryable(StepError error)
-    {
-        if (NonRetryableCodes.Contains(error.Code) || DefaultNonRetryableCodes.Contains(error.Code))
-        {
-            return false;
-        }
-
-        return RetryableTransportCodes.Contains(error.Code) || error.Retryable;
-    }
+    /// <summary>Whether an attempt that failed with <paramref name="error"/> may be retried (attempts aside); see <see cref="RetryClassification"/>.</summary>
+    public bool IsRetryable(StepError error) => RetryClassification.ShouldRetry(error, NonRetryableCodes);
 }

@@ -28,6 +28,7 @@ internal sealed class ExecutionRuntime
         AttemptBase = new int[count];
         Queued = new bool[count];
         Redeliver = new bool[count];
+        Parked = new bool[count];
         Limit = compiled.MaxParallelSteps;
         Dispatch = CancellationTokenSource.CreateLinkedTokenSource(Cancellation.Token, engineStopping);
     }
@@ -56,9 +57,15 @@ internal sealed class ExecutionRuntime
     /// <summary>Whether the step's next dispatch re-delivers its recorded in-flight attempt (after recovery).</summary>
     public bool[] Redeliver { get; }
 
+    /// <summary>Whether the step waits in the engine's <see cref="ExecutorWaitList"/> for a reachable executor.</summary>
+    public bool[] Parked { get; }
+
     public ReadyQueue Ready { get; } = new();
 
     public Dictionary<int, ITimer>? RetryTimers { get; set; }
+
+    /// <summary>The deadline timers of steps waiting for a reachable executor, by step.</summary>
+    public Dictionary<int, ITimer>? WaitTimers { get; set; }
 
     public int Limit { get; }
 

@@ -120,7 +120,8 @@ internal sealed class StepExecutorServiceImpl(
         catch (Exception ex) when (ex is not RpcException)
         {
             Log.HandlerThrew(logger, ex, request.StepId, request.StepType, request.ExecutionId, request.Attempt);
-            return Failed(request, "INTERNAL", $"The step handler failed: {Describe(ex)}", retryable: false, retryAfter: null, details: null);
+            // An unhandled exception is retried, as a gRPC stack's UNKNOWN status is (see RetryClassification in the engine).
+            return Failed(request, "INTERNAL", $"The step handler failed: {Describe(ex)}", retryable: true, retryAfter: null, details: null);
         }
     }
 

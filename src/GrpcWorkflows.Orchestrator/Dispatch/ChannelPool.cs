@@ -48,6 +48,20 @@ public sealed class ChannelPool : IAsyncDisposable
         return pooled.Client;
     }
 
+    /// <summary>
+    /// Connects <paramref name="endpoint"/>'s channel now, cutting short the channel's own reconnect
+    /// backoff, and completes when it is ready (or throws when <paramref name="cancellationToken"/> fires first).
+    /// </summary>
+    public Task ConnectAsync(ExecutorEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        if (!_channels.TryGetValue(endpoint.Address, out var pooled))
+        {
+            pooled = Open(endpoint);
+        }
+
+        return pooled.Channel.ConnectAsync(cancellationToken);
+    }
+
     /// <summary>Closes channels idle past <see cref="DispatchOptions.ChannelIdleTimeout"/> with no call in flight; returns how many.</summary>
     public int CloseIdle()
     {
@@ -118,6 +132,9 @@ public sealed class ChannelPool : IAsyncDisposable
                 MaxSendMessageSize = _options.MaxMessageBytes,
                 // Cancellation surfaces as OperationCanceledException, so Polly tells its timeout from the caller's cancel.
                 ThrowOperationCanceledOnCancellation = true,
+                // A restarted executor is used again within this; the dispatcher also reconnects at once on a registration.
+                InitialReconnectBackoff = _options.ReconnectBackoff,
+                MaxReconnectBackoff = _options.MaxReconnectBackoff,
             });
             var pooled = new PooledChannel(endpoint, channel, new StepExecutorService.StepExecutorServiceClient(channel), _timeProvider.GetTimestamp());
             _channels[endpoint.Address] = pooled;

@@ -42,6 +42,22 @@ public sealed class DispatchOptions
     /// <summary>The default <see cref="CircuitBreakDuration"/>: 5 seconds.</summary>
     public static readonly TimeSpan DefaultCircuitBreakDuration = TimeSpan.FromSeconds(5);
 
+    /// <summary>The default <see cref="ReconnectBackoff"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan DefaultReconnectBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The default <see cref="MaxReconnectBackoff"/>: 1 second.</summary>
+    public static readonly TimeSpan DefaultMaxReconnectBackoff = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After a call never reached an executor, the first delay before the dispatcher tries to connect
+    /// to it again; each failed try doubles it, up to <see cref="MaxReconnectBackoff"/>. A registration
+    /// of the address tries at once. Steps of its type wait meanwhile, without using attempts.
+    /// </summary>
+    public TimeSpan ReconnectBackoff { get; set; } = DefaultReconnectBackoff;
+
+    /// <summary>The longest delay between two tries to reconnect to an unreachable executor (so the longest an executor that is back waits to be used).</summary>
+    public TimeSpan MaxReconnectBackoff { get; set; } = DefaultMaxReconnectBackoff;
+
     /// <summary>The largest number of pooled channels (one per endpoint); past it the least recently used idle one is closed.</summary>
     public int MaxChannels { get; set; } = DefaultMaxChannels;
 

@@ -25,6 +25,11 @@ public sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
             failures.Add($"Dispatch:MaxMessageBytes must be at least 1024 (it is {options.MaxMessageBytes}).");
         }
 
+        if (options.ReconnectBackoff <= TimeSpan.Zero || options.MaxReconnectBackoff < options.ReconnectBackoff)
+        {
+            failures.Add($"Dispatch:ReconnectBackoff must be positive and Dispatch:MaxReconnectBackoff at least as long (they are {options.ReconnectBackoff} and {options.MaxReconnectBackoff}); set them like 00:00:00.1 and 00:00:01.");
+        }
+
         if (options.MaxFailovers < 0)
         {
             failures.Add($"Dispatch:MaxFailovers must be 0 or more (it is {options.MaxFailovers}).");

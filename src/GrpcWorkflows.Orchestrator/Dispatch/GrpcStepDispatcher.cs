@@ -16,8 +16,10 @@ namespace GrpcWorkflows.Orchestrator.Dispatch;
 /// Runs step attempts on registered executors over gRPC: picks the endpoint of the step type
 /// with the fewest calls in flight, holds one slot of its in-flight budget for the call, and
 /// runs the call through the endpoint's Polly pipeline (attempt timeout, circuit breaker). A call
-/// that fails on the transport before reaching an executor fails over to another replica
-/// without counting as an attempt.
+/// that never reaches an executor (refused, reset before any response, circuit open) fails over
+/// to another replica; when none is left it comes back as <see cref="StepAttemptResult.Undelivered"/>,
+/// which is not an attempt. An endpoint that refused or reset a call is not called again until the
+/// dispatcher has connected to it (with a short backoff, at once on a registration of its address).
 /// </summary>
 /// <remarks>
 /// Thread-safe. No lock is held across an await; the in-flight budget is an interlocked counter
@@ -32,6 +34,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
     private readonly ILogger<GrpcStepDispatcher> _logger;
     private readonly EndpointPipelines _pipelines;
     private readonly DispatchMetrics _metrics;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReconnectProbe> _probes = new(StringComparer.Ordinal);
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
@@ -45,8 +48,8 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         _timeProvider = timeProvider;
         _logger = logger;
         _metrics = new DispatchMetrics(meterFactory, registry);
-        _pipelines = new EndpointPipelines(_options, timeProvider, logger, _metrics);
-        _registry.Changed += (_, _) => OnSlotFreed();
+        _pipelines = new EndpointPipelines(_options, timeProvider, logger, _metrics, OnSlotFreed);
+        _registry.Changed += (_, _) => OnRegistryChanged();
     }
 
     /// <inheritdoc />
@@ -80,13 +83,13 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
             anyCallable = true;
         }
 
-        // No callable endpoint at all: let the attempt run and fail fast with UNAVAILABLE.
+        // No callable endpoint at all: let the attempt come, to be answered at once as undelivered (with the reason).
         return !anyCallable;
     }
 
     /// <summary>
     /// The free slots of <paramref name="stepType"/>'s callable endpoints; unbounded when it has no
-    /// callable endpoint at all (the attempt then fails fast with <c>UNAVAILABLE</c>).
+    /// callable endpoint at all (the attempt then comes back at once, undelivered, with the reason).
     /// </summary>
     public int AvailableCapacity(string stepType)
     {
@@ -107,20 +110,29 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
     }
 
     /// <inheritdoc />
+    public bool IsReachable(string stepType)
+    {
+        var now = _timeProvider.GetTimestamp();
+        foreach (var endpoint in _registry.EndpointsFor(stepType))
+        {
+            if (endpoint.IsCallable(now))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
     public async ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default)
     {
         var stepType = request.Request.StepType;
         List<ExecutorEndpoint>? tried = null;
-        StepAttemptResult? lastTransportFailure = null;
+        StepAttemptResult? lastUndelivered = null;
         while (true)
         {
             var (pick, endpoint) = TryPick(stepType, tried);
-            if (pick == Pick.NoneCallable && tried is null && _registry.EndpointsFor(stepType).Length == 0 && _registry.WarmUpRemaining > TimeSpan.Zero)
-            {
-                // Just after a restart, executors are still re-registering: wait for one rather than fail.
-                (pick, endpoint) = await WaitForRegistrationAsync(stepType, cancellationToken);
-            }
-
             while (pick == Pick.Full)
             {
                 (pick, endpoint) = await WaitForSlotAsync(stepType, tried, cancellationToken);
@@ -128,16 +140,16 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
 
             if (pick == Pick.NoneCallable)
             {
-                return lastTransportFailure ?? AttemptOutcomes.NoEndpoint(stepType);
+                return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, _registry.EndpointsFor(stepType));
             }
 
-            var (result, transportFailure) = await CallAsync(endpoint!, request, cancellationToken);
-            if (!transportFailure)
+            var result = await CallAsync(endpoint!, request, cancellationToken);
+            if (result.ReachedExecutor)
             {
                 return result;
             }
 
-            lastTransportFailure = result;
+            lastUndelivered = result;
             tried ??= [];
             tried.Add(endpoint!);
             if (tried.Count > _options.MaxFailovers)
@@ -210,35 +222,73 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         }
     }
 
-    private async ValueTask<(Pick Pick, ExecutorEndpoint? Endpoint)> WaitForRegistrationAsync(string stepType, CancellationToken cancellationToken)
+    private void OnRegistryChanged()
     {
-        Interlocked.Increment(ref _slotWaiters);
+        // A registration of an unreachable address (an executor restarted): try to connect at once.
+        foreach (var probe in _probes.Values)
+        {
+            probe.Nudge();
+        }
+
+        OnSlotFreed();
+    }
+
+    /// <summary>
+    /// A call never reached <paramref name="endpoint"/>: no call goes to it until a connection to it
+    /// succeeds. Tries with a doubling delay (on the <see cref="TimeProvider"/>) from
+    /// <see cref="DispatchOptions.ReconnectBackoff"/> to <see cref="DispatchOptions.MaxReconnectBackoff"/>,
+    /// at once when the registry changes; each try makes the channel connect now instead of waiting
+    /// out its own backoff. Once connected, the circuit is closed and waiting steps are sent.
+    /// </summary>
+    private void OnUnreachable(ExecutorEndpoint endpoint, string reason)
+    {
+        if (!endpoint.MarkUnreachable(reason))
+        {
+            return;
+        }
+
+        Log.ExecutorUnreachable(_logger, endpoint.Address, reason);
+        var probe = new ReconnectProbe();
+        _probes[endpoint.Address] = probe;
+        _ = ReconnectAsync(endpoint, probe);
+    }
+
+    private async Task ReconnectAsync(ExecutorEndpoint endpoint, ReconnectProbe probe)
+    {
+        var delay = _options.ReconnectBackoff;
         try
         {
             while (true)
             {
-                var changed = Volatile.Read(ref _slotFreed).Task;
-                var picked = TryPick(stepType, null);
-                var remaining = _registry.WarmUpRemaining;
-                if (picked.Pick != Pick.NoneCallable || remaining <= TimeSpan.Zero)
-                {
-                    return picked;
-                }
-
+                await probe.WaitAsync(delay, _timeProvider).ConfigureAwait(false);
+                using var tryOnce = new CancellationTokenSource(_options.ConnectTimeout, _timeProvider);
                 try
                 {
-                    await changed.WaitAsync(remaining, _timeProvider, cancellationToken);
+                    await _channels.ConnectAsync(endpoint, tryOnce.Token).ConfigureAwait(false);
+                    break;
                 }
-                catch (TimeoutException)
+                catch (OperationCanceledException)
                 {
-                    // The warm-up is over: look once more, then give up.
+                    // Still down: try again after the next delay.
                 }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.MaxReconnectBackoff.Ticks));
             }
         }
-        finally
+        catch (Exception ex) when (ex is ObjectDisposedException or InvalidOperationException)
         {
-            Interlocked.Decrement(ref _slotWaiters);
+            // The channel was closed (idle, evicted, shutting down): the next call opens a new one.
         }
+
+        _probes.TryRemove(new KeyValuePair<string, ReconnectProbe>(endpoint.Address, probe));
+        endpoint.MarkReachable();
+        if (endpoint.CircuitState != V1.CircuitState.Closed)
+        {
+            await endpoint.CircuitControl.CloseAsync().ConfigureAwait(false);
+        }
+
+        Log.ExecutorReachable(_logger, endpoint.Address);
+        OnSlotFreed();
     }
 
     private void OnSlotFreed()
@@ -251,9 +301,10 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         CapacityAvailable?.Invoke(this, EventArgs.Empty);
     }
 
-    private async ValueTask<(StepAttemptResult Result, bool TransportFailure)> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
+    private async ValueTask<StepAttemptResult> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        StepAttemptResult? result = null;
         try
         {
             var pipeline = _pipelines.For(endpoint);
@@ -265,7 +316,7 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
                     state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
                 context,
                 (client, message: request.Request, deadline));
-            return (AttemptOutcomes.FromResponse(response, endpoint), false);
+            result = AttemptOutcomes.FromResponse(response, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -277,25 +328,57 @@ public sealed class GrpcStepDispatcher : IStepDispatcher
         }
         catch (RpcException ex)
         {
-            return AttemptOutcomes.FromRpcException(ex, endpoint);
+            result = AttemptOutcomes.FromRpcException(ex, endpoint);
         }
-        catch (TimeoutRejectedException)
+        catch (Exception ex) when (ex is TimeoutRejectedException or OperationCanceledException)
         {
-            return (StepAttemptResult.Failure("DEADLINE_EXCEEDED", $"The attempt did not finish within {request.Timeout}.", retryable: true, endpoint: endpoint.Address), false);
+            // The attempt timeout (Polly's) or the call's gRPC deadline, whichever fired first; not the caller.
+            result = StepAttemptResult.Failure("DEADLINE_EXCEEDED", $"The attempt did not finish within {request.Timeout}.", retryable: true, endpoint: endpoint.Address);
         }
         catch (BrokenCircuitException)
         {
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"The circuit of executor {endpoint.Address} is open.", retryable: true, endpoint: endpoint.Address), true);
+            // The circuit stops traffic to the endpoint; it never fails a step by itself.
+            result = StepAttemptResult.Undelivered($"The circuit of executor {endpoint.Address} is open.", endpoint.Address);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
         {
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"Executor {endpoint.Address} is unreachable: {ex.Message}", retryable: true, endpoint: endpoint.Address), true);
+            result = StepAttemptResult.Undelivered($"Executor {endpoint.Address} is unreachable: {ex.Message}", endpoint.Address);
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
             endpoint.Release();
+            if (result is { ReachedExecutor: false } && endpoint.CircuitState != V1.CircuitState.Open)
+            {
+                // Before the slot is announced: whoever looks then must see the endpoint as unreachable.
+                OnUnreachable(endpoint, result.Error!.Message);
+            }
+
             OnSlotFreed();
+        }
+
+        return result;
+    }
+
+    /// <summary>The delay of one reconnect try, cut short by a registry change.</summary>
+    private sealed class ReconnectProbe
+    {
+        private TaskCompletionSource _nudged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Nudge() => _nudged.TrySetResult();
+
+        public async Task WaitAsync(TimeSpan delay, TimeProvider timeProvider)
+        {
+            var nudged = Volatile.Read(ref _nudged).Task;
+            try
+            {
+                await nudged.WaitAsync(delay, timeProvider).ConfigureAwait(false);
+                Interlocked.Exchange(ref _nudged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+            catch (TimeoutException)
+            {
+                // The delay passed.
+            }
         }
     }
 }

@@ -2,7 +2,7 @@ using Grpc.Core;
 
 namespace GrpcWorkflows.Orchestrator.Dispatch;
 
-/// <summary>gRPC status codes as the engine's error codes (<c>UNAVAILABLE</c>, ...), and which of them are retried.</summary>
+/// <summary>gRPC status codes as the engine's error codes (<c>UNAVAILABLE</c>, ...); which of them are retried is <see cref="Engine.Retry.RetryClassification"/>'s.</summary>
 public static class StatusCodes
 {
     private static readonly string[] Names =
@@ -18,11 +18,4 @@ public static class StatusCodes
         var index = (int)code;
         return (uint)index < (uint)Names.Length ? Names[index] : "UNKNOWN";
     }
-
-    /// <summary>
-    /// Whether an executor's non-OK status is retried: <c>UNAVAILABLE</c>, <c>DEADLINE_EXCEEDED</c>,
-    /// <c>RESOURCE_EXHAUSTED</c> and <c>ABORTED</c> are; every other code is not.
-    /// </summary>
-    public static bool IsRetryable(StatusCode code)
-        => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
 }

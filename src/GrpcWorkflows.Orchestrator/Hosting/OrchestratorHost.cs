@@ -65,6 +65,18 @@ public static class OrchestratorHost
         _ => [],
     };
 
+    /// <summary>
+    /// The store failure inside <paramref name="exception"/> (possibly aggregated or wrapped): the execution
+    /// store could not be opened (read-only, damaged); null when it is another failure.
+    /// </summary>
+    public static GrpcWorkflows.Engine.Storage.StoreUnavailableException? StoreFailure(Exception? exception) => exception switch
+    {
+        null => null,
+        GrpcWorkflows.Engine.Storage.StoreUnavailableException store => store,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(StoreFailure).FirstOrDefault(f => f is not null),
+        _ => StoreFailure(exception.InnerException),
+    };
+
     private static void Check<TOptions>(IServiceProvider services, List<string> failures)
         where TOptions : class
     {

@@ -28,6 +28,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "The circuit of executor {Endpoint} closed.")]
     public static partial void CircuitClosed(ILogger logger, string endpoint);
 
+    [LoggerMessage(EventId = 23, Level = LogLevel.Warning, Message = "Executor {Endpoint} is unreachable ({Reason}); steps of its types wait for it (not counted as attempts) while it is reconnected.")]
+    public static partial void ExecutorUnreachable(ILogger logger, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 24, Level = LogLevel.Information, Message = "Executor {Endpoint} is reachable again; waiting steps are sent.")]
+    public static partial void ExecutorReachable(ILogger logger, string endpoint);
+
     [LoggerMessage(EventId = 30, Level = LogLevel.Error, Message = "Unexpected error in {Method}; the client gets INTERNAL.")]
     public static partial void UnexpectedError(ILogger logger, string method, Exception exception);
 

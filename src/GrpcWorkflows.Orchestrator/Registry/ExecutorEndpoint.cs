@@ -15,6 +15,8 @@ public sealed class ExecutorEndpoint
     private int _inFlight;
     private int _circuitState = (int)CircuitState.Closed;
     private long _circuitOpenUntil;
+    private int _unreachable;
+    private string? _unreachableReason;
 
     internal ExecutorEndpoint(string address, int capacity)
     {
@@ -68,9 +70,32 @@ public sealed class ExecutorEndpoint
     /// <summary>Changes the in-flight budget (on re-registration).</summary>
     internal void SetCapacity(int capacity) => Volatile.Write(ref _capacity, capacity);
 
-    /// <summary>Whether a call may be sent: the circuit is not open, or its break has elapsed (a trial call).</summary>
+    /// <summary>Why the last call never reached the executor, while it is unreachable; null otherwise.</summary>
+    public string? UnreachableReason => Volatile.Read(ref _unreachable) == 1 ? Volatile.Read(ref _unreachableReason) : null;
+
+    /// <summary>The timer that reports the end of an open circuit's break.</summary>
+    internal ITimer? BreakTimer { get; set; }
+
+    /// <summary>The manual control of the endpoint's circuit breaker (closed again when the executor is back).</summary>
+    internal Polly.CircuitBreaker.CircuitBreakerManualControl CircuitControl { get; } = new();
+
+    /// <summary>
+    /// Whether a call may be sent: the executor is not known to be unreachable, and the circuit is not
+    /// open or its break has elapsed (a trial call).
+    /// </summary>
     internal bool IsCallable(long nowTimestamp)
-        => Volatile.Read(ref _circuitState) != (int)CircuitState.Open || nowTimestamp >= Volatile.Read(ref _circuitOpenUntil);
+        => Volatile.Read(ref _unreachable) == 0
+            && (Volatile.Read(ref _circuitState) != (int)CircuitState.Open || nowTimestamp >= Volatile.Read(ref _circuitOpenUntil));
+
+    /// <summary>Records that a call never reached the executor; returns true for the first such call since it was last reachable.</summary>
+    internal bool MarkUnreachable(string reason)
+    {
+        Volatile.Write(ref _unreachableReason, reason);
+        return Interlocked.Exchange(ref _unreachable, 1) == 0;
+    }
+
+    /// <summary>Records that the executor can be connected to again.</summary>
+    internal void MarkReachable() => Volatile.Write(ref _unreachable, 0);
 
     /// <summary>Records that the circuit opened until <paramref name="untilTimestamp"/> (a <see cref="TimeProvider"/> timestamp).</summary>
     internal void MarkCircuitOpen(long untilTimestamp)

@@ -1,12 +1,15 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Orchestrator.Internal;
+using GrpcWorkflows.Orchestrator.Services.Internal;
 
 namespace GrpcWorkflows.Orchestrator.Services;
 
 /// <summary>
-/// Turns any exception a service did not map into <c>INTERNAL</c> with a fixed message: the details
-/// (and the stack trace) go to the log, never to the client.
+/// Turns a store failure into <c>RESOURCE_EXHAUSTED</c>/<c>UNAVAILABLE</c> with its cause and a retry
+/// hint, and any other exception a service did not map into <c>INTERNAL</c> with a fixed message: the
+/// details (and the stack trace) go to the log, never to the client.
 /// </summary>
 public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
 {
@@ -18,6 +21,10 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         try
         {
             return await continuation(request, context);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            throw RpcErrors.StoreUnavailable(ex);
         }
         catch (Exception ex) when (IsUnexpected(ex, context))
         {
@@ -31,6 +38,10 @@ public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) :
         try
         {
             await continuation(request, responseStream, context);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            throw RpcErrors.StoreUnavailable(ex);
         }
         catch (Exception ex) when (IsUnexpected(ex, context))
         {

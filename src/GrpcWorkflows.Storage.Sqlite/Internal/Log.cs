@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Retention purge failed; it runs again in {Interval}.")]
     public static partial void PurgeFailed(ILogger logger, Exception exception, TimeSpan interval);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "SQLite '{Path}': the checkpoint at close failed; the next open replays the write-ahead log.")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception, string path);
 }

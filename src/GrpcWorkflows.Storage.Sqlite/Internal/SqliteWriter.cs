@@ -21,6 +21,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _maxBatchSize;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly string _path;
     private readonly Channel<WriteRequest> _queue = Channel.CreateUnbounded<WriteRequest>(new UnboundedChannelOptions
     {
         SingleReader = true,
@@ -46,9 +47,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private long _writes;
     private long _events;
 
-    public SqliteWriter(SqliteConnection connection, int maxBatchSize, TimeProvider timeProvider, ILogger logger)
+    public SqliteWriter(SqliteConnection connection, string path, int maxBatchSize, TimeProvider timeProvider, ILogger logger)
     {
         _connection = connection;
+        _path = path;
         _maxBatchSize = maxBatchSize;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -100,6 +102,18 @@ internal sealed class SqliteWriter : IAsyncDisposable
         foreach (var command in _commands)
         {
             command.Dispose();
+        }
+
+        try
+        {
+            using var checkpoint = _connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            checkpoint.ExecuteNonQuery();
+        }
+        catch (SqliteException e)
+        {
+            // The file stays consistent: the next open replays the log.
+            Log.CheckpointFailed(_logger, e, _path);
         }
 
         await _connection.DisposeAsync().ConfigureAwait(false);
@@ -300,9 +314,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _cache.Clear();
             _finishedInBatch.Clear();
             Log.BatchFailed(_logger, exception, batch.Count);
+            var failure = SqliteFailures.Translate(exception, _path);
             foreach (var request in batch)
             {
-                request.Fail(exception);
+                request.Fail(failure);
             }
 
             return;

@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using System.Reflection;
 using GrpcWorkflows.Testing;
 
 namespace GrpcWorkflows.Cli.Tests.Infrastructure;
@@ -7,6 +6,10 @@ namespace GrpcWorkflows.Cli.Tests.Infrastructure;
 /// <summary>Runs <c>dotnet gwf.dll ...</c> as a process, with stdout and stderr captured separately and a deadline.</summary>
 internal static class Gwf
 {
+    /// <summary>The clone the tests were built from (stamped into the assembly at build time).</summary>
+    public static string RepositoryRoot { get; } = typeof(Gwf).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "RepositoryRoot").Value!.TrimEnd('/');
+
     public static string WorkflowPath(string name) => Path.Combine(AppContext.BaseDirectory, "Workflows", name);
 
     public static string ExamplePath(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
@@ -14,43 +17,14 @@ internal static class Gwf
     /// <summary>Runs gwf to its end. <c>GWF_ADDRESS</c> is cleared unless <paramref name="environment"/> sets it.</summary>
     public static async Task<GwfResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gwf.dll"));
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment.Remove("GWF_ADDRESS");
+        var variables = new Dictionary<string, string?> { ["GWF_ADDRESS"] = null };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
-            info.Environment[key] = value;
+            variables[key] = value;
         }
 
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(timeout ?? AsyncTestHelpers.DefaultTimeoutSpan);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"gwf {string.Join(' ', arguments)} did not finish in time. Output so far:\n{await stdout}\n{await stderr}");
-        }
-
-        return new GwfResult(process.ExitCode, await stdout, await stderr);
+        var result = await CommandRun.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "gwf.dll"), .. arguments], AppContext.BaseDirectory, variables, timeout ?? AsyncTestHelpers.DefaultTimeoutSpan);
+        return new GwfResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }
 
     /// <summary>A loopback address where nothing listens (a port just released).</summary>

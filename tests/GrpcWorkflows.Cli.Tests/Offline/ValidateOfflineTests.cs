@@ -15,7 +15,7 @@ public sealed class ValidateOfflineTests
         Assert.Contains("extract -> transform -> load -> extract", cycle, StringComparison.Ordinal);
         Assert.Contains("cyclic.json:4:", cycle, StringComparison.Ordinal);
         var unknown = Assert.Single(result.OutputLines, l => l.Contains("archive", StringComparison.Ordinal));
-        Assert.Contains("cyclic.json:6: steps.load.depends_on[1]", unknown, StringComparison.Ordinal);
+        Assert.Contains("cyclic.json:6:60: steps.load.depends_on[1]", unknown, StringComparison.Ordinal);
     }
 
     [Fact]

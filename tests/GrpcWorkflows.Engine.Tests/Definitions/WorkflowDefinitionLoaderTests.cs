@@ -105,6 +105,48 @@ public sealed class WorkflowDefinitionLoaderTests
     }
 
     [Fact]
+    public void FromYaml_SeveralShapeProblems_ReportsEveryOneWithItsPath()
+    {
+        const string yaml = """
+            id: w
+            steps:
+              a:
+                type: input
+                dependson: [x]
+                timeout: abc
+                retry_policy: {max_attempts: "three", initial_backoff: 2}
+              b:
+                type: process
+                depends_on: a
+                continue_on_failure: maybe
+            """;
+
+        var error = Assert.Throws<DefinitionFormatException>(() => WorkflowDefinitionLoader.FromYaml(yaml));
+
+        Assert.Equal(
+            [
+                ("steps.a.dependson", "unknown field 'dependson'; did you mean 'depends_on'?"),
+                ("steps.a.timeout", "\"abc\" is not a duration: use a number of seconds ending in s, such as 2s, 0.5s or 90s"),
+                ("steps.a.retry_policy.max_attempts", "must be a number, not the text \"three\""),
+                ("steps.a.retry_policy.initial_backoff", "2 is not a duration: use a number of seconds ending in s, such as 2s, 0.5s or 90s"),
+                ("steps.b.depends_on", "must be a list, not the text \"a\""),
+                ("steps.b.continue_on_failure", "must be true or false, not the text \"maybe\""),
+            ],
+            error.Problems.Select(p => (p.Field, p.Description)));
+    }
+
+    [Fact]
+    public void FromJson_SyntaxErrorWithTrailingComma_DescribesItWithoutReaderAdvice()
+    {
+        var error = Assert.Throws<DefinitionFormatException>(() => WorkflowDefinitionLoader.FromJson("{\"id\": \"w\", \"steps\": {},}"));
+
+        var description = Assert.Single(error.Problems).Description;
+        Assert.StartsWith("invalid JSON at line 1, column", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("reader options", description, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromJson_SyntaxError_NamesLineAndColumn()
     {
         var error = Assert.Throws<DefinitionFormatException>(() => WorkflowDefinitionLoader.FromJson("{\n  \"id\": \"w\",\n  \"steps\": {\n}"));

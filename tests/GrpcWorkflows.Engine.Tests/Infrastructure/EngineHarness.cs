@@ -12,14 +12,14 @@ internal sealed class EngineHarness : IAsyncDisposable
 {
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null)
+    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null, Func<IExecutionStore, IExecutionStore>? wrapStore = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
         Store = store ?? new InMemoryExecutionStore(Time);
         Dispatcher = new ScriptedDispatcher(Time, script);
         Options = new EngineOptions();
         configure?.Invoke(Options);
-        Engine = new WorkflowEngine(Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance);
+        Engine = new WorkflowEngine(wrapStore?.Invoke(Store) ?? Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance);
     }
 
     public FakeTimeProvider Time { get; }

@@ -11,10 +11,15 @@ internal sealed record AttemptScript(TimeSpan Duration, StepAttemptResult? Resul
     public static AttemptScript Succeed(int milliseconds, Struct? output = null)
         => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Success(output ?? new Struct()));
 
-    public static AttemptScript Fail(int milliseconds, string code, bool retryable = false, TimeSpan? retryAfter = null)
-        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Failure(code, $"{code} from the test dispatcher", retryable, retryAfter));
+    /// <summary>A failure: a gRPC status <paramref name="code"/> (flag from the retry table) unless <paramref name="retryable"/> makes it an in-band error with that flag.</summary>
+    public static AttemptScript Fail(int milliseconds, string code, bool? retryable = null, TimeSpan? retryAfter = null)
+        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Failure(code, $"{code} from the test dispatcher", retryable ?? Engine.Retry.RetryClassification.IsRetriedStatus(code), retryAfter));
 
     public static AttemptScript Hang() => new(Timeout.InfiniteTimeSpan, null);
+
+    /// <summary>The call never reached an executor (refused, circuit open, none registered).</summary>
+    public static AttemptScript Undelivered(int milliseconds, string reason = "connection refused (test dispatcher)")
+        => new(TimeSpan.FromMilliseconds(milliseconds), StepAttemptResult.Undelivered(reason));
 }
 
 /// <summary>
@@ -54,6 +59,18 @@ internal sealed class ScriptedDispatcher : IStepDispatcher
     private readonly ConcurrentDictionary<string, int> _maxByType = new(StringComparer.Ordinal);
 
     public bool HasCapacity(string stepType) => AvailableCapacity(stepType) > 0;
+
+    /// <summary>Which step types are reachable (all, unless a test says otherwise); see <see cref="SetReachable"/>.</summary>
+    public Func<string, bool> Reachable { get; set; } = _ => true;
+
+    public bool IsReachable(string stepType) => Reachable(stepType);
+
+    /// <summary>Changes reachability and, as a real dispatcher does when an executor comes back, raises <see cref="CapacityAvailable"/>.</summary>
+    public void SetReachable(Func<string, bool> reachable)
+    {
+        Reachable = reachable;
+        CapacityAvailable?.Invoke(this, EventArgs.Empty);
+    }
 
     public int AvailableCapacity(string stepType)
         => Capacity.TryGetValue(stepType, out var capacity) ? Math.Max(0, capacity - _inFlightByType.GetValueOrDefault(stepType)) : int.MaxValue;

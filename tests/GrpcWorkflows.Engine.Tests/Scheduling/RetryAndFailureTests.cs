@@ -33,9 +33,23 @@ public sealed class RetryAndFailureTests
     }
 
     [Fact]
+    public async Task Attempt_InBandErrorFlaggedRetryable_IsRetriedWhateverItsCode()
+    {
+        // The executor's flag decides an in-band error: its code is information (RetryClassification).
+        await using var h = await EngineHarness.StartAsync(_ => AttemptScript.Fail(1, "INVALID_ARGUMENT", retryable: true));
+        var id = await h.SubmitAsync(Define(S("a")));
+
+        await h.RunUntilIdleAsync();
+
+        var step = (await h.GetAsync(id)).Steps.Single();
+        Assert.Equal(StepState.Failed, step.State);
+        Assert.Equal(RetryPolicyOptions.DefaultMaxAttempts, step.Attempts);
+    }
+
+    [Fact]
     public async Task Attempt_InvalidArgument_IsNotRetriedAndFailsTheExecution()
     {
-        await using var h = await EngineHarness.StartAsync(_ => AttemptScript.Fail(1, "INVALID_ARGUMENT", retryable: true));
+        await using var h = await EngineHarness.StartAsync(_ => AttemptScript.Fail(1, "INVALID_ARGUMENT"));
         var id = await h.SubmitAsync(Define(S("a"), S("b", "a"), S("c", "b"), S("x")));
 
         await h.RunUntilIdleAsync();

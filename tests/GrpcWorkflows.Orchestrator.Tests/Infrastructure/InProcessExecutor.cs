@@ -20,11 +20,11 @@ internal sealed class InProcessExecutor : IAsyncDisposable
 
     public TestSteps Steps => _app.Services.GetRequiredService<TestSteps>();
 
-    /// <summary>Starts an executor; it registers itself when <paramref name="orchestrator"/> is given.</summary>
-    public static async Task<InProcessExecutor> StartAsync(Uri? orchestrator = null, int maxConcurrency = 16, params string[] extraArgs)
+    /// <summary>Starts an executor (on <paramref name="port"/>, or a free one); it registers itself when <paramref name="orchestrator"/> is given.</summary>
+    public static async Task<InProcessExecutor> StartAsync(Uri? orchestrator = null, int maxConcurrency = 16, int port = 0, params string[] extraArgs)
     {
         // A short shutdown timeout: a test that ends with a call still hanging must not wait 30 s for it.
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", $"--Executor:MaxConcurrency={maxConcurrency}", "--shutdownTimeoutSeconds=3" };
+        var args = new List<string> { "--urls", $"http://127.0.0.1:{port}", $"--Executor:MaxConcurrency={maxConcurrency}", "--shutdownTimeoutSeconds=3" };
         if (orchestrator is not null)
         {
             args.Add($"--Executor:OrchestratorAddress={orchestrator}");

@@ -53,6 +53,8 @@ public sealed class OutputStepHandlerTests : IDisposable
         var written = await File.ReadAllTextAsync(_root.Combine("reports", "out.json"));
         Assert.Equal(new JsonObject { ["a"] = new JsonArray(1, 2) }.ToJsonString(), JsonNode.Parse(written)!.ToJsonString());
         Assert.Equal("reports/out.json", output["delivered"]!["file"]!["path"]!.GetValue<string>());
+        Assert.Equal(_root.Combine("reports"), output["delivered"]!["file"]!["folder"]!.GetValue<string>());
+        Assert.Equal(_root.Combine("reports", "out.json"), output["delivered"]!["file"]!["full_path"]!.GetValue<string>());
         Assert.Equal(new FileInfo(_root.Combine("reports", "out.json")).Length, output["delivered"]!["file"]!["bytes"]!.GetValue<double>());
         Assert.Single(Directory.GetFiles(_root.Combine("reports")));
     }

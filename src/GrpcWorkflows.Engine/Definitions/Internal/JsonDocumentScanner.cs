@@ -61,11 +61,21 @@ internal static class JsonDocumentScanner
             problems.Add(new ValidationProblem
             {
                 Field = path.ToString(),
-                Description = $"invalid JSON at line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {e.Message}",
+                Description = $"invalid JSON at line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}: {Plain(e.Message)}",
             });
         }
 
         return problems;
+    }
+
+    /// <summary>The reader's message without its position suffix and its advice about reader options (which a user cannot change).</summary>
+    private static string Plain(string message)
+    {
+        var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        var text = cut >= 0 ? message[..cut] : message;
+        text = text.Replace(" Change the reader options.", string.Empty, StringComparison.Ordinal)
+            .Replace(" which is not supported in this mode", string.Empty, StringComparison.Ordinal);
+        return text.TrimEnd().TrimEnd('.');
     }
 
     private static void EnterValue(Stack<Frame> frames, DocumentPath path)

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Retry;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.V1;
 
@@ -8,9 +9,17 @@ namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 /// <summary>Turns what came back from an executor call into the engine's <see cref="StepAttemptResult"/>.</summary>
 internal static class AttemptOutcomes
 {
-    /// <summary>No endpoint of the step type could be called.</summary>
-    public static StepAttemptResult NoEndpoint(string stepType)
-        => StepAttemptResult.Failure("UNAVAILABLE", $"No reachable executor serves step type '{stepType}'.", retryable: true);
+    /// <summary>No endpoint of the step type can be called: none registered, or each unreachable or with its circuit open.</summary>
+    public static StepAttemptResult NoCallableEndpoint(string stepType, ExecutorEndpoint[] endpoints)
+    {
+        if (endpoints.Length == 0)
+        {
+            return StepAttemptResult.Undelivered($"No executor is registered for step type '{stepType}'.");
+        }
+
+        var why = string.Join("; ", endpoints.Select(e => e.UnreachableReason ?? $"the circuit of executor {e.Address} is open"));
+        return StepAttemptResult.Undelivered($"No executor of step type '{stepType}' can be called: {why}");
+    }
 
     /// <summary>An executor's answer: its output, or the in-band error it chose (with its retry-after).</summary>
     public static StepAttemptResult FromResponse(ExecuteStepResponse response, ExecutorEndpoint endpoint)
@@ -30,23 +39,24 @@ internal static class AttemptOutcomes
     }
 
     /// <summary>
-    /// A non-OK status: a transport failure before the executor (fail over), a connection broken
-    /// mid-call (retryable), or a status the executor returned (classified by code, retry-after from
-    /// <c>google.rpc.RetryInfo</c>).
+    /// A non-OK status: a transport failure before any response (undelivered: fail over, not an
+    /// attempt), a connection broken mid-answer (a retryable attempt), or a status the executor
+    /// returned (classified by <see cref="RetryClassification"/>, retry-after from <c>google.rpc.RetryInfo</c>).
     /// </summary>
-    public static (StepAttemptResult Result, bool TransportFailure) FromRpcException(RpcException ex, ExecutorEndpoint endpoint)
+    public static StepAttemptResult FromRpcException(RpcException ex, ExecutorEndpoint endpoint)
     {
         var transport = ex.Status.DebugException is not null;
         if (transport && ex.StatusCode == StatusCode.Unavailable)
         {
-            // Connection refused, reset or lost: the call may not have reached the executor. Fail over.
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"Executor {endpoint.Address} is unreachable: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), true);
+            // Connection refused, or reset before any response: the call never reached an executor. Not an attempt.
+            var cause = ex.Status.DebugException!.InnerException?.Message ?? ex.Status.DebugException.Message;
+            return StepAttemptResult.Undelivered($"Executor {endpoint.Address} is unreachable: {ex.Status.Detail} ({cause})", endpoint.Address);
         }
 
         if (transport && ex.StatusCode is StatusCode.Internal or StatusCode.Unknown)
         {
-            // The connection broke during the call (the executor died): retry the attempt.
-            return (StepAttemptResult.Failure("UNAVAILABLE", $"The call to executor {endpoint.Address} broke: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address), false);
+            // The connection broke after the executor started answering: a retryable failed attempt.
+            return StepAttemptResult.Failure("UNAVAILABLE", $"The call to executor {endpoint.Address} broke: {ex.Status.Detail}", retryable: true, endpoint: endpoint.Address);
         }
 
         // A status the executor returned, or a deadline. Retry-after: google.rpc.RetryInfo in the status details.
@@ -56,7 +66,6 @@ internal static class AttemptOutcomes
             retryAfter = Grpc.Core.RpcExceptionExtensions.GetRpcStatus(ex)?.GetDetail<Google.Rpc.RetryInfo>()?.RetryDelay?.ToTimeSpan();
         }
 
-        var retryable = StatusCodes.IsRetryable(ex.StatusCode) || ex.StatusCode == StatusCode.Cancelled;
-        return (StepAttemptResult.Failure(StatusCodes.Name(ex.StatusCode), ex.Status.Detail, retryable, retryAfter, endpoint.Address), false);
+        return new StepAttemptResult(null, RetryClassification.FromStatus(StatusCodes.Name(ex.StatusCode), ex.Status.Detail), retryAfter, endpoint.Address);
     }
 }

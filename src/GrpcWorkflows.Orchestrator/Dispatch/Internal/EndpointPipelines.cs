@@ -16,7 +16,12 @@ namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 /// Typed by the call's response: a non-generic pipeline run with a typed callback wraps every
 /// strategy in bridge components, two more async state machines per call.
 /// </remarks>
-internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger, DispatchMetrics metrics)
+/// <param name="options">The dispatch options (circuit settings).</param>
+/// <param name="timeProvider">The clock of the circuit breaker and of its break timer.</param>
+/// <param name="logger">Where circuit changes are logged.</param>
+/// <param name="metrics">Where circuit openings are counted.</param>
+/// <param name="breakEnded">Called when an open circuit's break has elapsed or the circuit closed: the endpoint may be tried again.</param>
+internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider timeProvider, ILogger logger, DispatchMetrics metrics, Action breakEnded)
 {
     /// <summary>The context property that carries an attempt's timeout to the timeout strategy.</summary>
     public static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeoutKey = new("grpcworkflows.attempt-timeout");
@@ -46,10 +51,16 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
                     MinimumThroughput = options.CircuitMinimumThroughput,
                     SamplingDuration = options.CircuitSamplingDuration,
                     BreakDuration = options.CircuitBreakDuration,
+                    ManualControl = endpoint.CircuitControl,
                     ShouldHandle = static args => new ValueTask<bool>(IsEndpointFailure(args.Outcome.Exception)),
                     OnOpened = args =>
                     {
-                        endpoint.MarkCircuitOpen(timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
+                        // Isolated by hand: open until closed by hand (when the executor is reached again).
+                        endpoint.MarkCircuitOpen(args.IsManual ? long.MaxValue : timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
+
+                        // The circuit stops traffic; it never fails steps. Steps parked meanwhile are sent again when the break ends.
+                        endpoint.BreakTimer?.Dispose();
+                        endpoint.BreakTimer = args.IsManual ? null : timeProvider.CreateTimer(static state => ((Action)state!)(), breakEnded, args.BreakDuration, Timeout.InfiniteTimeSpan);
                         metrics.CircuitOpened(endpoint.Address);
                         Log.CircuitOpened(logger, endpoint.Address, args.BreakDuration);
                         return default;
@@ -63,6 +74,7 @@ internal sealed class EndpointPipelines(DispatchOptions options, TimeProvider ti
                     {
                         endpoint.MarkCircuit(V1.CircuitState.Closed);
                         Log.CircuitClosed(logger, endpoint.Address);
+                        breakEnded();
                         return default;
                     },
                 })

@@ -1,6 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
 
@@ -15,6 +16,9 @@ namespace GrpcWorkflows.Orchestrator.Services.Internal;
 /// </summary>
 internal static class RpcErrors
 {
+    /// <summary>The retry hint of a store error: the engine retries its own appends at most this far apart.</summary>
+    private static readonly TimeSpan StoreRetryDelay = TimeSpan.FromSeconds(5);
+
     /// <summary>The most characters of request text (an id, a field path) quoted in a message.</summary>
     public const int MaxEchoLength = 200;
 
@@ -116,6 +120,33 @@ internal static class RpcErrors
             Code = (int)Code.ResourceExhausted,
             Message = Truncate(message, MaxMessageLength),
             Details = { Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) }) },
+        };
+        return status.ToRpcException();
+    }
+
+    /// <summary>
+    /// A store that cannot write or read: <c>RESOURCE_EXHAUSTED</c> for a full disk, <c>UNAVAILABLE</c>
+    /// otherwise, with the cause, a <c>google.rpc.ErrorInfo</c> naming it (<c>STORE_DISK_FULL</c>,
+    /// <c>STORE_READ_ONLY</c>, <c>STORE_DAMAGED</c>, <c>STORE_UNAVAILABLE</c>) and a <c>google.rpc.RetryInfo</c>.
+    /// </summary>
+    public static RpcException StoreUnavailable(StoreUnavailableException exception)
+    {
+        var reason = exception.Reason switch
+        {
+            StoreFailureReason.DiskFull => "STORE_DISK_FULL",
+            StoreFailureReason.ReadOnly => "STORE_READ_ONLY",
+            StoreFailureReason.Damaged => "STORE_DAMAGED",
+            _ => "STORE_UNAVAILABLE",
+        };
+        var status = new Google.Rpc.Status
+        {
+            Code = (int)(exception.Reason == StoreFailureReason.DiskFull ? Code.ResourceExhausted : Code.Unavailable),
+            Message = Truncate(exception.Message, MaxMessageLength),
+            Details =
+            {
+                Any.Pack(new ErrorInfo { Reason = reason, Domain = "grpcworkflows.dev" }),
+                Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(StoreRetryDelay) }),
+            },
         };
         return status.ToRpcException();
     }
