@@ -24,7 +24,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
     {
         using var credentials = new TestCredentials();
         await using var orchestrator = await TestOrchestrator.StartAsync(credentials.Settings());
-        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, 16, $"--Executor:ApiKey={credentials.ApiKeys[Roles.Executor]}");
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, 16, 0, $"--Executor:ApiKey={credentials.ApiKeys[Roles.Executor]}");
         await orchestrator.WaitForExecutorsAsync("echo");
 
         var admin = new Metadata { { AuthOptions.ApiKeyHeader, credentials.ApiKeys[Roles.Admin] } };
