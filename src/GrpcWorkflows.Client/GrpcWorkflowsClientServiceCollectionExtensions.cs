@@ -18,7 +18,7 @@ public static class GrpcWorkflowsClientServiceCollectionExtensions
     /// <code>
     /// services.AddGrpcWorkflowsClient(options => options.Address = new Uri("http://127.0.0.1:5100"));
     /// // later
-    /// await foreach (var e in client.RunAsync(new RunWorkflowRequest { Definition = definition }, ct)) { ... }
+    /// await foreach (var e in client.RunAsync(new SubmitWorkflowRequest { Definition = definition }, ct)) { ... }
     /// </code>
     /// </example>
     /// <param name="services">The service collection.</param>

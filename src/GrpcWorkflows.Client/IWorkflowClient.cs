@@ -18,7 +18,7 @@ namespace GrpcWorkflows.Client;
 /// cannot be reached.
 /// </para>
 /// <para>
-/// Event streams (<see cref="WatchAsync"/>, <see cref="RunAsync"/>) survive a broken connection:
+/// Event streams (<see cref="WatchAsync"/>, <see cref="RunAsync(RunWorkflowRequest, CancellationToken)"/>) survive a broken connection:
 /// they reopen the stream from the last sequence delivered plus one, so every event is delivered
 /// exactly once and in order (see <see cref="Watching.WatchResumeOptions"/>).
 /// </para>
@@ -57,10 +57,19 @@ public interface IWorkflowClient
     /// may not exist. Leaving the enumeration early does not cancel the execution; call
     /// <see cref="CancelAsync"/> for that.
     /// </remarks>
-    /// <param name="request">The submission.</param>
+    /// <param name="request">The submission: <see cref="RunWorkflowRequest.Submit"/> (its fields 1 to 4 are deprecated and still read when <c>Submit</c> is not set).</param>
     /// <param name="cancellationToken">Stops the enumeration (not the execution).</param>
     /// <returns>The execution's events, each once and in sequence order, ending with <see cref="ExecutionEvent.Finished"/>.</returns>
     IAsyncEnumerable<ExecutionEvent> RunAsync(RunWorkflowRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Submits a workflow and streams its events; the same as <see cref="RunAsync(RunWorkflowRequest, CancellationToken)"/>
+    /// with <see cref="RunWorkflowRequest.Submit"/> set to <paramref name="submission"/>.
+    /// </summary>
+    /// <param name="submission">The submission, exactly as <see cref="SubmitAsync(SubmitWorkflowRequest, CancellationToken)"/> takes it (definition, input, idempotency key, labels).</param>
+    /// <param name="cancellationToken">Stops the enumeration (not the execution).</param>
+    /// <returns>The execution's events, each once and in sequence order, ending with <see cref="ExecutionEvent.Finished"/>.</returns>
+    IAsyncEnumerable<ExecutionEvent> RunAsync(SubmitWorkflowRequest submission, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Streams an execution's events: the stored ones from <paramref name="fromSequence"/> on, then
@@ -81,11 +90,35 @@ public interface IWorkflowClient
     /// <summary>Returns the state of one execution: every step's state, attempts, timings, outputs and errors, and the execution's figures.</summary>
     /// <param name="executionId">The execution id.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    /// <returns>The execution.</returns>
+    /// <returns>The execution (<see cref="ExecutionView.Full"/>).</returns>
     Task<Execution> GetAsync(string executionId, CancellationToken cancellationToken = default);
 
+    /// <summary>Returns the state of one execution in the given view.</summary>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="view">
+    /// <see cref="ExecutionView.Summary"/>: states, times, attempt counts, errors, labels and figures,
+    /// without the definition, the workflow input, the result, the steps' outputs and attempt
+    /// histories (cheap to poll). <see cref="ExecutionView.Full"/>: everything.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The execution.</returns>
+    Task<Execution> GetAsync(string executionId, ExecutionView view, CancellationToken cancellationToken = default);
+
     /// <summary>Lists one page of executions, newest first.</summary>
-    /// <param name="request">Filters (states, workflow id), page size and page token.</param>
+    /// <remarks>
+    /// Filters, all of which must match: <see cref="ListExecutionsRequest.States"/> (any of them),
+    /// <see cref="ListExecutionsRequest.WorkflowId"/>, <see cref="ListExecutionsRequest.Labels"/> (every
+    /// <c>key = value</c> pair), <see cref="ListExecutionsRequest.CreatedAfter"/> (inclusive) and
+    /// <see cref="ListExecutionsRequest.CreatedBefore"/> (exclusive). A page token only works with the
+    /// filters of the request that returned it (<c>INVALID_ARGUMENT</c> otherwise). For example, the
+    /// executions labelled <c>team=data</c> of the last day:
+    /// <code>
+    /// var request = new ListExecutionsRequest { CreatedAfter = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)) };
+    /// request.Labels["team"] = "data";
+    /// await foreach (var execution in client.ListAllAsync(request)) { ... }
+    /// </code>
+    /// </remarks>
+    /// <param name="request">Filters (states, workflow id, labels, creation time), page size and page token.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The page and the token of the next one (empty on the last page).</returns>
     Task<ListExecutionsResponse> ListAsync(ListExecutionsRequest request, CancellationToken cancellationToken = default);

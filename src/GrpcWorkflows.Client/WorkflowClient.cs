@@ -123,12 +123,13 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
         var broken = stream.Broken;
         if (executionId is null)
         {
-            if (broken is null || request.IdempotencyKey.Length == 0)
+            var submission = Submission(request);
+            if (broken is null || submission.IdempotencyKey.Length == 0)
             {
                 throw broken ?? new RpcException(new Status(StatusCode.Unavailable, "The run stream ended before the execution was submitted."));
             }
 
-            executionId = await ResubmitAsync(request, broken, cancellationToken).ConfigureAwait(false);
+            executionId = await ResubmitAsync(submission, broken, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -139,6 +140,13 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
         {
             yield return item;
         }
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ExecutionEvent> RunAsync(SubmitWorkflowRequest submission, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        return RunAsync(new RunWorkflowRequest { Submit = submission }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -189,10 +197,15 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<Execution> GetAsync(string executionId, CancellationToken cancellationToken = default)
+    public Task<Execution> GetAsync(string executionId, CancellationToken cancellationToken = default)
+        => GetAsync(executionId, ExecutionView.Full, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<Execution> GetAsync(string executionId, ExecutionView view, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        var response = await _workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var request = new GetExecutionRequest { ExecutionId = executionId, View = view };
+        var response = await _workflows.GetExecutionAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.Execution;
     }
 
@@ -262,7 +275,7 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     {
         try
         {
-            var execution = await GetAsync(executionId, cancellationToken).ConfigureAwait(false);
+            var execution = await GetAsync(executionId, ExecutionView.Summary, cancellationToken).ConfigureAwait(false);
             return execution.State is ExecutionState.Succeeded or ExecutionState.Failed or ExecutionState.Cancelled
                 && execution.LastSequence < next;
         }
@@ -272,14 +285,27 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
         }
     }
 
-    private async Task<string> ResubmitAsync(RunWorkflowRequest request, RpcException broken, CancellationToken cancellationToken)
+    /// <summary>The submission a run request carries: its <c>submit</c> field, or the deprecated fields 1 to 4.</summary>
+    private static SubmitWorkflowRequest Submission(RunWorkflowRequest request)
     {
+        if (request.Submit is not null)
+        {
+            return request.Submit;
+        }
+
+#pragma warning disable CS0612 // Requests built before `submit` existed still carry the deprecated fields.
         var submit = new SubmitWorkflowRequest { Definition = request.Definition, Input = request.Input, IdempotencyKey = request.IdempotencyKey };
         submit.Labels.Add(request.Labels);
+#pragma warning restore CS0612
+        return submit;
+    }
+
+    private async Task<string> ResubmitAsync(SubmitWorkflowRequest submit, RpcException broken, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             var delay = _options.WatchResume.DelayBefore(attempt);
-            Log.RunResubmitting(_logger, request.IdempotencyKey, attempt, delay, broken.Status.Detail);
+            Log.RunResubmitting(_logger, submit.IdempotencyKey, attempt, delay, broken.Status.Detail);
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
             try
             {

@@ -29,6 +29,6 @@ public sealed class WorkflowClientOptions
     /// </summary>
     public string? BearerToken { get; set; }
 
-    /// <summary>How <see cref="IWorkflowClient.WatchAsync"/> and <see cref="IWorkflowClient.RunAsync"/> resume a broken stream.</summary>
+    /// <summary>How <see cref="IWorkflowClient.WatchAsync"/> and <see cref="IWorkflowClient.RunAsync(GrpcWorkflows.V1.RunWorkflowRequest, System.Threading.CancellationToken)"/> resume a broken stream.</summary>
     public WatchResumeOptions WatchResume { get; set; } = new();
 }

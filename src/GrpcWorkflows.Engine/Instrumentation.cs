@@ -1,6 +1,6 @@
 namespace GrpcWorkflows.Engine;
 
-/// <summary>Names of the engine's OpenTelemetry sources and tags.</summary>
+/// <summary>Names of the engine's OpenTelemetry sources and metrics; the tag names are <see cref="V1.TelemetryTags"/>.</summary>
 /// <remarks>
 /// The engine starts an <see cref="System.Diagnostics.Activity"/> per execution, per step and per
 /// attempt; the dispatcher call runs inside the attempt's activity so that a gRPC client
@@ -13,21 +13,6 @@ public static class Instrumentation
 
     /// <summary>The name of the engine's <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
     public const string MeterName = "GrpcWorkflows.Engine";
-
-    /// <summary>Tag: the execution id.</summary>
-    public const string ExecutionIdTag = "grpcworkflows.execution.id";
-
-    /// <summary>Tag: the workflow id.</summary>
-    public const string WorkflowIdTag = "grpcworkflows.workflow.id";
-
-    /// <summary>Tag: the step id.</summary>
-    public const string StepIdTag = "grpcworkflows.step.id";
-
-    /// <summary>Tag: the step type.</summary>
-    public const string StepTypeTag = "grpcworkflows.step.type";
-
-    /// <summary>Tag: the attempt number.</summary>
-    public const string StepAttemptTag = "grpcworkflows.step.attempt";
 
     /// <summary>Counter of step attempts started.</summary>
     public const string StepsStartedMetric = "grpcworkflows.steps.started";

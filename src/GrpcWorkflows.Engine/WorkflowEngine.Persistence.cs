@@ -433,10 +433,10 @@ public sealed partial class WorkflowEngine
 
         var parent = runtime.StepActivities?[step]?.Context ?? runtime.Activity.Context;
         var activity = Source.StartActivity("attempt " + request.Request.StepId, ActivityKind.Internal, parent);
-        activity?.SetTag(Instrumentation.ExecutionIdTag, runtime.Id);
-        activity?.SetTag(Instrumentation.StepIdTag, request.Request.StepId);
-        activity?.SetTag(Instrumentation.StepTypeTag, request.Request.StepType);
-        activity?.SetTag(Instrumentation.StepAttemptTag, request.Request.Attempt);
+        activity?.SetTag(TelemetryTags.ExecutionId, runtime.Id);
+        activity?.SetTag(TelemetryTags.StepId, request.Request.StepId);
+        activity?.SetTag(TelemetryTags.StepType, request.Request.StepType);
+        activity?.SetTag(TelemetryTags.Attempt, request.Request.Attempt);
         return activity;
     }
 }

@@ -285,7 +285,7 @@ public sealed partial class WorkflowEngine
             }
         }
 
-        var key = string.Concat(runtime.Id, ":", stepId, ":", attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var key = StepIdempotencyKey(runtime.Id, stepId);
         runtime.Running++;
         _running++;
         if (!redeliver)
@@ -329,6 +329,13 @@ public sealed partial class WorkflowEngine
         MarkDirty(runtime);
         _metrics.Started.Add(1);
     }
+
+    /// <summary>
+    /// The idempotency key of a step of an execution: the same for every attempt and delivery of the
+    /// step (see <c>ExecuteStepRequest.idempotency_key</c>), so an executor can make a side effect
+    /// happen once across retries.
+    /// </summary>
+    internal static string StepIdempotencyKey(string executionId, string stepId) => string.Concat(executionId, ":", stepId);
 
     /// <summary>Whether some step type with READY steps has capacity for one more attempt. Under the lock.</summary>
     private bool AnyReadyTypeHasCapacity()
@@ -420,18 +427,19 @@ public sealed partial class WorkflowEngine
         var graph = runtime.Compiled.Graph;
         var stepId = graph.Ids[step];
         _metrics.Duration.Record(elapsed.TotalSeconds);
+        var endpoint = result?.Endpoint ?? string.Empty;
         if (result is { Succeeded: true })
         {
             var output = result.Output ?? new Struct();
             var size = output.CalculateSize();
             if (size > _options.Limits.MaxPayloadBytes)
             {
-                Emit(runtime, new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = OversizedOutput(size) } });
+                Emit(runtime, new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = OversizedOutput(size), Endpoint = endpoint } });
                 FailStep(runtime, step, attempt, OversizedOutput(size));
             }
             else
             {
-                Emit(runtime, new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output } });
+                Emit(runtime, new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output, Endpoint = endpoint } });
                 _metrics.Succeeded.Add(1);
                 StepDone(runtime, step);
                 Release(runtime, step);
@@ -457,7 +465,7 @@ public sealed partial class WorkflowEngine
                 var delay = plan.Delay(attemptsThisRun, Random.Shared.NextDouble(), result?.RetryAfter);
                 Emit(runtime, new ExecutionEvent
                 {
-                    AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, WillRetry = true, RetryDelay = Duration.FromTimeSpan(delay) },
+                    AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, WillRetry = true, RetryDelay = Duration.FromTimeSpan(delay), Endpoint = endpoint },
                 });
                 _metrics.Retried.Add(1);
                 Log.AttemptRetry(_logger, runtime.Id, stepId, attempt, error.Code, delay);
@@ -465,7 +473,7 @@ public sealed partial class WorkflowEngine
             }
             else
             {
-                Emit(runtime, new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error } });
+                Emit(runtime, new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = error, Endpoint = endpoint } });
                 FailStep(runtime, step, attempt, error);
             }
         }
@@ -873,12 +881,12 @@ public sealed partial class WorkflowEngine
             return null;
         }
 
-        activity.SetTag(Instrumentation.ExecutionIdTag, runtime.Id);
-        activity.SetTag(Instrumentation.WorkflowIdTag, runtime.Fold.Execution.WorkflowId);
+        activity.SetTag(TelemetryTags.ExecutionId, runtime.Id);
+        activity.SetTag(TelemetryTags.WorkflowId, runtime.Fold.Execution.WorkflowId);
         if (stepId is not null)
         {
-            activity.SetTag(Instrumentation.StepIdTag, stepId);
-            activity.SetTag(Instrumentation.StepTypeTag, stepType);
+            activity.SetTag(TelemetryTags.StepId, stepId);
+            activity.SetTag(TelemetryTags.StepType, stepType);
         }
 
         activity.Start();

@@ -203,7 +203,15 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
     }
 
     /// <summary>Returns an execution's state with its figures, or null when it does not exist.</summary>
-    public async Task<Execution?> GetExecutionAsync(string executionId, CancellationToken cancellationToken = default)
+    public Task<Execution?> GetExecutionAsync(string executionId, CancellationToken cancellationToken = default)
+        => GetExecutionAsync(executionId, ExecutionView.Full, cancellationToken);
+
+    /// <summary>
+    /// Returns an execution's state with its figures, or null when it does not exist. With
+    /// <see cref="ExecutionView.Summary"/> the definition, the workflow input, the result, the steps'
+    /// outputs and their attempt histories are left out (the figures are computed before).
+    /// </summary>
+    public async Task<Execution?> GetExecutionAsync(string executionId, ExecutionView view, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(executionId);
         Execution? execution = null;
@@ -229,7 +237,24 @@ public sealed partial class WorkflowEngine : IAsyncDisposable
         }
 
         execution.Figures = FiguresCalculator.Compute(execution, _time.GetUtcNow(), compiled);
+        if (view == ExecutionView.Summary)
+        {
+            Summarize(execution);
+        }
+
         return execution;
+    }
+
+    private static void Summarize(Execution execution)
+    {
+        execution.Definition = null;
+        execution.Input = null;
+        execution.Result = null;
+        foreach (var step in execution.Steps)
+        {
+            step.Output = null;
+            step.AttemptHistory.Clear();
+        }
     }
 
     /// <summary>Lists executions, newest first, in pages.</summary>

@@ -41,7 +41,11 @@ public sealed class StepContext
     /// <summary>The attempt number, from 1.</summary>
     public int Attempt => Request.Attempt;
 
-    /// <summary>A key stable across deliveries of this attempt: deduplicate side effects on it.</summary>
+    /// <summary>
+    /// A key of this step of this execution, the same for every attempt and every re-sent delivery (retries after a
+    /// timeout included): record it with the step's side effect and skip the effect when the key is already recorded.
+    /// <see cref="Attempt"/> tells a retry from the first try.
+    /// </summary>
     public string IdempotencyKey => Request.IdempotencyKey;
 
     /// <summary>The step's input with every template reference resolved; never null (empty when the step has none).</summary>

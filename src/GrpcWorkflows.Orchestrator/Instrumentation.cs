@@ -1,13 +1,10 @@
 namespace GrpcWorkflows.Orchestrator;
 
-/// <summary>Names of the orchestrator's own metrics (the engine's are in <c>GrpcWorkflows.Engine.Instrumentation</c>).</summary>
+/// <summary>Names of the orchestrator's own metrics (the engine's are in <c>GrpcWorkflows.Engine.Instrumentation</c>; the tag names are <see cref="V1.TelemetryTags"/>).</summary>
 public static class Instrumentation
 {
     /// <summary>The name of the orchestrator's <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>
     public const string MeterName = "GrpcWorkflows.Orchestrator";
-
-    /// <summary>Tag: the executor endpoint address.</summary>
-    public const string EndpointTag = "grpcworkflows.executor.endpoint";
 
     /// <summary>Gauge: calls in flight per executor endpoint.</summary>
     public const string InFlightMetric = "grpcworkflows.executor.in_flight";

@@ -59,11 +59,16 @@ public sealed partial class SqliteExecutionStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// States, workflow id, creation bounds and the page position are matched in SQL on the
+    /// executions indexes. Labels are stored as one column per execution, so a label filter is
+    /// matched on the rows SQL returns, newest first, reading only until the page is full.
+    /// </remarks>
     public async ValueTask<ExecutionPage> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ExecutionPageToken? after = string.IsNullOrEmpty(query.PageToken) ? null : ExecutionPageToken.Decode(query.PageToken);
+        var after = query.ReadPageToken();
 
         var connection = await OpenReadAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
@@ -90,6 +95,24 @@ public sealed partial class SqliteExecutionStore
                 command.Parameters.AddWithValue("$workflow", query.WorkflowId);
             }
 
+            if (query.CreatedAfter is { } createdAfter)
+            {
+                sql.Append(" AND create_time >= $createdAfter");
+                command.Parameters.AddWithValue("$createdAfter", createdAfter.UtcTicks);
+            }
+
+            if (query.CreatedBefore is { } createdBefore)
+            {
+                sql.Append(" AND create_time < $createdBefore");
+                command.Parameters.AddWithValue("$createdBefore", createdBefore.UtcTicks);
+            }
+
+            var byLabels = query.Labels.Count > 0;
+            if (byLabels)
+            {
+                sql.Append(" AND labels IS NOT NULL");
+            }
+
             if (after is { } position)
             {
                 sql.Append(" AND (create_time < $afterTime OR (create_time = $afterTime AND execution_id < $afterId))");
@@ -97,17 +120,26 @@ public sealed partial class SqliteExecutionStore
                 command.Parameters.AddWithValue("$afterId", position.ExecutionId);
             }
 
-            sql.Append(" ORDER BY create_time DESC, execution_id DESC LIMIT $limit");
-            command.Parameters.AddWithValue("$limit", query.PageSize + 1);
+            sql.Append(" ORDER BY create_time DESC, execution_id DESC");
+            if (!byLabels)
+            {
+                sql.Append(" LIMIT $limit");
+                command.Parameters.AddWithValue("$limit", query.PageSize + 1);
+            }
+
             command.CommandText = sql.ToString();
 
             var items = new List<ExecutionRecord>(Math.Min(query.PageSize + 1, 1024));
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                while (items.Count <= query.PageSize && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    items.Add(ReadRecord(reader));
+                    var record = ReadRecord(reader);
+                    if (!byLabels || ExecutionLabels.Match(record.Labels, query.Labels))
+                    {
+                        items.Add(record);
+                    }
                 }
             }
 
@@ -118,7 +150,7 @@ public sealed partial class SqliteExecutionStore
 
             items.RemoveAt(items.Count - 1);
             var last = items[^1];
-            return new ExecutionPage(items, new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode());
+            return new ExecutionPage(items, query.NextPageToken(last));
         }
     }
 
@@ -201,7 +233,7 @@ public sealed partial class SqliteExecutionStore
         reader.IsDBNull(6) ? null : reader.GetString(6),
         reader.GetInt32(7),
         reader.GetInt32(8),
-        ExecutionLabels.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)));
+        LabelsColumn.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)));
 
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {

@@ -158,7 +158,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
             CreateTimeTicks = (firstEvent.Time?.ToDateTimeOffset() ?? _timeProvider.GetUtcNow()).UtcTicks,
             IdempotencyKey = string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey,
             StepCount = submitted.Definition?.Steps.Count ?? 0,
-            Labels = ExecutionLabels.Encode(submitted),
+            Labels = LabelsColumn.Encode(submitted),
             DefinitionHash = SHA256.HashData(definition),
             Definition = definition,
             EventPayload = withoutDefinition.ToByteArray(),

@@ -9,8 +9,11 @@ public sealed class RunAsyncTests
 {
     private static RunWorkflowRequest Request(string idempotencyKey = "") => new()
     {
-        Definition = new WorkflowDefinition { Id = "wf", Steps = { ["a"] = new StepDefinition { Type = "input" } } },
-        IdempotencyKey = idempotencyKey,
+        Submit = new SubmitWorkflowRequest
+        {
+            Definition = new WorkflowDefinition { Id = "wf", Steps = { ["a"] = new StepDefinition { Type = "input" } } },
+            IdempotencyKey = idempotencyKey,
+        },
     };
 
     [Fact]
@@ -42,6 +45,24 @@ public sealed class RunAsyncTests
         var submission = Assert.Single(service.Submissions);
         Assert.Equal("key-42", submission.IdempotencyKey);
         Assert.Equal([1L], service.WatchFromSequences);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeprecatedFieldsBreakBeforeFirstEvent_ResubmitsTheirSubmissionWithTheKey()
+    {
+        var service = new ScriptedWorkflowService(eventCount: 5);
+        service.ScriptRun(new StreamScript(0, StreamBreak.Unavailable));
+        await using var server = await LoopbackServer.StartAsync(service);
+        using var client = ClientFactory.Create(server.Address);
+#pragma warning disable CS0612 // A client built before RunWorkflowRequest.submit existed.
+        var legacy = new RunWorkflowRequest { Definition = Request().Submit.Definition, IdempotencyKey = "key-7", Labels = { ["team"] = "data" } };
+#pragma warning restore CS0612
+
+        var seen = await ClientFactory.CollectAsync(client.RunAsync(legacy)).DefaultTimeout();
+
+        Assert.Equal(5, seen.Count);
+        var submission = Assert.Single(service.Submissions);
+        Assert.Equal(("key-7", "data"), (submission.IdempotencyKey, submission.Labels["team"]));
     }
 
     [Fact]

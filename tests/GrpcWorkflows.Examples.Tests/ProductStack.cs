@@ -87,7 +87,7 @@ internal sealed class ProductStack : IAsyncDisposable
     /// <summary>Runs a definition to its end through RunWorkflow and returns the execution's final state.</summary>
     public async Task<Execution> RunAsync(WorkflowDefinition definition, Google.Protobuf.WellKnownTypes.Struct? input = null)
     {
-        var request = new RunWorkflowRequest { Definition = definition, Input = input };
+        var request = new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = definition, Input = input } };
         using var call = Workflows.RunWorkflow(request);
         string? executionId = null;
         while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3)))

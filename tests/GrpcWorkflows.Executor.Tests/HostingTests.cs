@@ -75,9 +75,9 @@ public sealed class HostingTests
         var activity = Assert.Single(stopped);
         Assert.Equal(ActivityKind.Server, activity.Kind);
         Assert.Same(activity, handlerActivity);
-        Assert.Equal("exec-9", activity.GetTagItem(Instrumentation.ExecutionIdTag));
-        Assert.Equal("s1", activity.GetTagItem(Instrumentation.StepIdTag));
-        Assert.Equal("echo", activity.GetTagItem(Instrumentation.StepTypeTag));
+        Assert.Equal("exec-9", activity.GetTagItem(TelemetryTags.ExecutionId));
+        Assert.Equal("s1", activity.GetTagItem(TelemetryTags.StepId));
+        Assert.Equal("echo", activity.GetTagItem(TelemetryTags.StepType));
     }
 
     [Fact]

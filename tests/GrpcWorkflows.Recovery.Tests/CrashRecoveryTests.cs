@@ -189,7 +189,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IDisposable
         var redelivered = 0;
         var farthest = TimeSpan.Zero;
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var attempt in deliveries.Where(d => ours.Contains(d.ExecutionId)).GroupBy(d => d.IdempotencyKey))
+        foreach (var attempt in deliveries.Where(d => ours.Contains(d.ExecutionId)).GroupBy(d => (d.IdempotencyKey, d.Attempt)))
         {
             var ordered = attempt.OrderBy(d => d.Time).ToList();
             Assert.Equal("succeeded", ordered[^1].Outcome);

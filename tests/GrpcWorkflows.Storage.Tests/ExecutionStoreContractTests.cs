@@ -304,6 +304,124 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListAsync_FilteredByLabels_ReturnsOnlyExecutionsCarryingEveryLabel()
+    {
+        var dataGold = new Dictionary<string, string> { ["team"] = "data", ["tier"] = "gold" };
+        await Store.CreateAsync(Submitted("data-gold", Epoch, labels: dataGold)).DefaultTimeout();
+        await Store.CreateAsync(Submitted("data-only", Epoch.AddSeconds(1), labels: new Dictionary<string, string> { ["team"] = "data" })).DefaultTimeout();
+        await Store.CreateAsync(Submitted("web-gold", Epoch.AddSeconds(2), labels: new Dictionary<string, string> { ["team"] = "web", ["tier"] = "gold" })).DefaultTimeout();
+        await Store.CreateAsync(Submitted("none", Epoch.AddSeconds(3))).DefaultTimeout();
+        await Store.CreateAsync(Submitted("data-prefix", Epoch.AddSeconds(4), labels: new Dictionary<string, string> { ["team"] = "data2" })).DefaultTimeout();
+
+        var ofData = await Store.ListAsync(Labelled(10, null, ("team", "data"))).DefaultTimeout();
+        var dataAndGold = await Store.ListAsync(Labelled(10, null, ("team", "data"), ("tier", "gold"))).DefaultTimeout();
+        var unknown = await Store.ListAsync(Labelled(10, null, ("team", "ops"))).DefaultTimeout();
+
+        Assert.Equal(["data-only", "data-gold"], ofData.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["data-gold"], dataAndGold.Items.Select(r => r.ExecutionId));
+        Assert.Equal(dataGold, dataAndGold.Items[0].Labels);
+        Assert.Empty(unknown.Items);
+        Assert.Null(unknown.NextPageToken);
+    }
+
+    [Fact]
+    public async Task ListAsync_LabelMatchesOnlyThroughTheDefinition_IsFoundWithTheMergedLabels()
+    {
+        var viaDefinition = Submitted("via-definition", Epoch);
+        viaDefinition.Submitted.Definition.Labels["team"] = "data";
+        var overridden = Submitted("overridden", Epoch.AddSeconds(1), labels: new Dictionary<string, string> { ["team"] = "web" });
+        overridden.Submitted.Definition.Labels["team"] = "data";
+        await Store.CreateAsync(viaDefinition).DefaultTimeout();
+        await Store.CreateAsync(overridden).DefaultTimeout();
+
+        var ofData = await Store.ListAsync(Labelled(10, null, ("team", "data"))).DefaultTimeout();
+        var ofWeb = await Store.ListAsync(Labelled(10, null, ("team", "web"))).DefaultTimeout();
+
+        Assert.Equal(["via-definition"], ofData.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["overridden"], ofWeb.Items.Select(r => r.ExecutionId));
+    }
+
+    [Fact]
+    public async Task ListAsync_LabelFilterOverManyPages_PagesThroughEveryMatchOnce()
+    {
+        var expected = new List<string>();
+        for (var index = 0; index < 23; index++)
+        {
+            var team = index % 3 == 0 ? "data" : "web";
+            await Store.CreateAsync(Submitted($"e{index:D2}", Epoch.AddSeconds(index), labels: new Dictionary<string, string> { ["team"] = team })).DefaultTimeout();
+            if (team == "data")
+            {
+                expected.Insert(0, $"e{index:D2}");
+            }
+        }
+
+        var seen = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var page = await Store.ListAsync(Labelled(3, token, ("team", "data"))).DefaultTimeout();
+            seen.AddRange(page.Items.Select(r => r.ExecutionId));
+            token = page.NextPageToken;
+            pages++;
+        }
+        while (token is not null && pages < 20);
+
+        Assert.Equal(expected, seen);
+        Assert.Equal(3, pages);
+    }
+
+    [Fact]
+    public async Task ListAsync_CreatedAfterAndBefore_ReturnsTheHalfOpenRangeWithOtherFilters()
+    {
+        for (var index = 0; index < 6; index++)
+        {
+            await Store.CreateAsync(Submitted($"e{index}", Epoch.AddMinutes(index), workflowId: index % 2 == 0 ? "even" : "odd")).DefaultTimeout();
+        }
+
+        var from2 = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { CreatedAfter = Epoch.AddMinutes(2) }).DefaultTimeout();
+        var before2 = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { CreatedBefore = Epoch.AddMinutes(2) }).DefaultTimeout();
+        var window = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { CreatedAfter = Epoch.AddMinutes(1), CreatedBefore = Epoch.AddMinutes(4) }).DefaultTimeout();
+        var evenInWindow = await Store.ListAsync(new ExecutionQuery(10, null, [ExecutionState.Pending], "even") { CreatedAfter = Epoch.AddMinutes(1), CreatedBefore = Epoch.AddMinutes(5) }).DefaultTimeout();
+
+        Assert.Equal(["e5", "e4", "e3", "e2"], from2.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["e1", "e0"], before2.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["e3", "e2", "e1"], window.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["e4", "e2"], evenInWindow.Items.Select(r => r.ExecutionId));
+    }
+
+    [Fact]
+    public async Task ListAsync_TokenUsedWithOtherFilters_ThrowsArgumentException()
+    {
+        for (var index = 0; index < 4; index++)
+        {
+            await Store.CreateAsync(Submitted($"e{index}", Epoch.AddSeconds(index), labels: new Dictionary<string, string> { ["team"] = "data" })).DefaultTimeout();
+        }
+
+        var first = await Store.ListAsync(Labelled(2, null, ("team", "data"))).DefaultTimeout();
+        var token = first.NextPageToken;
+        Assert.NotNull(token);
+
+        var sameFiltersOtherSize = await Store.ListAsync(Labelled(5, token, ("team", "data"))).DefaultTimeout();
+        Assert.Equal(["e1", "e0"], sameFiltersOtherSize.Items.Select(r => r.ExecutionId));
+        ExecutionQuery[] others =
+        [
+            new(2, token, [], null),
+            Labelled(2, token, ("team", "web")),
+            Labelled(2, token, ("team", "data"), ("tier", "gold")),
+            new ExecutionQuery(2, token, [ExecutionState.Pending], null) { Labels = new Dictionary<string, string> { ["team"] = "data" } },
+            new ExecutionQuery(2, token, [], "wf") { Labels = new Dictionary<string, string> { ["team"] = "data" } },
+            new ExecutionQuery(2, token, [], null) { Labels = new Dictionary<string, string> { ["team"] = "data" }, CreatedAfter = Epoch },
+            new ExecutionQuery(2, token, [], null) { Labels = new Dictionary<string, string> { ["team"] = "data" }, CreatedBefore = Epoch.AddDays(1) },
+        ];
+        foreach (var other in others)
+        {
+            var error = await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(other).AsTask()).DefaultTimeout();
+            Assert.Contains("other filters", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ListAsync_TokenNotMadeByTheStore_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new ExecutionQuery(10, "not a token!", [], null)).AsTask()).DefaultTimeout();
@@ -411,6 +529,9 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
             Assert.Equal((ExecutionState.Succeeded, stepsEach), (record!.State, record.SucceededStepCount));
         }
     }
+
+    private static ExecutionQuery Labelled(int pageSize, string? token, params (string Key, string Value)[] labels) =>
+        new(pageSize, token, [], null) { Labels = labels.ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal) };
 
     protected async Task<List<ExecutionEvent>> ReadAllAsync(string executionId, long fromSequence = 1)
     {

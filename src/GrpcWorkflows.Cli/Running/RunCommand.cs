@@ -51,12 +51,11 @@ public sealed class RunCommand : GwfCommand<RunSettings>
                 return ExitCodes.Success;
             }
 
-            var request = new RunWorkflowRequest { Definition = submit.Definition, Input = submit.Input, IdempotencyKey = submit.IdempotencyKey, Labels = { submit.Labels } };
             var progress = new ExecutionProgress();
             progress.Seed(definition);
             try
             {
-                await ProgressDisplay.FollowAsync(client.RunAsync(request, cancellationToken), progress, settings.Output, cancellationToken);
+                await ProgressDisplay.FollowAsync(client.RunAsync(submit, cancellationToken), progress, settings.Output, cancellationToken);
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
             {

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Events;
@@ -81,7 +82,7 @@ public sealed class ExecutionStateFold
                 var failed = _steps[e.AttemptFailed.StepId];
                 failed.Error = e.AttemptFailed.Error;
                 failed.ExecutorWait = null;
-                CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error);
+                CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error, e.AttemptFailed.Endpoint);
                 if (e.AttemptFailed.WillRetry)
                 {
                     failed.State = StepState.RetryWait;
@@ -97,7 +98,7 @@ public sealed class ExecutionStateFold
                 succeeded.Error = null;
                 succeeded.ExecutorWait = null;
                 succeeded.EndTime = e.Time;
-                CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null);
+                CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null, e.StepSucceeded.Endpoint);
                 break;
             case ExecutionEvent.KindOneofCase.StepFailed:
                 var terminal = _steps[e.StepFailed.StepId];
@@ -155,8 +156,7 @@ public sealed class ExecutionStateFold
         execution.Input = submitted.Input;
         execution.IdempotencyKey = submitted.IdempotencyKey;
         execution.CreateTime = e.Time;
-        execution.Labels.Add(definition.Labels);
-        foreach (var (key, value) in submitted.Labels)
+        foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {
             execution.Labels[key] = value;
         }
@@ -217,7 +217,7 @@ public sealed class ExecutionStateFold
         }
     }
 
-    private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error)
+    private static void CloseAttempt(StepExecution step, int attempt, Timestamp time, StepError? error, string endpoint)
     {
         for (var i = step.AttemptHistory.Count - 1; i >= 0; i--)
         {
@@ -225,6 +225,11 @@ public sealed class ExecutionStateFold
             if (entry.Attempt == attempt)
             {
                 entry.EndTime ??= time;
+                if (endpoint.Length > 0)
+                {
+                    entry.Endpoint = endpoint;
+                }
+
                 if (error is not null)
                 {
                     entry.Error = error;

@@ -30,13 +30,6 @@ public sealed record ExecutionRecord(
 /// <param name="Existing">True when an execution with the same idempotency key already existed.</param>
 public sealed record CreateExecutionResult(string ExecutionId, bool Existing);
 
-/// <summary>A page request of <see cref="IExecutionStore.ListAsync"/>.</summary>
-/// <param name="PageSize">The largest number of records to return (at least 1).</param>
-/// <param name="PageToken">The opaque token of the previous page's <see cref="ExecutionPage.NextPageToken"/>, or null.</param>
-/// <param name="States">Only these states; empty for all.</param>
-/// <param name="WorkflowId">Only this workflow id, or null for all.</param>
-public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCollection<ExecutionState> States, string? WorkflowId);
-
 /// <summary>A page of executions, newest first.</summary>
 /// <param name="Items">The records.</param>
 /// <param name="NextPageToken">The token of the next page, or null on the last page.</param>

@@ -149,7 +149,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
-        ExecutionPageToken? after = string.IsNullOrEmpty(query.PageToken) ? null : ExecutionPageToken.Decode(query.PageToken);
+        var after = query.ReadPageToken();
         var states = query.States.Count == 0 ? null : query.States.ToHashSet();
         var workflowId = string.IsNullOrEmpty(query.WorkflowId) ? null : query.WorkflowId;
 
@@ -164,7 +164,9 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         {
             var position = (execution.CreateTime.UtcTicks, execution.ExecutionId);
             if ((workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
-                || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId)))
+                || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId))
+                || !query.CreatedWithin(execution.CreateTime)
+                || !ExecutionLabels.Match(execution.Labels, query.Labels))
             {
                 continue;
             }
@@ -207,7 +209,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         }
 
         var last = page[^1];
-        return ValueTask.FromResult(new ExecutionPage(page, new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId).Encode()));
+        return ValueTask.FromResult(new ExecutionPage(page, query.NextPageToken(last)));
     }
 
     /// <inheritdoc />

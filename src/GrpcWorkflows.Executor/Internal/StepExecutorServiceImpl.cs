@@ -49,7 +49,7 @@ internal sealed class StepExecutorServiceImpl(
             if (response.Error is { } error)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, error.Message);
-                activity?.SetTag(Instrumentation.ErrorCodeTag, error.Code);
+                activity?.SetTag(TelemetryTags.ErrorCode, error.Code);
             }
             else
             {
@@ -166,11 +166,11 @@ internal sealed class StepExecutorServiceImpl(
         }
 
         var activity = ActivitySource.StartActivity($"ExecuteStep {request.StepType}", ActivityKind.Server, parent);
-        activity?.SetTag(Instrumentation.ExecutionIdTag, request.ExecutionId);
-        activity?.SetTag(Instrumentation.WorkflowIdTag, request.WorkflowId);
-        activity?.SetTag(Instrumentation.StepIdTag, request.StepId);
-        activity?.SetTag(Instrumentation.StepTypeTag, request.StepType);
-        activity?.SetTag(Instrumentation.AttemptTag, request.Attempt);
+        activity?.SetTag(TelemetryTags.ExecutionId, request.ExecutionId);
+        activity?.SetTag(TelemetryTags.WorkflowId, request.WorkflowId);
+        activity?.SetTag(TelemetryTags.StepId, request.StepId);
+        activity?.SetTag(TelemetryTags.StepType, request.StepType);
+        activity?.SetTag(TelemetryTags.Attempt, request.Attempt);
         return activity;
     }
 }

@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Orchestrator.Dispatch;
 /// <see cref="DispatchOptions.ChannelIdleTimeout"/> with no call in flight is closed.
 /// </summary>
 /// <remarks>Thread-safe. The hot path is one dictionary read and one timestamp write.</remarks>
-public sealed class ChannelPool : IAsyncDisposable
+internal sealed class ChannelPool : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PooledChannel> _channels = new(StringComparer.Ordinal);
     private readonly DispatchOptions _options;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace GrpcWorkflows.Orchestrator.Dispatch;
 
 /// <summary>Checks <see cref="DispatchOptions"/> at start, with messages that say what to change.</summary>
-public sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
+internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, DispatchOptions options)

@@ -25,7 +25,7 @@ namespace GrpcWorkflows.Orchestrator.Dispatch;
 /// Thread-safe. No lock is held across an await; the in-flight budget is an interlocked counter
 /// per endpoint. A dispatch that finds every endpoint of its type full waits for a slot to free.
 /// </remarks>
-public sealed class GrpcStepDispatcher : IStepDispatcher
+internal sealed class GrpcStepDispatcher : IStepDispatcher
 {
     private readonly ExecutorRegistry _registry;
     private readonly ChannelPool _channels;

@@ -8,7 +8,7 @@ namespace GrpcWorkflows.Orchestrator.Hosting;
 /// begins, and while its execution store can write, so that <c>grpc.health.v1</c> answers SERVING
 /// only while new work is admitted and persisted.
 /// </summary>
-public sealed class EngineHealthCheck(IHostApplicationLifetime lifetime, WorkflowEngine engine) : IHealthCheck
+internal sealed class EngineHealthCheck(IHostApplicationLifetime lifetime, WorkflowEngine engine) : IHealthCheck
 {
     /// <inheritdoc />
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

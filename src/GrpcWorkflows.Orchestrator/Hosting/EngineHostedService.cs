@@ -9,7 +9,7 @@ namespace GrpcWorkflows.Orchestrator.Hosting;
 /// Starts the engine when the host starts (recovering every unfinished execution) and stops it
 /// gracefully: no new executions, in-flight attempts get <see cref="OrchestratorOptions.ShutdownGracePeriod"/> to finish.
 /// </summary>
-public sealed class EngineHostedService(WorkflowEngine engine, IOptions<OrchestratorOptions> options, IOptions<StorageOptions> storage, ILogger<EngineHostedService> logger) : IHostedService
+internal sealed class EngineHostedService(WorkflowEngine engine, IOptions<OrchestratorOptions> options, IOptions<StorageOptions> storage, ILogger<EngineHostedService> logger) : IHostedService
 {
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)

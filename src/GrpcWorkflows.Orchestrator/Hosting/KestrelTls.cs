@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace GrpcWorkflows.Orchestrator.Hosting;
 
 /// <summary>Kestrel settings: HTTP/2 only (h2c) without TLS; TLS and mutual TLS from <see cref="TlsOptions"/>.</summary>
-public static class KestrelTls
+internal static class KestrelTls
 {
     /// <summary>Applies <paramref name="tls"/> to <paramref name="kestrel"/>.</summary>
     public static void Configure(KestrelServerOptions kestrel, TlsOptions tls)

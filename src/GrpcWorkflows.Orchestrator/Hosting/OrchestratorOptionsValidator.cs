@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace GrpcWorkflows.Orchestrator.Hosting;
 
 /// <summary>Checks <see cref="OrchestratorOptions"/> at start, with messages that say what to change.</summary>
-public sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>
+internal sealed class OrchestratorOptionsValidator : IValidateOptions<OrchestratorOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, OrchestratorOptions options)

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>Normalizes executor addresses so that one endpoint has one spelling.</summary>
-public static class ExecutorAddress
+internal static class ExecutorAddress
 {
     /// <summary>
     /// Turns <paramref name="address"/> into <c>scheme://host:port</c> when it is an absolute

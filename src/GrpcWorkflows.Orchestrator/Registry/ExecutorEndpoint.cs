@@ -9,7 +9,7 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// that the in-flight count survives a re-registration.
 /// </summary>
 /// <remarks>Thread-safe: counters are updated with interlocked operations, never under a lock.</remarks>
-public sealed class ExecutorEndpoint
+internal sealed class ExecutorEndpoint
 {
     private int _capacity;
     private int _inFlight;

@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// is rebuilt on every change (registration, deregistration, lease expiry).
 /// </summary>
 /// <remarks>Thread-safe. Writers serialize on one lock; readers never take it.</remarks>
-public sealed class ExecutorRegistry : IStepTypeCatalog
+internal sealed class ExecutorRegistry : IStepTypeCatalog
 {
     private static readonly ExecutorEndpoint[] NoEndpoints = [];
 
@@ -89,7 +89,8 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <summary>
-    /// Registers an executor (or replaces the registration of the same endpoint) and grants it a lease.
+    /// Registers an executor and grants it a lease. A registration of an endpoint that is already
+    /// registered replaces the earlier one (whose id stops working); the response names the ids replaced.
     /// The request must already be valid (absolute address, at least one step type).
     /// </summary>
     /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations and this address has none.</exception>
@@ -103,17 +104,19 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
         var capacity = request.MaxConcurrency > 0 ? request.MaxConcurrency : _options.DefaultMaxConcurrency;
         var now = _timeProvider.GetUtcNow();
         var id = "ex-" + Guid.NewGuid().ToString("N")[..16];
+        var replaced = new List<string>();
         lock (_gate)
         {
-            var replaced = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
-            if (replaced.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
+            var previous = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
+            if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
             {
                 throw new RegistryFullException(_options.MaxRegistrations);
             }
 
-            foreach (var existing in replaced)
+            foreach (var existing in previous)
             {
                 _entriesById.Remove(existing.Id);
+                replaced.Add(existing.Id);
             }
 
             var entry = new ExecutorEntry(
@@ -134,6 +137,7 @@ public sealed class ExecutorRegistry : IStepTypeCatalog
             ExecutorId = id,
             LeaseDuration = Duration.FromTimeSpan(_options.LeaseDuration),
             HeartbeatInterval = Duration.FromTimeSpan(_options.HeartbeatInterval),
+            ReplacedExecutorIds = { replaced },
         };
     }
 

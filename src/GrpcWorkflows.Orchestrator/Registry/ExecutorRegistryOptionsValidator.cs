@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>Checks <see cref="ExecutorRegistryOptions"/> at start, with messages that say what to change.</summary>
-public sealed class ExecutorRegistryOptionsValidator : IValidateOptions<ExecutorRegistryOptions>
+internal sealed class ExecutorRegistryOptionsValidator : IValidateOptions<ExecutorRegistryOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, ExecutorRegistryOptions options)

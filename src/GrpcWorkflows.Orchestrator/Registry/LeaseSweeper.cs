@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>Background service that removes registered executors whose lease expired, every <see cref="ExecutorRegistryOptions.SweepInterval"/>.</summary>
-public sealed class LeaseSweeper(ExecutorRegistry registry, IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider) : BackgroundService
+internal sealed class LeaseSweeper(ExecutorRegistry registry, IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider) : BackgroundService
 {
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

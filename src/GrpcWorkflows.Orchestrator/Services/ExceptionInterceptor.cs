@@ -11,7 +11,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// hint, and any other exception a service did not map into <c>INTERNAL</c> with a fixed message: the
 /// details (and the stack trace) go to the log, never to the client.
 /// </summary>
-public sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
+internal sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger) : Interceptor
 {
     private const string InternalMessage = "An internal error occurred in the orchestrator; it has been logged.";
 

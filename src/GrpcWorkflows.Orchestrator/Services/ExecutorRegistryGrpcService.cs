@@ -11,7 +11,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// The <c>ExecutorRegistryService</c>: executors register their endpoint and step types, keep
 /// their lease with heartbeats and deregister on shutdown; operators list them.
 /// </summary>
-public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorEndpointPolicy endpoints, IOptions<ExecutorRegistryOptions> options) : ExecutorRegistryService.ExecutorRegistryServiceBase
+internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorEndpointPolicy endpoints, IOptions<ExecutorRegistryOptions> options) : ExecutorRegistryService.ExecutorRegistryServiceBase
 {
     /// <inheritdoc />
     public override async Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
@@ -82,7 +82,7 @@ public sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, Execu
 
         if (problems.Count > 0)
         {
-            throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s); see the google.rpc.BadRequest details.", problems);
+            throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s)", problems);
         }
 
         try

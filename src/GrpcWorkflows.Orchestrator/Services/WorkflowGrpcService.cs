@@ -11,7 +11,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
 /// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
 /// </summary>
-public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
 {
     /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
     public const int DefaultPageSize = 50;
@@ -29,9 +29,7 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     /// <inheritdoc />
     public override async Task RunWorkflow(RunWorkflowRequest request, IServerStreamWriter<RunWorkflowResponse> responseStream, ServerCallContext context)
     {
-        var submit = new SubmitWorkflowRequest { Definition = request.Definition, Input = request.Input, IdempotencyKey = request.IdempotencyKey };
-        submit.Labels.Add(request.Labels);
-        var created = await SubmitAsync(submit, context.CancellationToken);
+        var created = await SubmitAsync(RunRequests.Submission(request), context.CancellationToken);
         await StreamAsync(created.ExecutionId, 1, context, e => responseStream.WriteAsync(new RunWorkflowResponse { Event = e }));
     }
 
@@ -51,7 +49,12 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     public override async Task<GetExecutionResponse> GetExecution(GetExecutionRequest request, ServerCallContext context)
     {
         RequireId(request.ExecutionId);
-        var execution = await engine.GetExecutionAsync(request.ExecutionId, context.CancellationToken)
+        if (!Enum.IsDefined(request.View))
+        {
+            throw RpcErrors.InvalidField("view", $"{(int)request.View} is not an ExecutionView; use EXECUTION_VIEW_SUMMARY or EXECUTION_VIEW_FULL.");
+        }
+
+        var execution = await engine.GetExecutionAsync(request.ExecutionId, request.View, context.CancellationToken)
             ?? throw RpcErrors.ExecutionNotFound(request.ExecutionId);
         return new GetExecutionResponse { Execution = execution };
     }
@@ -59,17 +62,7 @@ public sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationL
     /// <inheritdoc />
     public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
-        if (request.PageSize < 0)
-        {
-            throw RpcErrors.InvalidField("page_size", "must be 0 (the default) or more.");
-        }
-
-        var pageSize = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
-        var query = new ExecutionQuery(
-            pageSize,
-            string.IsNullOrEmpty(request.PageToken) ? null : request.PageToken,
-            request.States.ToArray(),
-            string.IsNullOrEmpty(request.WorkflowId) ? null : request.WorkflowId);
+        var query = ListRequests.Query(request, DefaultPageSize, MaxPageSize);
         ExecutionPage page;
         try
         {

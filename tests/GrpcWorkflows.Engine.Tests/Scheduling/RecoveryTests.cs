@@ -20,8 +20,8 @@ public sealed class RecoveryTests
         await second.Engine.StartAsync().DefaultTimeout();
         await second.RunUntilIdleAsync();
 
-        Assert.Equal([$"{id}:a:1"], first.Dispatcher.Requests.Select(r => r.IdempotencyKey));
-        Assert.Equal([$"{id}:a:1", $"{id}:b:1"], second.Dispatcher.Requests.Select(r => r.IdempotencyKey));
+        Assert.Equal([($"{id}:a", 1)], first.Dispatcher.Requests.Select(r => (r.IdempotencyKey, r.Attempt)));
+        Assert.Equal([($"{id}:a", 1), ($"{id}:b", 1)], second.Dispatcher.Requests.Select(r => (r.IdempotencyKey, r.Attempt)));
         var execution = await second.GetAsync(id);
         Assert.Equal(ExecutionState.Succeeded, execution.State);
         Assert.Equal(1, execution.Steps.Single(s => s.StepId == "a").Attempts);
@@ -51,7 +51,8 @@ public sealed class RecoveryTests
         var step = (await second.GetAsync(id)).Steps.Single();
         Assert.Equal(StepState.Succeeded, step.State);
         Assert.Equal(EngineHarness.Epoch.AddMilliseconds(10_001), step.AttemptHistory[1].StartTime.ToDateTimeOffset());
-        Assert.Equal($"{id}:a:2", Assert.Single(second.Dispatcher.Requests).IdempotencyKey);
+        var resent = Assert.Single(second.Dispatcher.Requests);
+        Assert.Equal(($"{id}:a", 2), (resent.IdempotencyKey, resent.Attempt));
     }
 
     [Fact]

@@ -122,6 +122,23 @@ public sealed class RetryAndFailureTests
     }
 
     [Fact]
+    public async Task Attempt_RetriedAfterDeadlineExceeded_KeepsTheIdempotencyKeyWithTheNextAttemptNumber()
+    {
+        await using var h = await EngineHarness.StartAsync(r => r.StepId == "a" && r.Attempt == 1 ? AttemptScript.Hang() : AttemptScript.Succeed(1));
+        var definition = WithPolicy(Define(S("a"), S("b")), """{"initial_backoff": "0.01s", "jitter": 0}""");
+        definition.Steps["a"].Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(500));
+        var id = await h.SubmitAsync(definition);
+
+        await h.RunUntilIdleAsync();
+
+        var sent = h.Dispatcher.Requests.Where(r => r.StepId == "a").Select(r => (r.IdempotencyKey, r.Attempt)).ToList();
+        Assert.Equal([($"{id}:a", 1), ($"{id}:a", 2)], sent);
+        Assert.NotEqual(sent[0].IdempotencyKey, h.Dispatcher.Requests.Single(r => r.StepId == "b").IdempotencyKey);
+        var started = (await h.EventsAsync(id)).Where(e => e.AttemptStarted?.StepId == "a").Select(e => e.AttemptStarted.IdempotencyKey);
+        Assert.Equal([$"{id}:a", $"{id}:a"], started);
+    }
+
+    [Fact]
     public async Task Failure_IndependentRunningStep_Finishes()
     {
         await using var h = await EngineHarness.StartAsync(r => r.StepId == "bad" ? AttemptScript.Fail(1, "INVALID_ARGUMENT") : AttemptScript.Succeed(50));
@@ -168,7 +185,7 @@ public sealed class RetryAndFailureTests
         Assert.Equal(StepState.Cancelled, execution.Steps.Single(s => s.StepId == "a").State);
         Assert.Equal(StepState.Cancelled, execution.Steps.Single(s => s.StepId == "b").State);
         Assert.Equal(StepState.Succeeded, execution.Steps.Single(s => s.StepId == "c").State);
-        Assert.Equal([$"{id}:a:1"], h.Dispatcher.Cancelled);
+        Assert.Equal([$"{id}:a"], h.Dispatcher.Cancelled);
         Assert.Equal("enough", execution.Error.Message);
     }
 
@@ -200,7 +217,7 @@ public sealed class RetryAndFailureTests
         Assert.Equal(ExecutionState.Succeeded, execution.State);
         Assert.Equal(1, execution.RetryCount);
         Assert.Single(h.Dispatcher.Requests, r => r.StepId == "a");
-        Assert.Equal([$"{id}:b:1", $"{id}:b:2"], h.Dispatcher.Requests.Where(r => r.StepId == "b").Select(r => r.IdempotencyKey));
+        Assert.Equal([($"{id}:b", 1), ($"{id}:b", 2)], h.Dispatcher.Requests.Where(r => r.StepId == "b").Select(r => (r.IdempotencyKey, r.Attempt)));
     }
 
     [Fact]

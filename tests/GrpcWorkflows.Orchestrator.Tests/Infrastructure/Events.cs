@@ -21,6 +21,20 @@ internal static class Events
         return events;
     }
 
+    /// <summary>Calls RunWorkflow and returns every event of its stream.</summary>
+    public static async Task<List<ExecutionEvent>> RunStreamAsync(this WorkflowService.WorkflowServiceClient client, RunWorkflowRequest request)
+    {
+        using var deadline = new CancellationTokenSource(AsyncTestHelpers.DefaultTimeoutSpan);
+        using var call = client.RunWorkflow(request, cancellationToken: deadline.Token);
+        var events = new List<ExecutionEvent>();
+        await foreach (var response in call.ResponseStream.ReadAllAsync(deadline.Token))
+        {
+            events.Add(response.Event);
+        }
+
+        return events;
+    }
+
     /// <summary>Submits, waits for the end, and returns the finished execution.</summary>
     public static async Task<Execution> RunToEndAsync(this WorkflowService.WorkflowServiceClient client, WorkflowDefinition definition, string? inputJson = null)
     {

@@ -89,7 +89,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         return
         [
             new(W + "SubmitWorkflow", StatusCode.OK, h => workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, h).ResponseAsync),
-            new(W + "RunWorkflow", StatusCode.OK, h => ReadAllAsync(workflows.RunWorkflow(new RunWorkflowRequest { Definition = definition }, h).ResponseStream)),
+            new(W + "RunWorkflow", StatusCode.OK, h => ReadAllAsync(workflows.RunWorkflow(new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = definition } }, h).ResponseStream)),
             new(W + "GetExecution", StatusCode.OK, h => workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
             new(W + "ListExecutions", StatusCode.OK, h => workflows.ListExecutionsAsync(new ListExecutionsRequest(), h).ResponseAsync),
             new(W + "WatchExecution", StatusCode.OK, h => ReadAllAsync(workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = 1 }, h).ResponseStream)),

@@ -41,6 +41,28 @@ public sealed class ExecutorRegistryServiceTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         var fields = error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field).ToList();
         Assert.Equal(["endpoint", "step_types", "max_concurrency"], fields);
+
+        // Readable without decoding grpc-status-details-bin: every problem is in the message too.
+        Assert.StartsWith("The registration has 3 problem(s): endpoint: 'not a url' is not an absolute http:// or https:// URL", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("step_types: must list at least one step type.", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("max_concurrency: must be 0", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RegisterExecutor_SameAddressAgain_ReplacesTheEarlierRegistrationAndNamesIt()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        var first = await orchestrator.Registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = "http://127.0.0.1:1/", StepTypes = { "old" } }).ResponseAsync.DefaultTimeout();
+
+        var second = await orchestrator.Registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = "HTTP://127.0.0.1:1/some/path", StepTypes = { "new" } }).ResponseAsync.DefaultTimeout();
+        var oldHeartbeat = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = first.ExecutorId }).ResponseAsync.DefaultTimeout());
+        var listed = (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors;
+
+        Assert.Empty(first.ReplacedExecutorIds);
+        Assert.Equal([first.ExecutorId], second.ReplacedExecutorIds);
+        Assert.Equal(StatusCode.NotFound, oldHeartbeat.StatusCode);
+        var only = Assert.Single(listed, e => e.Endpoint == "http://127.0.0.1:1");
+        Assert.Equal((second.ExecutorId, "new"), (only.ExecutorId, Assert.Single(only.StepTypes)));
     }
 
     [Theory]

@@ -16,14 +16,9 @@ public sealed class WorkflowServiceTests
         await using var orchestrator = await TestOrchestrator.StartAsync();
         await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
         await orchestrator.WaitForExecutorsAsync("echo");
-        var request = new RunWorkflowRequest { Definition = Define("run", ("a", Step("echo", """{"v": 1}""")), ("b", Step("echo", null, "a"))) };
+        var request = new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = Define("run", ("a", Step("echo", """{"v": 1}""")), ("b", Step("echo", null, "a"))) } };
 
-        using var call = orchestrator.Workflows.RunWorkflow(request);
-        var events = new List<ExecutionEvent>();
-        await foreach (var response in call.ResponseStream.ReadAllAsync().WithCancellation(CancellationToken.None))
-        {
-            events.Add(response.Event);
-        }
+        var events = await orchestrator.Workflows.RunStreamAsync(request);
 
         Assert.Equal(ExecutionEvent.KindOneofCase.Submitted, events[0].KindCase);
         Assert.Equal(ExecutionState.Succeeded, events.FinalState());

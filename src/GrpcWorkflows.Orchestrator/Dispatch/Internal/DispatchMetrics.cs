@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 
@@ -21,11 +22,11 @@ internal sealed class DispatchMetrics
         _circuitOpened = meter.CreateCounter<long>(Instrumentation.CircuitOpenedMetric, description: "Times an executor endpoint's circuit opened.");
         meter.CreateObservableGauge(
             Instrumentation.InFlightMetric,
-            () => registry.List().Select(e => new Measurement<int>(e.InFlight, new KeyValuePair<string, object?>(Instrumentation.EndpointTag, e.Endpoint))),
+            () => registry.List().Select(e => new Measurement<int>(e.InFlight, new KeyValuePair<string, object?>(TelemetryTags.ExecutorEndpoint, e.Endpoint))),
             description: "Calls in flight per executor endpoint.");
     }
 
-    public void Failover(string endpoint) => _failovers?.Add(1, new KeyValuePair<string, object?>(Instrumentation.EndpointTag, endpoint));
+    public void Failover(string endpoint) => _failovers?.Add(1, new KeyValuePair<string, object?>(TelemetryTags.ExecutorEndpoint, endpoint));
 
-    public void CircuitOpened(string endpoint) => _circuitOpened?.Add(1, new KeyValuePair<string, object?>(Instrumentation.EndpointTag, endpoint));
+    public void CircuitOpened(string endpoint) => _circuitOpened?.Add(1, new KeyValuePair<string, object?>(TelemetryTags.ExecutorEndpoint, endpoint));
 }

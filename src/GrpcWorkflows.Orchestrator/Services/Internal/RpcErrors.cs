@@ -49,7 +49,7 @@ internal static class RpcErrors
         if (result.Problems.Count > 0)
         {
             return InvalidArgument(
-                $"The workflow definition has {result.Problems.Count + result.UnservedStepTypes.Count} problem(s); see the google.rpc.BadRequest details.",
+                $"The workflow definition has {result.Problems.Count + result.UnservedStepTypes.Count} problem(s)",
                 result.Problems.Concat(result.UnservedStepTypes));
         }
 
@@ -74,8 +74,31 @@ internal static class RpcErrors
         return status.ToRpcException();
     }
 
-    /// <summary><c>INVALID_ARGUMENT</c> with the given field violations.</summary>
-    public static RpcException InvalidArgument(string message, IEnumerable<ValidationProblem> problems)
+    /// <summary>The most problems spelled out in a status message (all of them are in the details).</summary>
+    public const int MaxProblemsInMessage = 20;
+
+    /// <summary>
+    /// <c>INVALID_ARGUMENT</c> with the given field violations, listed twice: in the status message as
+    /// <c>summary: field: problem; field: problem</c> (readable with any gRPC library, up to
+    /// <see cref="MaxProblemsInMessage"/> of them) and as <c>google.rpc.BadRequest</c> details.
+    /// </summary>
+    public static RpcException InvalidArgument(string summary, IEnumerable<ValidationProblem> problems)
+    {
+        var list = problems.ToList();
+        var text = string.Join("; ", list.Take(MaxProblemsInMessage).Select(p => $"{p.Field}: {p.Description}"));
+        if (list.Count > MaxProblemsInMessage)
+        {
+            text += $"; and {list.Count - MaxProblemsInMessage} more in the google.rpc.BadRequest details";
+        }
+
+        return BadRequestStatus($"{summary}: {text}", list);
+    }
+
+    /// <summary><c>INVALID_ARGUMENT</c> for one missing or malformed request field.</summary>
+    public static RpcException InvalidField(string field, string description)
+        => BadRequestStatus($"{field}: {Truncate(description, MaxDescriptionLength)}", [new ValidationProblem { Field = field, Description = description }]);
+
+    private static RpcException BadRequestStatus(string message, IEnumerable<ValidationProblem> problems)
     {
         var badRequest = new BadRequest();
         var left = 0;
@@ -103,10 +126,6 @@ internal static class RpcErrors
         };
         return status.ToRpcException();
     }
-
-    /// <summary><c>INVALID_ARGUMENT</c> for one missing or malformed request field.</summary>
-    public static RpcException InvalidField(string field, string description)
-        => InvalidArgument($"{field}: {Truncate(description, MaxDescriptionLength)}", [new ValidationProblem { Field = field, Description = description }]);
 
     /// <summary><c>NOT_FOUND</c> for an unknown execution.</summary>
     public static RpcException ExecutionNotFound(string executionId)

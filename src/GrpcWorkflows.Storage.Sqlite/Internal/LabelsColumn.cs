@@ -3,27 +3,22 @@ using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Storage.Sqlite.Internal;
 
-/// <summary>The labels an execution is indexed with, and their stored form.</summary>
-internal static class ExecutionLabels
+/// <summary>The stored form of an execution's labels (merged by <see cref="Engine.Storage.ExecutionLabels"/>).</summary>
+internal static class LabelsColumn
 {
     private static readonly Dictionary<string, string> Empty = new(StringComparer.Ordinal);
 
-    /// <summary>The definition's labels overlaid with the submission's labels, serialized; null when there are none.</summary>
+    /// <summary>The execution's labels, serialized; null when there are none.</summary>
     public static byte[]? Encode(ExecutionSubmitted submitted)
     {
-        var definitionLabels = submitted.Definition?.Labels;
-        if ((definitionLabels is null || definitionLabels.Count == 0) && submitted.Labels.Count == 0)
+        var labels = Engine.Storage.ExecutionLabels.Of(submitted);
+        if (labels.Count == 0)
         {
             return null;
         }
 
         var holder = new ExecutionSubmitted();
-        if (definitionLabels is not null)
-        {
-            holder.Labels.Add(definitionLabels);
-        }
-
-        foreach (var (key, value) in submitted.Labels)
+        foreach (var (key, value) in labels)
         {
             holder.Labels[key] = value;
         }
