@@ -1,4 +1,5 @@
 using GrpcWorkflows.Client;
+using GrpcWorkflows.Client.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ public static class GrpcWorkflowsClientServiceCollectionExtensions
     /// </code>
     /// </example>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets the orchestrator address and the resume behaviour.</param>
+    /// <param name="configure">Sets the orchestrator address, the credential (API key or bearer token) and the resume behaviour.</param>
     /// <returns>A builder to configure the underlying HTTP clients further.</returns>
     public static IGrpcWorkflowsClientBuilder AddGrpcWorkflowsClient(this IServiceCollection services, Action<WorkflowClientOptions> configure)
     {
@@ -29,9 +30,11 @@ public static class GrpcWorkflowsClientServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         services.AddOptions<WorkflowClientOptions>().Configure(configure);
         var workflows = services.AddGrpcClient<WorkflowService.WorkflowServiceClient>((provider, factory) =>
-            factory.Address = provider.GetRequiredService<IOptions<WorkflowClientOptions>>().Value.Address);
+            factory.Address = provider.GetRequiredService<IOptions<WorkflowClientOptions>>().Value.Address)
+            .AddInterceptor(Credentials);
         var registry = services.AddGrpcClient<ExecutorRegistryService.ExecutorRegistryServiceClient>((provider, factory) =>
-            factory.Address = provider.GetRequiredService<IOptions<WorkflowClientOptions>>().Value.Address);
+            factory.Address = provider.GetRequiredService<IOptions<WorkflowClientOptions>>().Value.Address)
+            .AddInterceptor(Credentials);
         services.TryAddTransient(provider => new WorkflowClient(
             provider.GetRequiredService<WorkflowService.WorkflowServiceClient>(),
             provider.GetRequiredService<ExecutorRegistryService.ExecutorRegistryServiceClient>(),
@@ -41,6 +44,9 @@ public static class GrpcWorkflowsClientServiceCollectionExtensions
         services.TryAddTransient<IWorkflowClient>(provider => provider.GetRequiredService<WorkflowClient>());
         return new Builder(services, workflows, registry);
     }
+
+    private static CredentialsInterceptor Credentials(IServiceProvider provider)
+        => new(provider.GetRequiredService<IOptions<WorkflowClientOptions>>().Value);
 
     private sealed record Builder(IServiceCollection Services, IHttpClientBuilder WorkflowServiceClient, IHttpClientBuilder ExecutorRegistryClient) : IGrpcWorkflowsClientBuilder;
 }

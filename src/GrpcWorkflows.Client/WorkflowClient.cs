@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GrpcWorkflows.Client.Errors;
 using GrpcWorkflows.Client.Internal;
@@ -64,7 +65,7 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     }
 
     private WorkflowClient(GrpcChannel channel, WorkflowClientOptions options, ILoggerFactory? loggerFactory)
-        : this(channel.CreateCallInvoker(), options, timeProvider: null, loggerFactory)
+        : this(channel.Intercept(new CredentialsInterceptor(options)), options, timeProvider: null, loggerFactory)
     {
         _ownedChannel = channel;
     }
@@ -74,7 +75,7 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     /// the client to close the channel.
     /// </summary>
     /// <param name="address">The orchestrator address, for example <c>http://127.0.0.1:5100</c>.</param>
-    /// <param name="options">Resume behaviour; null for the defaults (its address is ignored).</param>
+    /// <param name="options">Credentials and resume behaviour; null for the defaults (its address is ignored).</param>
     /// <param name="loggerFactory">Where resume attempts are logged; null for none.</param>
     /// <returns>The client.</returns>
     public static WorkflowClient Create(Uri address, WorkflowClientOptions? options = null, ILoggerFactory? loggerFactory = null)

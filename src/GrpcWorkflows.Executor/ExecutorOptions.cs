@@ -36,6 +36,13 @@ public sealed class ExecutorOptions
     /// <summary>The orchestrator's address (for example <c>http://127.0.0.1:5000</c>); null: no self-registration.</summary>
     public string? OrchestratorAddress { get; set; }
 
+    /// <summary>
+    /// The API key sent (header <c>x-api-key</c>) with registration, heartbeats and deregistration when
+    /// the orchestrator authenticates clients: a key of role <c>executor</c>. Null: none sent.
+    /// Scoped executor credentials (per step type) come with executor sessions.
+    /// </summary>
+    public string? ApiKey { get; set; }
+
     /// <summary>The address the orchestrator should call; null: the address Kestrel actually bound.</summary>
     public string? AdvertisedAddress { get; set; }
 

@@ -32,11 +32,12 @@ export function orchestratorTarget(address) {
  * @param {object} options
  * @param {any} options.contract the loaded `grpcworkflows.v1` package
  * @param {string} options.orchestrator the orchestrator's address
+ * @param {string} [options.apiKey] sent as `x-api-key` with every call when set
  * @param {object} options.registration the RegisterExecutorRequest to send
  * @param {(level: string, message: string) => void} options.log logger
  * @returns {{ stop: () => Promise<void> }} stop ends the loop and deregisters
  */
-export function startRegistration({ contract, orchestrator, registration, log }) {
+export function startRegistration({ contract, orchestrator, apiKey, registration, log }) {
   const { target, credentials } = orchestratorTarget(orchestrator);
   // The channel's own reconnect backoff follows the registration backoff, so the executor
   // registers soon after an orchestrator comes up instead of waiting out grpc-js' defaults.
@@ -49,7 +50,9 @@ export function startRegistration({ contract, orchestrator, registration, log })
 
   const unary = (method, request, timeoutMs) =>
     new Promise((resolve, reject) => {
-      client[method](request, { deadline: Date.now() + timeoutMs }, (error, response) => (error ? reject(error) : resolve(response)));
+      const metadata = new grpc.Metadata();
+      if (apiKey) metadata.set('x-api-key', apiKey);
+      client[method](request, metadata, { deadline: Date.now() + timeoutMs }, (error, response) => (error ? reject(error) : resolve(response)));
     });
 
   async function register() {

@@ -31,7 +31,9 @@ const USAGE = `Usage: node src/server.js [options]
   --max-concurrency N         calls served at once; more get RESOURCE_EXHAUSTED (default ${DEFAULTS.maxConcurrency})
   --name NAME                 executor name (default ${DEFAULTS.name})
   --shutdown-grace-ms MS      how long calls in flight may finish on SIGTERM (default ${DEFAULTS.shutdownGraceMs})
-  --simulate-latency-ms MS    wait MS (cancellable) before each step's work; for demos and tests (default 0)`;
+  --simulate-latency-ms MS    wait MS (cancellable) before each step's work; for demos and tests (default 0)
+Environment:
+  GWF_API_KEY                 API key (role executor) sent when registering, if the orchestrator requires one`;
 
 const SERVICE_NAME = 'grpcworkflows.v1.StepExecutorService';
 
@@ -119,6 +121,8 @@ async function main() {
     ? startRegistration({
         contract,
         orchestrator: options.orchestrator,
+        // An API key of role `executor` when the orchestrator authenticates clients (docs/security.md).
+        apiKey: process.env.GWF_API_KEY,
         registration: {
           endpoint: options.endpoint ?? address,
           step_types: [STEP_TYPE],

@@ -51,9 +51,10 @@ export function until(emitter, event, predicate, ms = WAIT_MS, what = 'condition
  * `Now listening on:` line. The process is killed when `scope` ends: a test context, or
  * `{ after }` from node:test for a process shared by every test of a file.
  */
-export async function startExecutor(scope, args = []) {
+export async function startExecutor(scope, args = [], env = {}) {
   const child = spawn(process.execPath, [SERVER_SCRIPT, '--port', '0', '--host', '127.0.0.1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   const lines = [];
   const events = new EventEmitter();

@@ -27,7 +27,7 @@ async function startRegistry(t, port = 0) {
   server.addService(contract.ExecutorRegistryService.service, {
     RegisterExecutor: (call, callback) => {
       const executorId = `executor-${registry.registrations.length + 1}`;
-      registry.registrations.push({ ...call.request, executorId });
+      registry.registrations.push({ ...call.request, executorId, apiKey: call.metadata.get('x-api-key')[0] });
       callback(null, {
         executor_id: executorId,
         lease_duration: { seconds: 1, nanos: 0 },
@@ -47,6 +47,7 @@ async function startRegistry(t, port = 0) {
     },
     DeregisterExecutor: (call, callback) => {
       registry.deregistrations.push(call.request.executor_id);
+      registry.deregistrationKeys = [...(registry.deregistrationKeys ?? []), call.metadata.get('x-api-key')[0]];
       callback(null, {});
       changed();
     },
@@ -128,4 +129,16 @@ test('Executor_OrchestratorNotUpYet_RetriesRegistrationUntilItAnswers', async (t
   executor.child.kill('SIGTERM');
   assert.equal(await executor.exited, 0);
   assert.deepEqual(registry.deregistrations, ['executor-1']);
+});
+
+test('Executor_ApiKeyInEnvironment_SentWithRegistrationAndDeregistration', async (t) => {
+  const registry = await startRegistry(t);
+  const executor = await startExecutor(t, ['--orchestrator', registry.address], { GWF_API_KEY: 'gwf_node-executor-key' });
+
+  const registration = await registry.until(() => registry.registrations[0], 'RegisterExecutor');
+  executor.child.kill('SIGTERM');
+  assert.equal(await executor.exited, 0);
+
+  assert.equal(registration.apiKey, 'gwf_node-executor-key');
+  assert.deepEqual(registry.deregistrationKeys, ['gwf_node-executor-key']);
 });

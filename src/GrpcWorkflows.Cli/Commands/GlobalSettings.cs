@@ -1,11 +1,12 @@
 using System.ComponentModel;
+using GrpcWorkflows.Cli.Credentials;
 using GrpcWorkflows.Client;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace GrpcWorkflows.Cli.Commands;
 
-/// <summary>The options every command takes: where the orchestrator is and how to print.</summary>
+/// <summary>The options every command takes: where the orchestrator is, the credential for it, and how to print.</summary>
 public class GlobalSettings : CommandSettings
 {
     /// <summary>The environment variable that sets the orchestrator address when <c>--address</c> is not given.</summary>
@@ -15,6 +16,14 @@ public class GlobalSettings : CommandSettings
     [CommandOption("-a|--address <URL>")]
     [Description("The orchestrator address, e.g. http://127.0.0.1:5100. Defaults to $GWF_ADDRESS, then http://127.0.0.1:5100.")]
     public string? Address { get; set; }
+
+    /// <summary>The environment variable that sets the API key when <c>--api-key</c> is not given.</summary>
+    public const string ApiKeyVariable = "GWF_API_KEY";
+
+    /// <summary>The API key given with <c>--api-key</c>.</summary>
+    [CommandOption("--api-key <KEY>")]
+    [Description("The API key for an orchestrator that authenticates clients. Defaults to $GWF_API_KEY, then the key gwf dev saved for the address in the credentials file ($GWF_CREDENTIALS_FILE, else ~/.config/gwf/credentials).")]
+    public string? ApiKey { get; set; }
 
     /// <summary>The output format given with <c>--output</c>.</summary>
     [CommandOption("-o|--output <FORMAT>")]
@@ -43,6 +52,19 @@ public class GlobalSettings : CommandSettings
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new UsageException($"'{text}' is not an orchestrator address; use a URL such as http://127.0.0.1:5100.");
+    }
+
+    /// <summary>The API key to send to <paramref name="address"/>: <c>--api-key</c>, then <c>GWF_API_KEY</c>, then the credentials file's entry for that address; null for none.</summary>
+    public string? ResolveApiKey(Uri address)
+    {
+        if (!string.IsNullOrWhiteSpace(ApiKey))
+        {
+            return ApiKey.Trim();
+        }
+
+        return Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } fromEnvironment
+            ? fromEnvironment.Trim()
+            : CredentialsFile.ApiKeyFor(address);
     }
 
     /// <inheritdoc />

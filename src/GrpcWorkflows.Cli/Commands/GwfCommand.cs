@@ -1,4 +1,5 @@
 using Grpc.Core;
+using GrpcWorkflows.Cli.Credentials;
 using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.Client;
@@ -19,10 +20,12 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
     where TSettings : GlobalSettings
 {
     private Uri? _address;
+    private TSettings? _settings;
 
     /// <inheritdoc />
     public sealed override async Task<int> ExecuteAsync(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
+        _settings = settings;
         try
         {
             return await RunAsync(settings, cancellationToken);
@@ -60,6 +63,15 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
             var where = _address is null ? "the orchestrator" : $"the orchestrator at {Describe(_address)}";
             Console.Error.WriteLine($"gwf: cannot reach {where} ({Reason(e)}).");
             return ExitCodes.Unreachable;
+        }
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            var where = _address is null ? "the orchestrator" : $"the orchestrator at {Describe(_address)}";
+            Console.Error.WriteLine($"gwf: {where} refused the call: {e.Status.Detail} ({Names.Of(e.StatusCode)})");
+            Console.Error.WriteLine(e.StatusCode == StatusCode.Unauthenticated
+                ? $"  Give an API key with --api-key or {GlobalSettings.ApiKeyVariable}; gwf dev saves its own in {CredentialsFile.DefaultPath()}."
+                : "  Use a key with a larger role (viewer < operator < admin); see docs/security.md.");
+            return ExitCodes.OtherError;
         }
         catch (RpcException e)
         {
@@ -118,11 +130,11 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
         };
     }
 
-    /// <summary>Creates a client for <paramref name="address"/> and remembers the address for error messages.</summary>
+    /// <summary>Creates a client for <paramref name="address"/> with the API key the settings resolve for it, and remembers the address for error messages.</summary>
     protected WorkflowClient Connect(Uri address)
     {
         _address = address;
-        return WorkflowClient.Create(address);
+        return WorkflowClient.Create(address, new WorkflowClientOptions { Address = address, ApiKey = _settings?.ResolveApiKey(address) });
     }
 
     /// <summary>Creates a client for the address the settings name (<c>--address</c>, <c>GWF_ADDRESS</c> or the default).</summary>

@@ -42,18 +42,18 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     public bool AddressInUse => _tail.Any(l => l.Contains("address already in use", StringComparison.OrdinalIgnoreCase) || l.Contains("EADDRINUSE", StringComparison.Ordinal));
 
     /// <summary>Starts a .NET executable as <c>dotnet ASSEMBLY ARGUMENTS</c> in the current directory.</summary>
-    public static ChildProcess StartDotnet(string name, string assemblyPath, IEnumerable<string> arguments, Action<string, string>? echo = null)
+    public static ChildProcess StartDotnet(string name, string assemblyPath, IEnumerable<string> arguments, Action<string, string>? echo = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         if (!File.Exists(assemblyPath))
         {
             throw new LocalClusterException($"{assemblyPath} is missing; gwf needs the built-in executables beside gwf.dll (build src/GrpcWorkflows.Cli).");
         }
 
-        return Start(name, BuiltInExecutables.DotnetHost(), [assemblyPath, .. arguments], Environment.CurrentDirectory, echo);
+        return Start(name, BuiltInExecutables.DotnetHost(), [assemblyPath, .. arguments], Environment.CurrentDirectory, echo, environment: environment);
     }
 
     /// <summary>Starts any command; <paramref name="setupHint"/> is added to the message when it fails to start.</summary>
-    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, Action<string, string>? echo = null, string? setupHint = null)
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, string workingDirectory, Action<string, string>? echo = null, string? setupHint = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -71,6 +71,11 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, echo) { SetupHint = setupHint };
         process.OutputDataReceived += (_, e) => child.OnLine(e.Data);

@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Cli.Credentials;
 using Spectre.Console;
 
 namespace GrpcWorkflows.Cli.Embedded;
 
 /// <summary>
 /// <c>gwf dev</c>: starts an orchestrator, the built-in executors and those of <c>gwf.executors.json</c> as separate processes on
-/// loopback, prints their addresses, and stops them all on Ctrl-C.
+/// loopback, prints their addresses, and stops them all on Ctrl-C. The orchestrator requires an API key: the session's admin
+/// key is saved in the CLI credentials file for its address (and removed at the end), the executors get their own key.
 /// </summary>
 public sealed class DevCommand : GwfCommand<DevSettings>
 {
@@ -30,6 +32,9 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             return ExitCodes.OtherError;
         }
 
+        // Authentication on even on loopback: an admin key for gwf (saved to the credentials file) and one for the executors.
+        var keys = DevKeys.Create();
+        orchestratorArguments.AddRange(keys.OrchestratorArguments());
         var external = ExecutorsFile.Load(settings.ExecutorsFile);
         var names = string.Concat(external.Select(e => $", {e.Name}"));
         Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors{names}...");
@@ -43,9 +48,12 @@ public sealed class DevCommand : GwfCommand<DevSettings>
                 OutputRoot = settings.OutputRoot is null ? null : Path.GetFullPath(settings.OutputRoot),
                 Storage = storage,
                 OrchestratorArguments = orchestratorArguments,
+                ApiKey = keys.Admin,
+                ExecutorEnvironment = keys.ExecutorEnvironment(),
                 Echo = echo,
             },
             cancellationToken);
+        var credentials = SaveCredentials(cluster.OrchestratorAddress, keys.Admin);
 
         if (settings.Output == OutputFormat.Json)
         {
@@ -53,6 +61,7 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             {
                 orchestrator = cluster.OrchestratorAddress.GetLeftPart(UriPartial.Authority),
                 storage,
+                credentials,
                 processes = cluster.Members.Select(m => new { name = m.Name, address = m.Address.GetLeftPart(UriPartial.Authority) }),
             };
             Console.Out.WriteLine(JsonSerializer.Serialize(document));
@@ -71,6 +80,9 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             Console.Out.WriteLine(settings.Port == 5100
                 ? $"Orchestrator ready at {orchestrator}; other gwf commands use it by default. Ctrl-C stops everything."
                 : $"Orchestrator ready at {orchestrator}: export {GlobalSettings.AddressVariable}={orchestrator}. Ctrl-C stops everything.");
+            Console.Out.WriteLine(credentials is null
+                ? $"It requires an API key: export {GlobalSettings.ApiKeyVariable}={keys.Admin}"
+                : $"It requires an API key: gwf commands read the admin key saved for it in {credentials}.");
         }
 
         try
@@ -81,6 +93,7 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         {
             Console.Error.WriteLine("gwf: stopping...");
             await cluster.StopAsync(TimeSpan.FromSeconds(10));
+            ForgetCredentials(cluster.OrchestratorAddress, keys.Admin);
         }
 
         if (!cancellationToken.IsCancellationRequested && cluster.Processes.FirstOrDefault(p => p.Exited.IsCompleted) is { } dead)
@@ -90,5 +103,33 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Saves the admin key for <paramref name="address"/>; returns the file, or null (with a warning) when it cannot be written.</summary>
+    private static string? SaveCredentials(Uri address, string apiKey)
+    {
+        try
+        {
+            CredentialsFile.Save(address, apiKey);
+            return CredentialsFile.DefaultPath();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"gwf: could not save the API key to {CredentialsFile.DefaultPath()} ({e.Message}).");
+            return null;
+        }
+    }
+
+    /// <summary>Removes the session's key from the credentials file (it is useless once the orchestrator stops).</summary>
+    private static void ForgetCredentials(Uri address, string apiKey)
+    {
+        try
+        {
+            CredentialsFile.Remove(address, apiKey);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"gwf: could not remove the session's API key from {CredentialsFile.DefaultPath()} ({e.Message}).");
+        }
     }
 }

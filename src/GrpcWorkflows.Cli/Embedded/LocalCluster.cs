@@ -62,8 +62,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                     e.Assembly,
                     BuiltInExecutables.PathOf(e.Assembly),
                     ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}", .. BuiltInArguments(e.StepType, options)],
-                    options.Echo))
-                .Concat(options.ExternalExecutors.Select(e => ChildProcess.Start(e.Name, e.Command, e.ArgumentsFor(orchestratorAddress), e.WorkingDirectory, options.Echo, e.Setup is null ? null : $"set it up with: {e.Setup}")))
+                    options.Echo,
+                    options.ExecutorEnvironment))
+                .Concat(options.ExternalExecutors.Select(e => ChildProcess.Start(e.Name, e.Command, e.ArgumentsFor(orchestratorAddress), e.WorkingDirectory, options.Echo, e.Setup is null ? null : $"set it up with: {e.Setup}", options.ExecutorEnvironment)))
                 .ToList();
             processes.AddRange(executors);
             var members = new List<(string, Uri)> { (orchestrator.Name, orchestratorAddress) };
@@ -73,7 +74,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             }
 
             var stepTypes = BuiltInExecutables.Executors.Select(e => e.StepType).Concat(options.ExternalExecutors.SelectMany(e => e.StepTypes));
-            await WaitForRegistrationAsync(orchestratorAddress, stepTypes, processes, options.StartTimeout - clock.Elapsed, cancellationToken);
+            await WaitForRegistrationAsync(orchestratorAddress, options.ApiKey, stepTypes, processes, options.StartTimeout - clock.Elapsed, cancellationToken);
             return new LocalCluster(processes, orchestratorAddress, members);
         }
         catch
@@ -112,10 +113,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         _ => [],
     };
 
-    private static async Task WaitForRegistrationAsync(Uri orchestrator, IEnumerable<string> stepTypes, List<ChildProcess> processes, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task WaitForRegistrationAsync(Uri orchestrator, string? apiKey, IEnumerable<string> stepTypes, List<ChildProcess> processes, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var expected = stepTypes.ToHashSet(StringComparer.Ordinal);
-        using var client = WorkflowClient.Create(orchestrator);
+        using var client = WorkflowClient.Create(orchestrator, new WorkflowClientOptions { Address = orchestrator, ApiKey = apiKey });
         var deadline = Stopwatch.StartNew();
         var missing = expected;
         while (deadline.Elapsed < timeout)

@@ -12,6 +12,12 @@ internal sealed class LocalClusterOptions
     /// <summary>More <c>--Key=Value</c> configuration for the orchestrator.</summary>
     public IReadOnlyList<string> OrchestratorArguments { get; init; } = [];
 
+    /// <summary>The API key the cluster itself uses (to wait for registrations) when the orchestrator requires one; null for none.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Environment variables of every executor process (their registration key); empty for none.</summary>
+    public IReadOnlyDictionary<string, string> ExecutorEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Executors started beside the built-in ones (from <c>gwf.executors.json</c>).</summary>
     public IReadOnlyList<ExternalExecutor> ExternalExecutors { get; init; } = [];
 

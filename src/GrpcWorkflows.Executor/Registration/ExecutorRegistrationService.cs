@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using GrpcWorkflows.Executor.Internal;
 using GrpcWorkflows.V1;
@@ -26,6 +27,7 @@ internal sealed class ExecutorRegistrationService(
 {
     private readonly ExecutorOptions _options = options.Value;
     private GrpcChannel? _channel;
+    private CallInvoker? _invoker;
     private volatile string? _executorId;
 
     /// <summary>The id the orchestrator gave, while registered.</summary>
@@ -41,14 +43,14 @@ internal sealed class ExecutorRegistrationService(
         // the orchestrator sends them elsewhere), in-flight ones finish, and the orchestrator is told to stop routing here.
         shutdown.Begin();
         var id = Interlocked.Exchange(ref _executorId, null);
-        if (id is null || _channel is null)
+        if (id is null || _invoker is null)
         {
             return;
         }
 
         try
         {
-            var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel);
+            var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_invoker);
             await client.DeregisterExecutorAsync(
                 new DeregisterExecutorRequest { ExecutorId = id },
                 deadline: timeProvider.GetUtcNow().UtcDateTime.Add(_options.DeregisterTimeout),
@@ -89,7 +91,8 @@ internal sealed class ExecutorRegistrationService(
         }
 
         _channel = GrpcChannel.ForAddress(_options.OrchestratorAddress);
-        var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel);
+        _invoker = _channel.Intercept(WithApiKey);
+        var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_invoker);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -102,6 +105,16 @@ internal sealed class ExecutorRegistrationService(
         {
             // Stopping: StoppingAsync deregisters.
         }
+    }
+
+    private Metadata WithApiKey(Metadata headers)
+    {
+        if (!string.IsNullOrEmpty(_options.ApiKey))
+        {
+            headers.Add("x-api-key", _options.ApiKey);
+        }
+
+        return headers;
     }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)

@@ -19,6 +19,8 @@ public static class OrchestratorHost
         // "Grpc." (with the dot): a bare "Grpc" prefix would also silence every "GrpcWorkflows.*" logger.
         builder.Logging.AddFilter("Grpc.", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        // Refused credentials are logged once, briefly, by the authorization interceptor.
+        builder.Logging.AddFilter("GrpcWorkflows.Orchestrator.Security.Internal", LogLevel.Warning);
         if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
         {
             var tls = builder.Configuration.GetSection(OrchestratorOptions.SectionName).GetSection(nameof(OrchestratorOptions.Tls))[nameof(TlsOptions.CertificatePath)];
@@ -51,6 +53,7 @@ public static class OrchestratorHost
         Check<GrpcWorkflows.Orchestrator.Registry.ExecutorRegistryOptions>(services, failures);
         Check<GrpcWorkflows.Orchestrator.Dispatch.DispatchOptions>(services, failures);
         Check<GrpcWorkflows.Storage.Sqlite.Configuration.StorageOptions>(services, failures);
+        Check<GrpcWorkflows.Orchestrator.Security.AuthOptions>(services, failures);
         return failures;
     }
 

@@ -5,6 +5,7 @@ using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Dispatch;
 using GrpcWorkflows.Orchestrator.Hosting;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.Orchestrator.Services;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
@@ -26,7 +27,7 @@ public static class OrchestratorServiceCollectionExtensions
 
     /// <summary>
     /// Adds the orchestrator's services, bound from <paramref name="configuration"/> (sections
-    /// <c>Orchestrator</c>, <c>Engine</c>, <c>Executors</c>, <c>Dispatch</c>, <c>Storage</c>,
+    /// <c>Orchestrator</c>, <c>Engine</c>, <c>Executors</c>, <c>Dispatch</c>, <c>Storage</c>, <c>Auth</c>,
     /// <c>OpenTelemetry</c>), every options class validated at start.
     /// </summary>
     public static IGrpcWorkflowsOrchestratorBuilder AddGrpcWorkflowsOrchestrator(this IServiceCollection services, IConfiguration configuration)
@@ -82,6 +83,8 @@ public static class OrchestratorServiceCollectionExtensions
             var largest = (long)limits.MaxDefinitionBytes + limits.MaxPayloadBytes + (64 * 1024);
             grpc.MaxReceiveMessageSize = (int)Math.Min(largest, int.MaxValue);
         });
+        // Auth: API keys and JWT bearer, the policy table enforced on WorkflowService and ExecutorRegistryService.
+        services.AddClientAuthentication(configuration);
         services.AddGrpcHealthChecks().AddCheck<EngineHealthCheck>("engine");
         services.AddGrpcReflection();
 

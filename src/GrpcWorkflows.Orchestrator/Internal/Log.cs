@@ -42,4 +42,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Engine stopping: admitting no new executions, letting in-flight attempts finish for up to {Grace}.")]
     public static partial void EngineStopping(ILogger logger, TimeSpan grace);
+
+    [LoggerMessage(EventId = 50, Level = LogLevel.Information, Message = "{Method}: not authenticated ({Reason}); the client gets UNAUTHENTICATED.")]
+    public static partial void CallNotAuthenticated(ILogger logger, string method, string reason);
+
+    [LoggerMessage(EventId = 51, Level = LogLevel.Information, Message = "{Method}: credential '{Caller}' lacks the role '{Required}'; the client gets PERMISSION_DENIED.")]
+    public static partial void CallNotAuthorized(ILogger logger, string method, string caller, string required);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Warning, Message = "Authentication is off (Auth:Mode=None): every client that reaches {Addresses} may submit, cancel and register executors. Use this only on a trusted network.")]
+    public static partial void AuthenticationOff(ILogger logger, string addresses);
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Information, Message = "Authentication is on: {ApiKeys} API key(s), JWT {Jwt}.")]
+    public static partial void AuthenticationOn(ILogger logger, int apiKeys, string jwt);
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Information, Message = "Authentication is off: no credentials are configured and the orchestrator listens on loopback only ({Addresses}).")]
+    public static partial void AuthenticationOffOnLoopback(ILogger logger, string addresses);
 }

@@ -15,12 +15,16 @@ public sealed class DevCluster : IAsyncLifetime
 
     public IReadOnlyList<string> ProcessNames { get; private set; } = [];
 
+    /// <summary>The credentials file gwf dev saved its admin key in.</summary>
+    public string CredentialsPath { get; private set; } = string.Empty;
+
     public async Task InitializeAsync()
     {
         _dev = TestProcess.StartDotnet("gwf", ["dev", "--port", "0", "--storage", "memory", "--output", "json"]);
         var line = await _dev.WaitForLineAsync(l => l.StartsWith("{\"orchestrator\"", StringComparison.Ordinal), TimeSpan.FromSeconds(120));
         using var document = JsonDocument.Parse(line);
         Address = document.RootElement.GetProperty("orchestrator").GetString()!;
+        CredentialsPath = document.RootElement.GetProperty("credentials").GetString()!;
         ProcessNames = [.. document.RootElement.GetProperty("processes").EnumerateArray().Select(p => p.GetProperty("name").GetString()!)];
     }
 
@@ -34,6 +38,8 @@ public sealed class DevCluster : IAsyncLifetime
     }
 
     public Task<GwfResult> RunAsync(params string[] arguments) => Gwf.RunAsync([.. arguments, "--address", Address]);
+
+    public Task<GwfResult> RunWithAsync(IReadOnlyDictionary<string, string?> environment, params string[] arguments) => Gwf.RunAsync([.. arguments, "--address", Address], environment);
 }
 
 [CollectionDefinition(Name)]

@@ -14,10 +14,10 @@ internal static class Gwf
 
     public static string ExamplePath(string name) => Path.Combine(AppContext.BaseDirectory, "examples", name);
 
-    /// <summary>Runs gwf to its end. <c>GWF_ADDRESS</c> is cleared unless <paramref name="environment"/> sets it.</summary>
+    /// <summary>Runs gwf to its end. <c>GWF_ADDRESS</c> and <c>GWF_API_KEY</c> are cleared unless <paramref name="environment"/> sets them.</summary>
     public static async Task<GwfResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
     {
-        var variables = new Dictionary<string, string?> { ["GWF_ADDRESS"] = null };
+        var variables = new Dictionary<string, string?> { ["GWF_ADDRESS"] = null, ["GWF_API_KEY"] = null };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             variables[key] = value;

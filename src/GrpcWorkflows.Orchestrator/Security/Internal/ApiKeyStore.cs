@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace GrpcWorkflows.Orchestrator.Security.Internal;
+
+/// <summary>
+/// The API keys the orchestrator accepts, from <see cref="AuthOptions.ApiKeys"/> and
+/// <see cref="AuthOptions.ApiKeysFile"/>, held as SHA-256 hashes and compared in constant time.
+/// </summary>
+internal sealed class ApiKeyStore
+{
+    private static readonly JsonSerializerOptions FileFormat = new() { PropertyNameCaseInsensitive = true };
+
+    private readonly (ApiKeyOptions Key, byte[] Hash)[] _keys;
+
+    public ApiKeyStore(IOptions<AuthOptions> options)
+    {
+        _keys = [.. Load(options.Value, []).Select(key => (key, Convert.FromHexString(key.Sha256)))];
+    }
+
+    /// <summary>How many keys are accepted.</summary>
+    public int Count => _keys.Length;
+
+    /// <summary>The key whose hash matches <paramref name="presented"/>, or null. Every stored hash is compared, each in constant time.</summary>
+    public ApiKeyOptions? Find(string presented)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), hash);
+        ApiKeyOptions? match = null;
+        foreach (var (key, stored) in _keys)
+        {
+            if (CryptographicOperations.FixedTimeEquals(hash, stored))
+            {
+                match ??= key;
+            }
+        }
+
+        return match;
+    }
+
+    /// <summary>
+    /// Every valid key of configuration and the keys file; each problem (with the setting to change)
+    /// is added to <paramref name="problems"/> and its key left out.
+    /// </summary>
+    public static IReadOnlyList<ApiKeyOptions> Load(AuthOptions options, List<string> problems)
+    {
+        var keys = new List<ApiKeyOptions>();
+        Check(options.ApiKeys, $"{AuthOptions.SectionName}:{nameof(AuthOptions.ApiKeys)}", keys, problems);
+        if (!string.IsNullOrWhiteSpace(options.ApiKeysFile))
+        {
+            var setting = $"{AuthOptions.SectionName}:{nameof(AuthOptions.ApiKeysFile)}";
+            try
+            {
+                var fromFile = JsonSerializer.Deserialize<List<ApiKeyOptions>>(File.ReadAllText(options.ApiKeysFile), FileFormat) ?? [];
+                Check(fromFile, $"{setting} '{options.ApiKeysFile}'", keys, problems);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                problems.Add($"{setting} '{options.ApiKeysFile}' could not be read ({ex.Message}); give a JSON array of {{\"name\", \"role\", \"sha256\"}} objects.");
+            }
+        }
+
+        return keys;
+    }
+
+    private static void Check(List<ApiKeyOptions> candidates, string where, List<ApiKeyOptions> keys, List<string> problems)
+    {
+        for (var i = 0; i < candidates.Count; i++)
+        {
+            var key = candidates[i];
+            var before = problems.Count;
+            if (string.IsNullOrWhiteSpace(key.Name))
+            {
+                problems.Add($"{where}[{i}]: Name is empty; give each key a name (it appears in logs).");
+            }
+
+            if (!Roles.IsKnown(key.Role))
+            {
+                problems.Add($"{where}[{i}] '{key.Name}': Role '{key.Role}' is not one of {string.Join(", ", Roles.All)}.");
+            }
+
+            if (key.Sha256.Length != SHA256.HashSizeInBytes * 2 || !key.Sha256.All(char.IsAsciiHexDigit))
+            {
+                problems.Add($"{where}[{i}] '{key.Name}': Sha256 must be the 64 hexadecimal digits of the key's SHA-256 (printf %s \"$KEY\" | sha256sum), not the key itself.");
+            }
+
+            if (problems.Count == before)
+            {
+                keys.Add(key);
+            }
+        }
+    }
+}
