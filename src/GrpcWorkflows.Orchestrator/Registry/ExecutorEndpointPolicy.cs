@@ -62,7 +62,7 @@ public sealed class ExecutorEndpointPolicy
     {
         if (!ExecutorAddress.TryNormalize(endpoint, out var normalized))
         {
-            return "is not an absolute http:// or https:// address such as http://127.0.0.1:5101.";
+            return "is not an absolute http:// or https:// URL with a host, such as http://127.0.0.1:5101 (h2c) or https://executor.example:443 (TLS).";
         }
 
         var uri = new Uri(normalized);
