@@ -1,5 +1,11 @@
 using GrpcWorkflows.Orchestrator.Hosting;
 
+if (await ToolCommands.TryRunAsync(args, Console.In, Console.Out, Console.Error) is { } exitCode)
+{
+    // A one-shot command (validate, backup) for tools that start this executable; no server.
+    return exitCode;
+}
+
 try
 {
     var builder = OrchestratorHost.CreateBuilder(args);

@@ -1,4 +1,4 @@
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Examples.Tests;

@@ -1,6 +1,6 @@
 using Grpc.Core;
 using Grpc.Net.Client;
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 

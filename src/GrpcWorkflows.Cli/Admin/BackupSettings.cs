@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using GrpcWorkflows.Storage.Sqlite;
 using Spectre.Console.Cli;
 
 namespace GrpcWorkflows.Cli.Admin;
@@ -15,5 +14,8 @@ public sealed class BackupSettings : CommandSettings
     /// <summary>The orchestrator's SQLite file.</summary>
     [CommandOption("--database <PATH>")]
     [Description("The orchestrator's SQLite file (its Storage:Sqlite:Path). Default: .data/grpcworkflows.db.")]
-    public string Database { get; set; } = SqliteStoreOptions.DefaultPath;
+    public string Database { get; set; } = DefaultDatabase;
+
+    /// <summary>The orchestrator's default <c>Storage:Sqlite:Path</c>.</summary>
+    internal const string DefaultDatabase = ".data/grpcworkflows.db";
 }

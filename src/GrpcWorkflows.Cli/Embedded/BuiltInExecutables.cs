@@ -1,6 +1,6 @@
 namespace GrpcWorkflows.Cli.Embedded;
 
-/// <summary>The executables <c>gwf</c> starts for an embedded orchestrator; their assemblies sit beside <c>gwf.dll</c>.</summary>
+/// <summary>The executables <c>gwf</c> starts (an embedded orchestrator, its executors, one-shot commands): each in <c>executables/NAME/</c> beside <c>gwf.dll</c>.</summary>
 internal static class BuiltInExecutables
 {
     public const string Orchestrator = "GrpcWorkflows.Orchestrator";
@@ -15,7 +15,7 @@ internal static class BuiltInExecutables
     ];
 
     /// <summary>The path of an executable's assembly.</summary>
-    public static string PathOf(string assembly) => Path.Combine(AppContext.BaseDirectory, assembly + ".dll");
+    public static string PathOf(string assembly) => Path.Combine(AppContext.BaseDirectory, "executables", assembly, assembly + ".dll");
 
     /// <summary>The dotnet host to launch assemblies with: the one running gwf when it runs as <c>dotnet gwf.dll</c>, else <c>DOTNET_HOST_PATH</c>, else <c>dotnet</c> on the PATH.</summary>
     public static string DotnetHost()

@@ -46,7 +46,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     {
         if (!File.Exists(assemblyPath))
         {
-            throw new LocalClusterException($"{assemblyPath} is missing; gwf needs the built-in executables beside gwf.dll (build src/GrpcWorkflows.Cli).");
+            throw new LocalClusterException($"{assemblyPath} is missing; gwf needs the executables it carries in executables/ beside gwf.dll (build src/GrpcWorkflows.Cli).");
         }
 
         return Start(name, BuiltInExecutables.DotnetHost(), [assemblyPath, .. arguments], Environment.CurrentDirectory, echo, environment: environment);

@@ -1,6 +1,7 @@
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.Cli.Running;
+using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.V1;
 using Spectre.Console;
 
@@ -15,9 +16,21 @@ public sealed class ListCommand : GwfCommand<ListSettings>
         using var client = Connect(settings);
         var request = new ListExecutionsRequest { PageSize = Math.Min(settings.Limit, 1000), WorkflowId = settings.WorkflowId ?? string.Empty };
         request.States.Add(settings.States.Select(s => Names.ParseExecutionState(s)!.Value).Distinct());
-        var since = settings.Since is null ? (DateTimeOffset?)null : SinceParser.Parse(settings.Since, DateTimeOffset.UtcNow);
-        var query = new ExecutionQuery(request, InputParser.ParseLabels(settings.Labels), since, settings.Limit);
-        var page = new ListExecutionsResponse { Executions = { await query.RunAsync(client, cancellationToken) } };
+        request.Labels.Add(InputParser.ParseLabels(settings.Labels));
+        if (settings.Since is not null)
+        {
+            request.CreatedAfter = Timestamp.FromDateTimeOffset(SinceParser.Parse(settings.Since, DateTimeOffset.UtcNow)!.Value);
+        }
+
+        var page = new ListExecutionsResponse();
+        await foreach (var summary in client.ListAllAsync(request, cancellationToken))
+        {
+            page.Executions.Add(summary);
+            if (page.Executions.Count == settings.Limit)
+            {
+                break;
+            }
+        }
 
         if (settings.Output == OutputFormat.Json)
         {

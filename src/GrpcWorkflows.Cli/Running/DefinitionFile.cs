@@ -1,5 +1,5 @@
 using GrpcWorkflows.Cli.Commands;
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Cli.Running;

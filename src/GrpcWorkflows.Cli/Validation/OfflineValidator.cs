@@ -1,26 +1,24 @@
-using GrpcWorkflows.Engine.Validation;
+using Google.Protobuf;
+using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Cli.Validation;
 
 /// <summary>
-/// Validates a definition with the engine's own rules, in process, when no orchestrator is running.
+/// Validates a definition with the engine's own rules when no orchestrator is running, by starting
+/// the orchestrator executable gwf carries for one <c>validate</c> command (no server, no store).
 /// The one check it cannot make is whether an executor serves every step type.
 /// </summary>
 internal static class OfflineValidator
 {
-    private static readonly WorkflowDefinitionValidator Validator = new();
-
-    public static Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition)
+    public static async Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition, CancellationToken cancellationToken)
     {
-        var result = Validator.Validate(definition);
-        var response = new ValidateWorkflowResponse { Valid = result.Problems.Count == 0 };
-        response.Problems.Add(result.Problems);
-        if (response.Valid && result.Plan is not null)
+        var result = await OrchestratorTool.RunAsync(["validate"], JsonFormatter.Default.Format(definition), cancellationToken);
+        if (result.ExitCode != 0)
         {
-            response.Plan = result.Plan;
+            throw new LocalClusterException($"The offline validation failed (exit {result.ExitCode}): {result.Error.Trim()}");
         }
 
-        return Task.FromResult(response);
+        return ValidateWorkflowResponse.Parser.ParseJson(result.Output);
     }
 }

@@ -36,7 +36,7 @@ public sealed class ValidateCommand : GwfCommand<ValidateSettings>
         string checkedBy;
         if (offline)
         {
-            response = await OfflineValidator.ValidateAsync(definition);
+            response = await OfflineValidator.ValidateAsync(definition, cancellationToken);
             checkedBy = "checked offline with the engine's rules; step types not checked against executors";
         }
         else

@@ -44,7 +44,10 @@ internal sealed class ExecutionProgress
             row.Attempt = step.Attempts;
             row.Started = step.StartTime?.ToDateTimeOffset();
             row.Ended = step.EndTime?.ToDateTimeOffset();
-            row.Note = step.Error?.Message is { Length: > 0 } message ? message : step.Reason is { Length: > 0 } reason ? reason : null;
+            row.Note = step.Error?.Message is { Length: > 0 } message ? message
+                : step.ExecutorWait is { } wait ? AwaitingText(wait)
+                : step.Reason is { Length: > 0 } reason ? reason
+                : null;
         }
     }
 
@@ -86,7 +89,16 @@ internal sealed class ExecutionProgress
                 row.Started ??= time;
                 row.Ended = null;
                 row.Note = null;
-                return $"{row.StepId}: running (attempt {row.Attempt})";
+                var on = e.AttemptStarted.Endpoint is { Length: > 0 } endpoint ? $" on {endpoint}" : string.Empty;
+                return $"{row.StepId}: running (attempt {row.Attempt}{on})";
+            }
+
+            case ExecutionEvent.KindOneofCase.AwaitingExecutor:
+            {
+                var row = Row(e.AwaitingExecutor.StepId);
+                row.State = StepState.Ready;
+                row.Note = AwaitingText(e.AwaitingExecutor.Wait);
+                return $"{row.StepId}: attempt {e.AwaitingExecutor.Attempt} not delivered, {row.Note}";
             }
 
             case ExecutionEvent.KindOneofCase.AttemptFailed:
@@ -168,6 +180,16 @@ internal sealed class ExecutionProgress
         && path.StringValue is { Length: > 0 } text
             ? text
             : null;
+
+    /// <summary>"waiting for an executor (reason); gives up at 10:32:05Z": why a READY step is not running.</summary>
+    private static string AwaitingText(ExecutorWait? wait)
+    {
+        var reason = wait?.Reason is { Length: > 0 } r ? $" ({r})" : string.Empty;
+        var deadline = wait?.Deadline?.ToDateTimeOffset() is { } d
+            ? $"; gives up at {d.ToString("HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}"
+            : string.Empty;
+        return $"waiting for an executor{reason}{deadline}";
+    }
 
     private static string DurationText(StepProgress row, DateTimeOffset now) => row.Duration(now) is { } d ? $" in {Output.Names.Of(d)}" : string.Empty;
 

@@ -1,5 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
 using static GrpcWorkflows.Engine.Tests.Infrastructure.Workflows;

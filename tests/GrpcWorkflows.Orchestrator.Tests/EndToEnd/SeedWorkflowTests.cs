@@ -1,4 +1,4 @@
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;

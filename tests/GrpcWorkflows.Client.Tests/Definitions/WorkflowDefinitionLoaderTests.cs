@@ -1,6 +1,6 @@
-using GrpcWorkflows.Engine.Definitions;
+using GrpcWorkflows.Client.Definitions;
 
-namespace GrpcWorkflows.Engine.Tests.Definitions;
+namespace GrpcWorkflows.Client.Tests.Definitions;
 
 public sealed class WorkflowDefinitionLoaderTests
 {

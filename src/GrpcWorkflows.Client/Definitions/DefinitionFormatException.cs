@@ -1,6 +1,6 @@
 using GrpcWorkflows.V1;
 
-namespace GrpcWorkflows.Engine.Definitions;
+namespace GrpcWorkflows.Client.Definitions;
 
 /// <summary>
 /// Thrown by <see cref="WorkflowDefinitionLoader"/> when a document cannot be read as a workflow

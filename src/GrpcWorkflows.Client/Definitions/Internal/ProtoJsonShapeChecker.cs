@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Google.Protobuf.Reflection;
 using GrpcWorkflows.V1;
 
-namespace GrpcWorkflows.Engine.Definitions.Internal;
+namespace GrpcWorkflows.Client.Definitions.Internal;
 
 /// <summary>
 /// Checks a definition's JSON against the proto's shape before the proto parser sees it, so that every

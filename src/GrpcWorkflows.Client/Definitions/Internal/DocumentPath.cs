@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GrpcWorkflows.Engine.Definitions.Internal;
+namespace GrpcWorkflows.Client.Definitions.Internal;
 
 /// <summary>Builds field paths such as <c>steps.b.depends_on[0]</c> while walking a document.</summary>
 internal sealed class DocumentPath

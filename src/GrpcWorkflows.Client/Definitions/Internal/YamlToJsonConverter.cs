@@ -7,7 +7,7 @@ using GrpcWorkflows.V1;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace GrpcWorkflows.Engine.Definitions.Internal;
+namespace GrpcWorkflows.Client.Definitions.Internal;
 
 /// <summary>
 /// Turns a YAML document into the equivalent JSON text, reporting duplicate keys with their line,

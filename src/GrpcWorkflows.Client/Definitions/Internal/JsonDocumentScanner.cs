@@ -1,7 +1,7 @@
 using System.Text.Json;
 using GrpcWorkflows.V1;
 
-namespace GrpcWorkflows.Engine.Definitions.Internal;
+namespace GrpcWorkflows.Client.Definitions.Internal;
 
 /// <summary>
 /// One pass over a JSON document before the proto parser sees it: reports syntax errors and

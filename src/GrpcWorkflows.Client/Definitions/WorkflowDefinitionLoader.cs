@@ -1,9 +1,9 @@
 using System.Text;
 using Google.Protobuf;
-using GrpcWorkflows.Engine.Definitions.Internal;
+using GrpcWorkflows.Client.Definitions.Internal;
 using GrpcWorkflows.V1;
 
-namespace GrpcWorkflows.Engine.Definitions;
+namespace GrpcWorkflows.Client.Definitions;
 
 /// <summary>
 /// Reads workflow definitions from their text forms: proto-JSON (the seed's format verbatim,

@@ -1,0 +1,88 @@
+using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Cli.Watching;
+using GrpcWorkflows.V1;
+
+namespace GrpcWorkflows.Cli.Tests.Watching;
+
+/// <summary>How <c>gwf run</c>/<c>watch</c>/<c>status</c> show a step no executor could be reached for, and where an attempt ran.</summary>
+public sealed class ExecutionProgressTests
+{
+    private static readonly DateTimeOffset Created = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Line_AwaitingExecutor_SaysWhyAndUntilWhen()
+    {
+        var progress = Submitted();
+        var line = progress.Line(Event(3, 2, new ExecutionEvent
+        {
+            AwaitingExecutor = new StepAwaitingExecutor
+            {
+                StepId = "fetch",
+                Attempt = 1,
+                Wait = new ExecutorWait
+                {
+                    Reason = "Executor http://127.0.0.1:5001 is unreachable: Connection refused",
+                    Since = Timestamp.FromDateTimeOffset(Created.AddSeconds(2)),
+                    Deadline = Timestamp.FromDateTimeOffset(Created.AddMinutes(5).AddSeconds(2)),
+                },
+            },
+        }));
+
+        Assert.Equal(
+            "#3    [   2.00s] fetch: attempt 1 not delivered, waiting for an executor (Executor http://127.0.0.1:5001 is unreachable: Connection refused); gives up at 10:05:02Z",
+            line);
+        var row = Assert.Single(progress.Steps);
+        Assert.Equal(StepState.Ready, row.State);
+        Assert.StartsWith("waiting for an executor", row.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Line_AttemptStartedWithEndpoint_NamesTheExecutorThatRunsIt()
+    {
+        var progress = Submitted();
+        var line = progress.Line(Event(3, 1, new ExecutionEvent
+        {
+            AttemptStarted = new StepAttemptStarted { StepId = "fetch", Attempt = 2, Endpoint = "http://127.0.0.1:5002" },
+        }));
+
+        Assert.EndsWith("fetch: running (attempt 2 on http://127.0.0.1:5002)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Seed_ExecutionWithAStepAwaitingAnExecutor_ShowsTheWaitAsTheStepsNote()
+    {
+        var progress = new ExecutionProgress();
+        progress.Seed(new Execution
+        {
+            ExecutionId = "e1",
+            Steps =
+            {
+                new StepExecution
+                {
+                    StepId = "fetch",
+                    Type = "http",
+                    State = StepState.Ready,
+                    ExecutorWait = new ExecutorWait { Reason = "no executor is registered for step type 'http'" },
+                },
+            },
+        });
+
+        Assert.Equal("waiting for an executor (no executor is registered for step type 'http')", Assert.Single(progress.Steps).Note);
+    }
+
+    private static ExecutionProgress Submitted()
+    {
+        var progress = new ExecutionProgress();
+        var definition = new WorkflowDefinition { Id = "w", Steps = { ["fetch"] = new StepDefinition { Type = "http" } } };
+        progress.Line(Event(1, 0, new ExecutionEvent { Submitted = new ExecutionSubmitted { Definition = definition } }));
+        return progress;
+    }
+
+    private static ExecutionEvent Event(long sequence, double seconds, ExecutionEvent e)
+    {
+        e.ExecutionId = "e1";
+        e.Sequence = sequence;
+        e.Time = Timestamp.FromDateTimeOffset(Created.AddSeconds(seconds));
+        return e;
+    }
+}
