@@ -116,12 +116,19 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <exception cref="WorkflowValidationException">The definition or the input is not valid.</exception>
     /// <exception cref="AdmissionRejectedException">Too many executions are active, or the engine is stopping.</exception>
     /// <exception cref="StoreUnavailableException">The store cannot write (disk full, read-only, input/output error); nothing was kept.</exception>
+    /// <exception cref="ArgumentException">The command's namespace is not a valid namespace name.</exception>
     public async Task<CreateExecutionResult> SubmitAsync(SubmitExecution command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (!_started)
         {
             throw new InvalidOperationException("Call WorkflowEngine.StartAsync before submitting executions.");
+        }
+
+        var executionNamespace = Namespaces.ExecutionNamespace.OrDefault(command.Namespace);
+        if (Namespaces.ExecutionNamespace.Problem(executionNamespace) is { } namespaceProblem)
+        {
+            throw new ArgumentException($"The namespace '{executionNamespace}' {namespaceProblem}", nameof(command));
         }
 
         var definition = command.Definition ?? new WorkflowDefinition();
@@ -158,6 +165,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     Definition = definition,
                     Input = command.Input ?? new Struct(),
                     IdempotencyKey = command.IdempotencyKey ?? string.Empty,
+                    Namespace = executionNamespace,
                 },
             };
             if (command.Labels is { Count: > 0 } labels)
@@ -273,7 +281,26 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
     }
 
-    /// <summary>Lists executions, newest first, in pages.</summary>
+    /// <summary>
+    /// The namespace of an execution, or null when it does not exist; for callers that must check
+    /// a credential's scope before acting on an execution by id.
+    /// </summary>
+    public async Task<string?> GetNamespaceAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(executionId);
+        lock (_gate)
+        {
+            if (_active.TryGetValue(executionId, out var runtime))
+            {
+                return runtime.Fold.Execution.Namespace;
+            }
+        }
+
+        var record = await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false);
+        return record?.Namespace;
+    }
+
+    /// <summary>Lists executions of one namespace (<see cref="ExecutionQuery.Namespace"/>), newest first, in pages.</summary>
     public async Task<ExecutionPage> ListExecutionsAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
         => await _store.ListAsync(query, cancellationToken).ConfigureAwait(false);
 
