@@ -97,13 +97,18 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     public async Task<SubmitWorkflowResponse> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await _workflows.SubmitWorkflowAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await _workflows.SubmitWorkflowAsync(InNamespace(request), cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async IAsyncEnumerable<ExecutionEvent> RunAsync(RunWorkflowRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!string.IsNullOrEmpty(_options.Namespace) && Submission(request).Namespace.Length == 0)
+        {
+            request = new RunWorkflowRequest { Submit = InNamespace(Submission(request)) };
+        }
+
         var stream = new EventStream(1);
         using (var call = _workflows.RunWorkflow(request, cancellationToken: cancellationToken))
         {
@@ -213,6 +218,12 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     public async Task<ListExecutionsResponse> ListAsync(ListExecutionsRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!string.IsNullOrEmpty(_options.Namespace) && request.Namespace.Length == 0)
+        {
+            request = request.Clone();
+            request.Namespace = _options.Namespace;
+        }
+
         return await _workflows.ListExecutionsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
@@ -283,6 +294,19 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
         {
             return false;
         }
+    }
+
+    /// <summary><paramref name="request"/>, or a copy in <see cref="WorkflowClientOptions.Namespace"/> when it names no namespace and the options do.</summary>
+    private SubmitWorkflowRequest InNamespace(SubmitWorkflowRequest request)
+    {
+        if (string.IsNullOrEmpty(_options.Namespace) || request.Namespace.Length > 0)
+        {
+            return request;
+        }
+
+        var copy = request.Clone();
+        copy.Namespace = _options.Namespace;
+        return copy;
     }
 
     /// <summary>The submission a run request carries: its <c>submit</c> field, or the deprecated fields 1 to 4.</summary>

@@ -29,6 +29,13 @@ public sealed class WorkflowClientOptions
     /// </summary>
     public string? BearerToken { get; set; }
 
+    /// <summary>
+    /// The namespace submissions and listings use when their request names none (see
+    /// docs/security.md#namespaces). Null: the orchestrator's <c>default</c>. Getting, watching,
+    /// cancelling and retrying go by execution id and need none.
+    /// </summary>
+    public string? Namespace { get; set; }
+
     /// <summary>How <see cref="IWorkflowClient.WatchAsync"/> and <see cref="IWorkflowClient.RunAsync(GrpcWorkflows.V1.RunWorkflowRequest, System.Threading.CancellationToken)"/> resume a broken stream.</summary>
     public WatchResumeOptions WatchResume { get; set; } = new();
 }

@@ -9,6 +9,7 @@ using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
 using GrpcWorkflows.Engine.Recovery;
 using GrpcWorkflows.Engine.Scheduling;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Engine.StateMachine;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Tracing;
@@ -37,6 +38,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     private readonly IExecutionStore _store;
+    private readonly ISecretProvider? _secrets;
     private readonly IStepDispatcher _dispatcher;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
@@ -66,6 +68,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <param name="meterFactory">Creates the engine's meter (the host's, so that its listeners see it).</param>
     /// <param name="jitter">Draws the jitter of retry delays; only used under the engine's lock. Seed it for reproducible delays.</param>
     /// <param name="stepTypes">The registry hook of validation; null when every type is served.</param>
+    /// <param name="secrets">Where <c>{{ secrets.NAME }}</c> references resolve at dispatch (and are checked at submission); null when no secret is known.</param>
     public WorkflowEngine(
         IExecutionStore store,
         IStepDispatcher dispatcher,
@@ -74,7 +77,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         ILoggerFactory loggerFactory,
         IMeterFactory meterFactory,
         Random jitter,
-        IStepTypeCatalog? stepTypes = null)
+        IStepTypeCatalog? stepTypes = null,
+        ISecretProvider? secrets = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -89,7 +93,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _time = timeProvider;
         _jitter = jitter;
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
-        _validator = new WorkflowDefinitionValidator(_options, stepTypes);
+        _secrets = secrets;
+        _validator = new WorkflowDefinitionValidator(_options, stepTypes, secrets);
         _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
         _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token);
         _runner = new AttemptRunner(dispatcher, timeProvider, _logger, OnAttemptCompleted, _stopping.Token);
@@ -116,12 +121,19 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <exception cref="WorkflowValidationException">The definition or the input is not valid.</exception>
     /// <exception cref="AdmissionRejectedException">Too many executions are active, or the engine is stopping.</exception>
     /// <exception cref="StoreUnavailableException">The store cannot write (disk full, read-only, input/output error); nothing was kept.</exception>
+    /// <exception cref="ArgumentException">The command's namespace is not a valid namespace name.</exception>
     public async Task<CreateExecutionResult> SubmitAsync(SubmitExecution command, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (!_started)
         {
             throw new InvalidOperationException("Call WorkflowEngine.StartAsync before submitting executions.");
+        }
+
+        var executionNamespace = Namespaces.ExecutionNamespace.OrDefault(command.Namespace);
+        if (Namespaces.ExecutionNamespace.Problem(executionNamespace) is { } namespaceProblem)
+        {
+            throw new ArgumentException($"The namespace '{executionNamespace}' {namespaceProblem}", nameof(command));
         }
 
         var definition = command.Definition ?? new WorkflowDefinition();
@@ -158,6 +170,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     Definition = definition,
                     Input = command.Input ?? new Struct(),
                     IdempotencyKey = command.IdempotencyKey ?? string.Empty,
+                    Namespace = executionNamespace,
                 },
             };
             if (command.Labels is { Count: > 0 } labels)
@@ -273,7 +286,26 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
     }
 
-    /// <summary>Lists executions, newest first, in pages.</summary>
+    /// <summary>
+    /// The namespace of an execution, or null when it does not exist; for callers that must check
+    /// a credential's scope before acting on an execution by id.
+    /// </summary>
+    public async Task<string?> GetNamespaceAsync(string executionId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(executionId);
+        lock (_gate)
+        {
+            if (_active.TryGetValue(executionId, out var runtime))
+            {
+                return runtime.Fold.Execution.Namespace;
+            }
+        }
+
+        var record = await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false);
+        return record?.Namespace;
+    }
+
+    /// <summary>Lists executions of one namespace (<see cref="ExecutionQuery.Namespace"/>), newest first, in pages.</summary>
     public async Task<ExecutionPage> ListExecutionsAsync(ExecutionQuery query, CancellationToken cancellationToken = default)
         => await _store.ListAsync(query, cancellationToken).ConfigureAwait(false);
 
@@ -535,7 +567,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
     private ExecutionRuntime NewRuntime(string id, CompiledWorkflow compiled, ExecutionStateFold fold)
     {
-        var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options), _stopping.Token);
+        var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options) { Secrets = _secrets }, _stopping.Token);
         runtime.DurableSequence = fold.Execution.LastSequence;
         return runtime;
     }

@@ -74,7 +74,8 @@ public sealed partial class SqliteExecutionStore
         await using (connection.ConfigureAwait(false))
         {
             using var command = connection.CreateCommand();
-            var sql = new StringBuilder($"SELECT {RecordColumns} FROM executions WHERE 1 = 1");
+            var sql = new StringBuilder($"SELECT {RecordColumns} FROM executions WHERE namespace = $namespace");
+            command.Parameters.AddWithValue("$namespace", query.Namespace);
             if (query.States.Count > 0)
             {
                 sql.Append(" AND state IN (");
@@ -221,7 +222,7 @@ public sealed partial class SqliteExecutionStore
     private const string RecordColumns =
         "execution_id, workflow_id, state, create_time, end_time, " +
         "(SELECT max(e.sequence) FROM events e WHERE e.execution_key = executions.execution_key), " +
-        "idempotency_key, step_count, succeeded_step_count, labels";
+        "idempotency_key, step_count, succeeded_step_count, labels, namespace";
 
     private static ExecutionRecord ReadRecord(SqliteDataReader reader) => new(
         reader.GetString(0),
@@ -233,7 +234,10 @@ public sealed partial class SqliteExecutionStore
         reader.IsDBNull(6) ? null : reader.GetString(6),
         reader.GetInt32(7),
         reader.GetInt32(8),
-        LabelsColumn.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)));
+        LabelsColumn.Decode(reader.IsDBNull(9) ? null : reader.GetFieldValue<byte[]>(9)))
+    {
+        Namespace = reader.GetString(10),
+    };
 
     private async Task<SqliteConnection> OpenReadAsync(CancellationToken cancellationToken)
     {

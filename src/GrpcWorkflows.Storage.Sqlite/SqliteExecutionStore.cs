@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Google.Protobuf;
+using GrpcWorkflows.Engine.Namespaces;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Sqlite.Internal;
 using GrpcWorkflows.V1;
@@ -148,6 +149,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
                 Input = submitted.Input,
                 IdempotencyKey = submitted.IdempotencyKey,
                 Labels = { submitted.Labels },
+                Namespace = submitted.Namespace,
             },
         };
 
@@ -155,6 +157,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
         {
             ExecutionId = firstEvent.ExecutionId,
             WorkflowId = submitted.Definition?.Id ?? string.Empty,
+            Namespace = ExecutionNamespace.OrDefault(submitted.Namespace),
             CreateTimeTicks = (firstEvent.Time?.ToDateTimeOffset() ?? _timeProvider.GetUtcNow()).UtcTicks,
             IdempotencyKey = string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey,
             StepCount = submitted.Definition?.Steps.Count ?? 0,

@@ -24,6 +24,21 @@ public sealed class RequestResponseTests
     }
 
     [Fact]
+    public async Task SubmitAsync_NamespaceInOptions_SentUnlessTheRequestNamesOne()
+    {
+        var service = new ScriptedWorkflowService(eventCount: 2);
+        await using var server = await LoopbackServer.StartAsync(service);
+        using var client = WorkflowClient.Create(server.Address, new WorkflowClientOptions { Namespace = "team-a" });
+        var named = new SubmitWorkflowRequest { Definition = new WorkflowDefinition { Id = "wf" }, Namespace = "team-b" };
+
+        await client.SubmitAsync(new WorkflowDefinition { Id = "wf" }).DefaultTimeout();
+        await client.SubmitAsync(named).DefaultTimeout();
+
+        Assert.Equal(["team-a", "team-b"], service.Submissions.Select(s => s.Namespace));
+        Assert.Equal("team-b", named.Namespace);
+    }
+
+    [Fact]
     public async Task SubmitAsync_UnservedStepType_ProblemsReadableFromPreconditionFailureDetails()
     {
         await using var server = await LoopbackServer.StartAsync(new ScriptedWorkflowService(eventCount: 2));

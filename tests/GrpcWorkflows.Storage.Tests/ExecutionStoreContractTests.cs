@@ -63,6 +63,52 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CreateAsync_Namespaces_RecordCarriesItsNamespaceAndEmptyMeansDefault()
+    {
+        var inTeam = Submitted("in-team", inNamespace: "team-a");
+        await Store.CreateAsync(inTeam).DefaultTimeout();
+        await Store.CreateAsync(Submitted("unnamed")).DefaultTimeout();
+
+        Assert.Equal("team-a", (await Store.GetAsync("in-team").DefaultTimeout())!.Namespace);
+        Assert.Equal("default", (await Store.GetAsync("unnamed").DefaultTimeout())!.Namespace);
+        Assert.Equal([inTeam], await ReadAllAsync("in-team"));
+    }
+
+    [Fact]
+    public async Task CreateAsync_SameIdempotencyKeyInAnotherNamespace_CreatesASecondExecution()
+    {
+        await Store.CreateAsync(Submitted("a", idempotencyKey: "key-1", inNamespace: "team-a")).DefaultTimeout();
+
+        var other = await Store.CreateAsync(Submitted("b", idempotencyKey: "key-1", inNamespace: "team-b")).DefaultTimeout();
+        var again = await Store.CreateAsync(Submitted("c", idempotencyKey: "key-1", inNamespace: "team-b")).DefaultTimeout();
+        var unnamed = await Store.CreateAsync(Submitted("d", idempotencyKey: "key-1")).DefaultTimeout();
+
+        Assert.Equal(new CreateExecutionResult("b", Existing: false), other);
+        Assert.Equal(new CreateExecutionResult("b", Existing: true), again);
+        Assert.Equal(new CreateExecutionResult("d", Existing: false), unnamed);
+    }
+
+    [Fact]
+    public async Task ListAsync_ByNamespace_NeverReturnsAnotherNamespacesExecutions()
+    {
+        await Store.CreateAsync(Submitted("a1", Epoch, inNamespace: "team-a")).DefaultTimeout();
+        await Store.CreateAsync(Submitted("b1", Epoch.AddSeconds(1), inNamespace: "team-b")).DefaultTimeout();
+        await Store.CreateAsync(Submitted("a2", Epoch.AddSeconds(2), inNamespace: "team-a")).DefaultTimeout();
+        await Store.CreateAsync(Submitted("d1", Epoch.AddSeconds(3))).DefaultTimeout();
+
+        var teamA = await Store.ListAsync(new ExecutionQuery(1, null, [], null) { Namespace = "team-a" }).DefaultTimeout();
+        var teamANext = await Store.ListAsync(new ExecutionQuery(1, teamA.NextPageToken, [], null) { Namespace = "team-a" }).DefaultTimeout();
+        var byDefault = await Store.ListAsync(new ExecutionQuery(10, null, [ExecutionState.Pending], "wf")).DefaultTimeout();
+
+        Assert.Equal(["a2"], teamA.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["a1"], teamANext.Items.Select(r => r.ExecutionId));
+        Assert.Null(teamANext.NextPageToken);
+        Assert.Equal(["d1"], byDefault.Items.Select(r => r.ExecutionId));
+        Assert.All(teamA.Items.Concat(teamANext.Items), r => Assert.Equal("team-a", r.Namespace));
+        Assert.Throws<ArgumentException>(() => new ExecutionQuery(1, teamA.NextPageToken, [], null) { Namespace = "team-b" }.ReadPageToken());
+    }
+
+    [Fact]
     public async Task CreateAsync_SameIdempotencyKey_ReturnsFirstExecutionAndWritesNothing()
     {
         await Store.CreateAsync(Submitted("first", idempotencyKey: "key-1")).DefaultTimeout();

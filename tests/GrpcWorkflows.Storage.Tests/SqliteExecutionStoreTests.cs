@@ -1,8 +1,10 @@
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Sqlite;
+using GrpcWorkflows.Storage.Sqlite.Internal;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
 using static GrpcWorkflows.Storage.Tests.TestEvents;
 
 namespace GrpcWorkflows.Storage.Tests;
@@ -49,10 +51,35 @@ public sealed class SqliteExecutionStoreTests : IDisposable
 
         Assert.True(File.Exists(path));
         Assert.Equal(path, store.FilePath);
-        Assert.Equal(1, store.SchemaVersion);
+        Assert.Equal(2, store.SchemaVersion);
         Assert.Equal("wal", QueryScalar(path, "PRAGMA journal_mode;"));
-        Assert.Equal(1L, QueryScalar(path, "PRAGMA user_version;"));
+        Assert.Equal(2L, QueryScalar(path, "PRAGMA user_version;"));
         Assert.Equal(3L, QueryScalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('definitions', 'executions', 'events');"));
+    }
+
+    [Fact]
+    public async Task Open_FileOfSchemaOne_MigratesItsExecutionsIntoTheDefaultNamespace()
+    {
+        var path = _database.PathOf();
+        using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            connection.Open();
+            SchemaMigrations.Apply(connection, path, NullLogger.Instance, upTo: 1);
+        }
+
+        Execute(path, "INSERT INTO executions (execution_id, workflow_id, state, create_time, idempotency_key, step_count, succeeded_step_count, definition_hash) VALUES ('old', 'wf', 1, 0, 'k1', 1, 0, x'00');");
+        Execute(path, "INSERT INTO events (execution_key, sequence, kind, payload) SELECT execution_key, 1, 10, x'' FROM executions;");
+
+        await using var store = Open(path);
+        var record = await store.GetAsync("old").DefaultTimeout();
+        var sameKey = await store.CreateAsync(Submitted("new", idempotencyKey: "k1")).DefaultTimeout();
+        var sameKeyElsewhere = await store.CreateAsync(Submitted("elsewhere", idempotencyKey: "k1", inNamespace: "team-a")).DefaultTimeout();
+
+        Assert.Equal(2, store.SchemaVersion);
+        Assert.Equal(("default", 1L), (record!.Namespace, record.LastSequence));
+        Assert.Equal(new CreateExecutionResult("old", Existing: true), sameKey);
+        Assert.Equal(new CreateExecutionResult("elsewhere", Existing: false), sameKeyElsewhere);
+        Assert.Equal(["old"], (await store.ListAsync(new ExecutionQuery(10, null, [], null)).DefaultTimeout()).Items.Select(r => r.ExecutionId));
     }
 
     [Fact]

@@ -31,13 +31,15 @@ internal static class TestEvents
         string workflowId = "wf",
         string? idempotencyKey = null,
         int steps = 3,
-        IReadOnlyDictionary<string, string>? labels = null)
+        IReadOnlyDictionary<string, string>? labels = null,
+        string inNamespace = "")
     {
         var submitted = new ExecutionSubmitted
         {
             Definition = Definition(workflowId, steps),
             Input = new Struct { Fields = { ["n"] = Value.ForNumber(42) } },
             IdempotencyKey = idempotencyKey ?? string.Empty,
+            Namespace = inNamespace,
         };
         if (labels is not null)
         {

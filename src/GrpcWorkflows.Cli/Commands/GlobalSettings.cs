@@ -25,6 +25,21 @@ public class GlobalSettings : CommandSettings
     [Description("The API key for an orchestrator that authenticates clients. Defaults to $GWF_API_KEY, then the key gwf dev saved for the address in the credentials file ($GWF_CREDENTIALS_FILE, else ~/.config/gwf/credentials).")]
     public string? ApiKey { get; set; }
 
+    /// <summary>The environment variable that sets the namespace when <c>--namespace</c> is not given.</summary>
+    public const string NamespaceVariable = "GWF_NAMESPACE";
+
+    /// <summary>The namespace given with <c>--namespace</c>.</summary>
+    [CommandOption("--namespace <NAME>")]
+    [Description("The namespace to submit into and list (executions are found by id in any namespace the credential covers). Defaults to $GWF_NAMESPACE, then default.")]
+    public string? Namespace { get; set; }
+
+    /// <summary>The namespace to use: <c>--namespace</c>, then <c>GWF_NAMESPACE</c>; null for the orchestrator's <c>default</c>.</summary>
+    public string? ResolveNamespace()
+    {
+        var text = !string.IsNullOrWhiteSpace(Namespace) ? Namespace : Environment.GetEnvironmentVariable(NamespaceVariable);
+        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    }
+
     /// <summary>The output format given with <c>--output</c>.</summary>
     [CommandOption("-o|--output <FORMAT>")]
     [Description("text (default) or json: one JSON document, or JSON lines for event streams.")]

@@ -134,7 +134,7 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
     protected WorkflowClient Connect(Uri address)
     {
         _address = address;
-        return WorkflowClient.Create(address, new WorkflowClientOptions { Address = address, ApiKey = _settings?.ResolveApiKey(address) });
+        return WorkflowClient.Create(address, new WorkflowClientOptions { Address = address, ApiKey = _settings?.ResolveApiKey(address), Namespace = _settings?.ResolveNamespace() });
     }
 
     /// <summary>Creates a client for the address the settings name (<c>--address</c>, <c>GWF_ADDRESS</c> or the default).</summary>

@@ -19,16 +19,19 @@ internal sealed record DevKeys(string Admin, string Executor)
     /// <summary>Two new random keys (256 bits each).</summary>
     public static DevKeys Create() => new(NewKey(), NewKey());
 
-    /// <summary>The orchestrator's <c>Auth</c> settings: authentication required, these two keys by hash.</summary>
+    /// <summary>The orchestrator's <c>Auth</c> settings: authentication required, these two keys by hash, both covering every namespace (and every step type for the executors').</summary>
     public IReadOnlyList<string> OrchestratorArguments() =>
     [
         "--Auth:Mode=Required",
         "--Auth:ApiKeys:0:Name=gwf-dev-admin",
         "--Auth:ApiKeys:0:Role=admin",
         $"--Auth:ApiKeys:0:Sha256={Sha256(Admin)}",
+        "--Auth:ApiKeys:0:Namespaces:0=*",
         "--Auth:ApiKeys:1:Name=gwf-dev-executors",
         "--Auth:ApiKeys:1:Role=executor",
         $"--Auth:ApiKeys:1:Sha256={Sha256(Executor)}",
+        "--Auth:ApiKeys:1:Namespaces:0=*",
+        "--Auth:ApiKeys:1:StepTypes:0=*",
     ];
 
     /// <summary>The environment of an executor process: its key under both names.</summary>

@@ -3,6 +3,7 @@ using GrpcWorkflows.Engine.DataFlow;
 using GrpcWorkflows.Engine.Dispatch;
 using GrpcWorkflows.Engine.Events;
 using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Attempts;
@@ -14,6 +15,8 @@ namespace GrpcWorkflows.Engine.Attempts;
 /// </summary>
 internal static class AttemptRequestFactory
 {
+    private static readonly CompositeSecretProvider NoSecrets = new();
+
     /// <summary>
     /// The idempotency key of a step of an execution: the same for every attempt and delivery of the
     /// step (see <c>ExecuteStepRequest.idempotency_key</c>), so an executor can make a side effect
@@ -22,7 +25,11 @@ internal static class AttemptRequestFactory
     public static string IdempotencyKey(string executionId, string stepId) => string.Concat(executionId, ":", stepId);
 
     /// <summary>Builds the request; returns null with <paramref name="error"/> set when the input cannot be resolved or is too large.</summary>
-    public static StepAttemptRequest? Create(ExecutionStateFold fold, CompiledWorkflow compiled, int step, int attempt, WorkflowLimits limits, out StepError? error)
+    /// <remarks>
+    /// <c>{{ secrets.NAME }}</c> references resolve from <paramref name="secrets"/> here, at dispatch: the values
+    /// reach only the request (and <see cref="StepAttemptRequest.SecretValues"/>, for redaction), never the state.
+    /// </remarks>
+    public static StepAttemptRequest? Create(ExecutionStateFold fold, CompiledWorkflow compiled, int step, int attempt, WorkflowLimits limits, ISecretProvider? secrets, out StepError? error)
     {
         error = null;
         var graph = compiled.Graph;
@@ -31,9 +38,10 @@ internal static class AttemptRequestFactory
         var execution = fold.Execution;
         var steps = fold.Steps;
         var input = definition.Input ?? new Struct();
+        var secretUse = new InputResolver.SecretUse(secrets ?? NoSecrets);
         if (compiled.HasTemplates[step])
         {
-            var resolved = InputResolver.Resolve(input, id => graph.Index.TryGetValue(id, out var s) ? steps[s].Output : null, graph.Index.ContainsKey, execution.Input, out var message);
+            var resolved = InputResolver.Resolve(input, id => graph.Index.TryGetValue(id, out var s) ? steps[s].Output : null, graph.Index.ContainsKey, execution.Input, out var message, secrets: secretUse);
             if (resolved is null)
             {
                 error = new StepError { Code = "INVALID_ARGUMENT", Message = message!, Retryable = false };
@@ -72,7 +80,7 @@ internal static class AttemptRequestFactory
             request.Labels.Add(execution.Labels);
         }
 
-        return new StepAttemptRequest(request, compiled.Timeouts[step]);
+        return new StepAttemptRequest(request, compiled.Timeouts[step]) { SecretValues = secretUse.Used };
     }
 
     /// <summary>What a dependent sees in place of the output of a step that failed and continued: <c>{"error": {"code", "message"}}</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GrpcWorkflows.Engine.Dispatch;
 using GrpcWorkflows.Engine.Scheduling;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Engine.StateMachine;
 using GrpcWorkflows.Engine.Tracing;
 using Microsoft.Extensions.Logging;
@@ -99,6 +100,12 @@ internal sealed class AttemptRunner
             finally
             {
                 await link.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (result is not null && request.SecretValues.Count > 0)
+            {
+                // An executor that echoes a secret must not get it into the event log.
+                result = SecretRedaction.Redact(result, request.SecretValues);
             }
 
             if (result is { Succeeded: false } && runtime.Cancellation.IsCancellationRequested)

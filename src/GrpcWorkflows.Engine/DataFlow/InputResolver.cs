@@ -12,26 +12,38 @@ namespace GrpcWorkflows.Engine.DataFlow;
 /// </summary>
 internal static class InputResolver
 {
+    /// <summary>The secret provider of one resolution, and the secret values it used.</summary>
+    /// <param name="Provider">Where secrets come from.</param>
+    internal sealed record SecretUse(Secrets.ISecretProvider Provider)
+    {
+        /// <summary>The values resolved, to redact from what the executor sends back.</summary>
+        public List<string> Used { get; } = [];
+    }
+
     /// <summary>
     /// Resolves <paramref name="input"/>; returns null and sets <paramref name="error"/> when a reference
     /// cannot be resolved. Errors name the field from <paramref name="root"/> (<c>input</c> for a step's
     /// input, <c>output</c> for the workflow's declared result).
     /// </summary>
-    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error, string root = "input")
+    /// <remarks>
+    /// <c>{{ secrets.NAME }}</c> resolves only when <paramref name="secrets"/> is given (a step's input
+    /// at dispatch); each value used is added to it, for redaction. Messages name the secret, never its value.
+    /// </remarks>
+    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error, string root = "input", SecretUse? secrets = null)
     {
         error = null;
         var path = new Stack<string>();
         path.Push(root);
-        return ResolveStruct(input, stepOutput, stepExists, workflowInput, path, ref error);
+        return ResolveStruct(input, stepOutput, stepExists, workflowInput, secrets, path, ref error);
     }
 
-    private static Struct? ResolveStruct(Struct source, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, Stack<string> path, ref string? error)
+    private static Struct? ResolveStruct(Struct source, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
     {
         var result = new Struct();
         foreach (var (name, value) in source.Fields)
         {
             path.Push(name);
-            var resolved = ResolveValue(value, stepOutput, stepExists, workflowInput, path, ref error);
+            var resolved = ResolveValue(value, stepOutput, stepExists, workflowInput, secrets, path, ref error);
             path.Pop();
             if (resolved is null)
             {
@@ -44,14 +56,14 @@ internal static class InputResolver
         return result;
     }
 
-    private static Value? ResolveValue(Value value, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, Stack<string> path, ref string? error)
+    private static Value? ResolveValue(Value value, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
     {
         switch (value.KindCase)
         {
             case Value.KindOneofCase.StringValue when TemplateParser.MayContain(value.StringValue):
-                return ResolveString(value.StringValue, stepOutput, stepExists, workflowInput, path, ref error);
+                return ResolveString(value.StringValue, stepOutput, stepExists, workflowInput, secrets, path, ref error);
             case Value.KindOneofCase.StructValue:
-                var inner = ResolveStruct(value.StructValue, stepOutput, stepExists, workflowInput, path, ref error);
+                var inner = ResolveStruct(value.StructValue, stepOutput, stepExists, workflowInput, secrets, path, ref error);
                 return inner is null ? null : Value.ForStruct(inner);
             case Value.KindOneofCase.ListValue:
                 var list = new ListValue();
@@ -59,7 +71,7 @@ internal static class InputResolver
                 foreach (var item in value.ListValue.Values)
                 {
                     path.Push($"[{index++}]");
-                    var resolvedItem = ResolveValue(item, stepOutput, stepExists, workflowInput, path, ref error);
+                    var resolvedItem = ResolveValue(item, stepOutput, stepExists, workflowInput, secrets, path, ref error);
                     path.Pop();
                     if (resolvedItem is null)
                     {
@@ -75,7 +87,7 @@ internal static class InputResolver
         }
     }
 
-    private static Value? ResolveString(string text, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, Stack<string> path, ref string? error)
+    private static Value? ResolveString(string text, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
     {
         var errors = new List<string>();
         var references = TemplateParser.Parse(text, stepExists, errors);
@@ -87,7 +99,7 @@ internal static class InputResolver
 
         if (references.Count == 1 && references[0].Start == 0 && references[0].Length == text.Length)
         {
-            return Lookup(references[0], stepOutput, workflowInput, path, ref error)?.Clone();
+            return Lookup(references[0], stepOutput, workflowInput, secrets, path, ref error)?.Clone();
         }
 
         var builder = new System.Text.StringBuilder(text.Length);
@@ -95,7 +107,7 @@ internal static class InputResolver
         foreach (var reference in references)
         {
             builder.Append(text, position, reference.Start - position);
-            var found = Lookup(reference, stepOutput, workflowInput, path, ref error);
+            var found = Lookup(reference, stepOutput, workflowInput, secrets, path, ref error);
             if (found is null)
             {
                 return null;
@@ -114,8 +126,26 @@ internal static class InputResolver
         return Value.ForString(builder.ToString());
     }
 
-    private static Value? Lookup(TemplateReference reference, Func<string, Struct?> stepOutput, Struct? workflowInput, Stack<string> path, ref string? error)
+    private static Value? Lookup(TemplateReference reference, Func<string, Struct?> stepOutput, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
     {
+        if (reference.SecretName is { } secretName)
+        {
+            if (secrets is null)
+            {
+                error = $"{FieldPath(path)}: '{reference.Text}' cannot be resolved: secrets are only available in step inputs";
+                return null;
+            }
+
+            if (!secrets.Provider.TryGetSecret(secretName, out var secret))
+            {
+                error = $"{FieldPath(path)}: '{reference.Text}' cannot be resolved: the secret provider has no secret '{secretName}'";
+                return null;
+            }
+
+            secrets.Used.Add(secret);
+            return Value.ForString(secret);
+        }
+
         Struct? root;
         string owner;
         if (reference.StepId is null)

@@ -3,8 +3,8 @@ using System.Globalization;
 namespace GrpcWorkflows.Engine.DataFlow;
 
 /// <summary>
-/// Finds <c>{{ steps.&lt;id&gt;.output.&lt;path&gt; }}</c> and <c>{{ workflow.input.&lt;path&gt; }}</c>
-/// references in string values. Step ids may contain dots, so the id is the shortest prefix
+/// Finds <c>{{ steps.&lt;id&gt;.output.&lt;path&gt; }}</c>, <c>{{ workflow.input.&lt;path&gt; }}</c> and
+/// <c>{{ secrets.&lt;name&gt; }}</c> references in string values. Step ids may contain dots, so the id is the shortest prefix
 /// before <c>.output</c> that names a known step.
 /// </summary>
 internal static class TemplateParser
@@ -12,6 +12,7 @@ internal static class TemplateParser
     private const string StepsPrefix = "steps.";
     private const string InputPrefix = "workflow.input";
     private const string OutputMarker = ".output";
+    private const string SecretsPrefix = "secrets.";
 
     /// <summary>Whether a string may hold a reference at all (the cheap test).</summary>
     public static bool MayContain(string text) => text.Contains("{{", StringComparison.Ordinal);
@@ -55,12 +56,24 @@ internal static class TemplateParser
     private static TemplateReference? ParseExpression(string expression, int start, int length, string written, Func<string, bool> stepExists, out string? error)
     {
         error = null;
+        if (expression.StartsWith(SecretsPrefix, StringComparison.Ordinal))
+        {
+            var name = expression[SecretsPrefix.Length..];
+            if (!Secrets.SecretNames.IsValid(name))
+            {
+                error = $"'{written}' is not a secret reference: a secret name is 1 to {Secrets.SecretNames.MaxLength} letters, digits, '_', '-' and '.'";
+                return null;
+            }
+
+            return new TemplateReference(start, length, null, [], written) { SecretName = name };
+        }
+
         if (expression.StartsWith(InputPrefix, StringComparison.Ordinal))
         {
             var rest = expression[InputPrefix.Length..];
             if (rest.Length > 0 && rest[0] != '.' && rest[0] != '[')
             {
-                error = $"'{written}' is not a reference: use '{{{{ workflow.input.<path> }}}}' or '{{{{ steps.<id>.output.<path> }}}}'";
+                error = $"'{written}' is not a reference: use '{{{{ workflow.input.<path> }}}}', '{{{{ steps.<id>.output.<path> }}}}' or '{{{{ secrets.<name> }}}}'";
                 return null;
             }
 
@@ -107,7 +120,7 @@ internal static class TemplateParser
             return null;
         }
 
-        error = $"'{written}' is not a reference: use '{{{{ workflow.input.<path> }}}}' or '{{{{ steps.<id>.output.<path> }}}}'";
+        error = $"'{written}' is not a reference: use '{{{{ workflow.input.<path> }}}}', '{{{{ steps.<id>.output.<path> }}}}' or '{{{{ secrets.<name> }}}}'";
         return null;
     }
 

@@ -10,4 +10,7 @@ internal sealed record TemplateReference(int Start, int Length, string? StepId, 
 {
     /// <summary>The path as text (<c>a.b[0]</c>), empty for the whole value.</summary>
     public string PathText => PathSegment.Format(Path);
+
+    /// <summary>The secret of a <c>{{ secrets.NAME }}</c> reference (then <see cref="StepId"/> is null and <see cref="Path"/> empty); null otherwise.</summary>
+    public string? SecretName { get; init; }
 }

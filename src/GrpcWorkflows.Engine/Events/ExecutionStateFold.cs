@@ -239,6 +239,7 @@ public sealed class ExecutionStateFold
         execution.Definition = definition;
         execution.Input = submitted.Input;
         execution.IdempotencyKey = submitted.IdempotencyKey;
+        execution.Namespace = Namespaces.ExecutionNamespace.OrDefault(submitted.Namespace);
         execution.CreateTime = e.Time;
         foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {

@@ -44,6 +44,9 @@ internal sealed class ExecutionMachine
 
     public WorkflowLimits Limits { get; }
 
+    /// <summary>Where <c>{{ secrets.NAME }}</c> in step inputs resolve at dispatch; none known when null.</summary>
+    public Secrets.ISecretProvider? Secrets { get; init; }
+
     /// <summary>How long a step waits for a reachable executor before it fails.</summary>
     public TimeSpan MaxExecutorWait { get; }
 
@@ -194,7 +197,7 @@ internal sealed class ExecutionMachine
 
         var redeliver = state == StepState.Running;
         var attempt = redeliver ? Steps[step].Attempts : Steps[step].Attempts + 1;
-        var request = AttemptRequestFactory.Create(Fold, Compiled, step, attempt, Limits, out var error);
+        var request = AttemptRequestFactory.Create(Fold, Compiled, step, attempt, Limits, Secrets, out var error);
         if (request is null)
         {
             FailStep(step, attempt - 1, error!, now);

@@ -28,8 +28,11 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
     /// <summary>Only executions created strictly before this time; null for no upper bound.</summary>
     public DateTimeOffset? CreatedBefore { get; init; }
 
+    /// <summary>The one namespace listed: a listing never crosses namespaces.</summary>
+    public string Namespace { get; init; } = Namespaces.ExecutionNamespace.Default;
+
     /// <summary>
-    /// A short digest of the filters (states, workflow id, labels, creation bounds), the same for
+    /// A short digest of the filters (states, workflow id, labels, creation bounds, namespace), the same for
     /// equal filters whatever their order; page tokens carry it.
     /// </summary>
     public string FilterFingerprint()
@@ -48,6 +51,12 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
         }
 
         text.Append(CultureInfo.InvariantCulture, $"a{CreatedAfter?.UtcTicks};b{CreatedBefore?.UtcTicks};");
+        if (!string.Equals(Namespace, Namespaces.ExecutionNamespace.Default, StringComparison.Ordinal))
+        {
+            // Left out for the default namespace, so tokens made before namespaces stay valid.
+            Append(text, "n", Namespace);
+        }
+
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()));
         return Convert.ToHexStringLower(hash.AsSpan(0, 8));
     }

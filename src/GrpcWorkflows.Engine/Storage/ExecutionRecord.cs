@@ -23,7 +23,11 @@ public sealed record ExecutionRecord(
     string? IdempotencyKey,
     int StepCount,
     int SucceededStepCount,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels)
+{
+    /// <summary>The execution's namespace (<see cref="Namespaces.ExecutionNamespace.Default"/> for executions stored before namespaces).</summary>
+    public string Namespace { get; init; } = Namespaces.ExecutionNamespace.Default;
+}
 
 /// <summary>The result of <see cref="IExecutionStore.CreateAsync"/>.</summary>
 /// <param name="ExecutionId">The id of the created execution, or of the existing one with the same idempotency key.</param>

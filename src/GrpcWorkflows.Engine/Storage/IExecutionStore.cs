@@ -20,8 +20,9 @@ public interface IExecutionStore
     /// <summary>
     /// Creates an execution whose log starts with <paramref name="firstEvent"/> (sequence 1, a
     /// <see cref="ExecutionSubmitted"/> event). When <see cref="ExecutionSubmitted.IdempotencyKey"/>
-    /// is set and an execution with that key exists, nothing is written and that execution's id
-    /// is returned with <see cref="CreateExecutionResult.Existing"/> set.
+    /// is set and an execution with that key exists in the same namespace
+    /// (<see cref="ExecutionSubmitted.Namespace"/>, empty meaning <c>default</c>), nothing is written
+    /// and that execution's id is returned with <see cref="CreateExecutionResult.Existing"/> set.
     /// </summary>
     ValueTask<CreateExecutionResult> CreateAsync(ExecutionEvent firstEvent, CancellationToken cancellationToken = default);
 
@@ -38,7 +39,7 @@ public interface IExecutionStore
     /// <summary>Returns the indexed record of an execution, or null when it does not exist.</summary>
     ValueTask<ExecutionRecord?> GetAsync(string executionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Lists executions, newest first, in pages.</summary>
+    /// <summary>Lists executions of one namespace (<see cref="ExecutionQuery.Namespace"/>), newest first, in pages.</summary>
     ValueTask<ExecutionPage> ListAsync(ExecutionQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the ids of every execution not in a terminal state, for recovery at start.</summary>

@@ -25,7 +25,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
 
     private readonly ConcurrentDictionary<string, InMemoryExecution> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InMemoryExecution> _unfinished = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _idsByIdempotencyKey = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Namespace, string Key), string> _idsByIdempotencyKey = new();
     private readonly Lock _createGate = new();
     private readonly TimeProvider _timeProvider;
 
@@ -56,13 +56,13 @@ public sealed class InMemoryExecutionStore : IExecutionStore
 
         lock (_createGate)
         {
-            if (_idsByIdempotencyKey.TryGetValue(execution.IdempotencyKey, out var existingId))
+            if (_idsByIdempotencyKey.TryGetValue((execution.Namespace, execution.IdempotencyKey), out var existingId))
             {
                 return ValueTask.FromResult(new CreateExecutionResult(existingId, Existing: true));
             }
 
             AddNew(execution);
-            _idsByIdempotencyKey[execution.IdempotencyKey] = execution.ExecutionId;
+            _idsByIdempotencyKey[(execution.Namespace, execution.IdempotencyKey)] = execution.ExecutionId;
         }
 
         return ValueTask.FromResult(new CreateExecutionResult(execution.ExecutionId, Existing: false));
@@ -164,7 +164,8 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         foreach (var execution in candidates)
         {
             var position = (execution.CreateTime.UtcTicks, execution.ExecutionId);
-            if ((workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
+            if (!string.Equals(execution.Namespace, query.Namespace, StringComparison.Ordinal)
+                || (workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
                 || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId))
                 || !query.CreatedWithin(execution.CreateTime)
                 || !ExecutionLabels.Match(execution.Labels, query.Labels))
@@ -296,7 +297,7 @@ public sealed class InMemoryExecutionStore : IExecutionStore
         {
             lock (_createGate)
             {
-                _idsByIdempotencyKey.TryRemove(new KeyValuePair<string, string>(execution.IdempotencyKey, execution.ExecutionId));
+                _idsByIdempotencyKey.TryRemove(new KeyValuePair<(string, string), string>((execution.Namespace, execution.IdempotencyKey), execution.ExecutionId));
             }
         }
 

@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Planning;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Validation;
@@ -13,15 +14,18 @@ public sealed class WorkflowDefinitionValidator
 {
     private readonly EngineOptions _options;
     private readonly IStepTypeCatalog? _stepTypes;
+    private readonly ISecretProvider? _secrets;
     private readonly WorkflowValidator _validator;
 
     /// <summary>Creates a validator.</summary>
     /// <param name="options">The limits and defaults definitions are checked against; the defaults when null.</param>
     /// <param name="stepTypes">Which step types an executor serves; null when every type is served.</param>
-    public WorkflowDefinitionValidator(EngineOptions? options = null, IStepTypeCatalog? stepTypes = null)
+    /// <param name="secrets">The secrets <c>{{ secrets.NAME }}</c> may name; null to leave secret names unchecked.</param>
+    public WorkflowDefinitionValidator(EngineOptions? options = null, IStepTypeCatalog? stepTypes = null, ISecretProvider? secrets = null)
     {
         _options = options ?? new EngineOptions();
         _stepTypes = stepTypes;
+        _secrets = secrets;
         _validator = new WorkflowValidator(_options);
     }
 
@@ -29,13 +33,13 @@ public sealed class WorkflowDefinitionValidator
     public WorkflowValidationResult Validate(WorkflowDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        return _validator.Validate(definition, _stepTypes, out _);
+        return _validator.Validate(definition, _stepTypes, out _, _secrets);
     }
 
     /// <summary>Validates a submission (definition and workflow input) and compiles it for the scheduler.</summary>
     internal WorkflowValidationResult ValidateSubmission(WorkflowDefinition definition, Struct? input, out CompiledWorkflow? compiled)
     {
-        var result = _validator.Validate(definition, _stepTypes, out compiled);
+        var result = _validator.Validate(definition, _stepTypes, out compiled, _secrets);
         var inputProblems = CheckWorkflowInput(input);
         return inputProblems.Count == 0 ? result : new WorkflowValidationResult([.. result.Problems, .. inputProblems], result.UnservedStepTypes, result.Plan);
     }

@@ -3,6 +3,7 @@ using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.DataFlow;
 using GrpcWorkflows.Engine.Planning;
 using GrpcWorkflows.Engine.Retry;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Validation;
@@ -26,7 +27,8 @@ internal sealed class WorkflowValidator
 
     public WorkflowValidator(EngineOptions options) => _options = options;
 
-    public WorkflowValidationResult Validate(WorkflowDefinition definition, IStepTypeCatalog? catalog, out CompiledWorkflow? compiled)
+    /// <summary>Validates and compiles <paramref name="definition"/>; with <paramref name="secrets"/>, a <c>{{ secrets.NAME }}</c> it does not have is a problem.</summary>
+    public WorkflowValidationResult Validate(WorkflowDefinition definition, IStepTypeCatalog? catalog, out CompiledWorkflow? compiled, ISecretProvider? secrets = null)
     {
         compiled = null;
         var limits = _options.Limits;
@@ -130,6 +132,16 @@ internal sealed class WorkflowValidator
         }
 
         CheckReferences(graph, references, Add);
+        if (secrets is not null)
+        {
+            foreach (var (_, field, reference) in references)
+            {
+                if (reference.SecretName is { } name && !secrets.TryGetSecret(name, out _))
+                {
+                    Add(field, $"'{reference.Text}' names the secret '{name}', which the orchestrator's secret provider does not have (a file in Secrets:Directory, or the variable {EnvironmentSecretProvider.DefaultPrefix}{name})");
+                }
+            }
+        }
         if (definition.Output is { } output)
         {
             CheckOutput(graph, output, limits, Add);
@@ -223,6 +235,10 @@ internal sealed class WorkflowValidator
             if (reference.StepId is not null && !graph.Index.ContainsKey(reference.StepId))
             {
                 add(field, $"'{reference.Text}' references step '{reference.StepId}', which does not exist");
+            }
+            else if (reference.SecretName is not null)
+            {
+                add(field, $"'{reference.Text}': secrets can only be used in step inputs; the workflow's output is recorded");
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Grpc.Core;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
@@ -158,7 +159,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             }
 
             _metrics.Failover(endpoint!.Address);
-            Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, result.Error!.Message);
+            Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, SecretRedaction.Redact(result.Error!.Message, request.SecretValues));
         }
     }
 

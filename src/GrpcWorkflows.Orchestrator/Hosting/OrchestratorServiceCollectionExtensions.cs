@@ -1,10 +1,12 @@
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Dispatch;
 using GrpcWorkflows.Orchestrator.Hosting;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.Orchestrator.Services;
 using Grpc.AspNetCore.Server;
@@ -27,7 +29,7 @@ public static class OrchestratorServiceCollectionExtensions
 
     /// <summary>
     /// Adds the orchestrator's services, bound from <paramref name="configuration"/> (sections
-    /// <c>Orchestrator</c>, <c>Engine</c>, <c>Executors</c>, <c>Dispatch</c>, <c>Storage</c>, <c>Auth</c>,
+    /// <c>Orchestrator</c>, <c>Engine</c>, <c>Executors</c>, <c>Dispatch</c>, <c>Storage</c>, <c>Auth</c>, <c>Secrets</c>,
     /// <c>OpenTelemetry</c>), every options class validated at start.
     /// </summary>
     public static IGrpcWorkflowsOrchestratorBuilder AddGrpcWorkflowsOrchestrator(this IServiceCollection services, IConfiguration configuration)
@@ -49,6 +51,8 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<ExecutorRegistry>();
         services.TryAddSingleton(sp => new ExecutorEndpointPolicy(sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(), sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
+        services.AddOptions<SecretsOptions>().Bind(configuration.GetSection(SecretsOptions.SectionName));
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SecretsOptions>>().Value.CreateProvider());
         services.AddHostedService<LeaseSweeper>();
         services.TryAddSingleton<ChannelPool>();
         services.TryAddSingleton(sp => new GrpcStepDispatcher(
@@ -67,7 +71,8 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             new Random(),
-            sp.GetRequiredService<IStepTypeCatalog>()));
+            sp.GetRequiredService<IStepTypeCatalog>(),
+            sp.GetRequiredService<ISecretProvider>()));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));

@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +16,9 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// <remarks>Thread-safe. Writers serialize on one lock; readers never take it.</remarks>
 internal sealed class ExecutorRegistry : IStepTypeCatalog
 {
+    /// <summary>The owner of the executors listed in configuration: no credential acts on them but an <c>admin</c>.</summary>
+    public const string StaticOwner = "(configuration)";
+
     private static readonly ExecutorEndpoint[] NoEndpoints = [];
 
     private readonly ExecutorRegistryOptions _options;
@@ -47,7 +51,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
                 var id = $"static-{index++}";
                 var added = new ExecutorEntry(
                     id, EndpointFor(address, capacity), [.. entry.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
-                    capacity, entry.Name ?? address, "", new Dictionary<string, string>(), ExecutorSource.Static, _timeProvider.GetUtcNow())
+                    capacity, entry.Name ?? address, "", new Dictionary<string, string>(), ExecutorSource.Static, _timeProvider.GetUtcNow(), StaticOwner)
                 {
                     LeaseExpires = DateTimeOffset.MaxValue,
                 };
@@ -89,16 +93,32 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <summary>
-    /// Registers an executor and grants it a lease. A registration of an endpoint that is already
-    /// registered replaces the earlier one (whose id stops working); the response names the ids replaced.
-    /// The request must already be valid (absolute address, at least one step type).
+    /// Registers an executor for <paramref name="caller"/> and grants it a lease: the one entry point
+    /// of every registration (the <c>RegisterExecutor</c> RPC and executor sessions), where the
+    /// caller's credential is checked. A registration of an endpoint that is already registered by
+    /// the same credential replaces the earlier one (whose id stops working); the response names the
+    /// ids replaced. The request must already be valid (absolute address, at least one step type).
     /// </summary>
-    /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations and this address has none.</exception>
-    public RegisterExecutorResponse Register(RegisterExecutorRequest request)
+    /// <param name="request">The registration.</param>
+    /// <param name="caller">Who registers: its step types must cover the request's, and it owns the registration (heartbeats and deregistration by other credentials are refused).</param>
+    /// <exception cref="ExecutorRegistrationDeniedException">The credential is not scoped to a requested step type, or another credential registered the endpoint.</exception>
+    /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations, or the credential holds <see cref="ExecutorRegistryOptions.MaxRegistrationsPerCredential"/>, and this address has none.</exception>
+    public RegisterExecutorResponse Register(RegisterExecutorRequest request, CallerPrincipal caller)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(caller);
         if (!ExecutorAddress.TryNormalize(request.Endpoint, out var address))
         {
             throw new ArgumentException($"'{request.Endpoint}' is not an absolute http:// or https:// address.", nameof(request));
+        }
+
+        var refused = request.StepTypes.Where(type => !caller.MayServe(type)).Distinct(StringComparer.Ordinal).ToList();
+        if (refused.Count > 0)
+        {
+            var allowed = caller.StepTypes.Count == 0 ? "none" : string.Join(", ", caller.StepTypes.Order(StringComparer.Ordinal));
+            throw new ExecutorRegistrationDeniedException(
+                $"The credential '{Truncate(caller.Name)}' may not register the step type(s) {Truncate(string.Join(", ", refused.Select(t => $"'{t}'")))}; it may register: {Truncate(allowed)}. "
+                + "Add them to the key's StepTypes (Auth:ApiKeys:N:StepTypes) or the token's step types claim.");
         }
 
         var capacity = request.MaxConcurrency > 0 ? request.MaxConcurrency : _options.DefaultMaxConcurrency;
@@ -108,9 +128,22 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         lock (_gate)
         {
             var previous = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
+            if (!caller.AdministersRegistry && previous.Any(e => e.Owner != caller.Owner))
+            {
+                throw new ExecutorRegistrationDeniedException(
+                    $"The endpoint '{address}' is registered by another credential; only it (or an admin) can replace that registration. Register another address.");
+            }
+
             if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
             {
                 throw new RegistryFullException(_options.MaxRegistrations);
+            }
+
+            if (previous.Count == 0 && !ReferenceEquals(caller, CallerPrincipal.Unrestricted)
+                && _entriesById.Values.Count(e => e.Owner == caller.Owner) >= _options.MaxRegistrationsPerCredential)
+            {
+                throw new RegistryFullException(
+                    $"The credential '{Truncate(caller.Name)}' holds {_options.MaxRegistrationsPerCredential} registrations, the limit (Executors:MaxRegistrationsPerCredential); deregister one or raise the limit.");
             }
 
             foreach (var existing in previous)
@@ -121,7 +154,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
 
             var entry = new ExecutorEntry(
                 id, EndpointFor(address, capacity), [.. request.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
-                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), ExecutorSource.Registered, now)
+                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), ExecutorSource.Registered, now, caller.Owner)
             {
                 LeaseExpires = now + _options.LeaseDuration,
             };
@@ -141,12 +174,17 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         };
     }
 
-    /// <summary>Renews a registered executor's lease; returns the new expiry, or null when the id is unknown (expired).</summary>
-    public DateTimeOffset? Heartbeat(string executorId)
+    /// <summary>
+    /// Renews a registered executor's lease; returns the new expiry, or null when the id is unknown
+    /// (expired) or registered by another credential than <paramref name="caller"/> (an <c>admin</c> renews any).
+    /// </summary>
+    public DateTimeOffset? Heartbeat(string executorId, CallerPrincipal caller)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         lock (_gate)
         {
-            if (!_entriesById.TryGetValue(executorId, out var entry) || entry.Source != ExecutorSource.Registered)
+            if (!_entriesById.TryGetValue(executorId, out var entry) || entry.Source != ExecutorSource.Registered
+                || (entry.Owner != caller.Owner && !caller.AdministersRegistry))
             {
                 return null;
             }
@@ -157,23 +195,34 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         }
     }
 
-    /// <summary>Removes a registered executor; calls in flight finish, no new call is sent to it. Returns false when unknown.</summary>
-    public bool Deregister(string executorId)
+    /// <summary>
+    /// Removes an executor registered by <paramref name="caller"/> (an <c>admin</c> removes any, static
+    /// ones included); calls in flight finish, no new call is sent to it.
+    /// </summary>
+    public DeregisterOutcome Deregister(string executorId, CallerPrincipal caller)
     {
+        ArgumentNullException.ThrowIfNull(caller);
         ExecutorEntry? removed;
         lock (_gate)
         {
-            if (!_entriesById.Remove(executorId, out removed))
+            if (!_entriesById.TryGetValue(executorId, out removed))
             {
-                return false;
+                return DeregisterOutcome.Unknown;
             }
+
+            if (removed.Owner != caller.Owner && !caller.AdministersRegistry)
+            {
+                return DeregisterOutcome.NotOwned;
+            }
+
+            _entriesById.Remove(executorId);
 
             RebuildSnapshot();
         }
 
         Log.ExecutorDeregistered(_logger, executorId, removed.Endpoint.Address);
         Changed?.Invoke(this, EventArgs.Empty);
-        return true;
+        return DeregisterOutcome.Removed;
     }
 
     /// <summary>Removes every registered executor whose lease has expired; returns how many.</summary>
@@ -262,6 +311,8 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
 
         return result;
     }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), "…");
 
     private ExecutorEndpoint EndpointFor(string address, int capacity)
     {

@@ -35,6 +35,9 @@ public sealed class ExecutorRegistryOptions
     /// <summary>The default <see cref="MaxRegistrations"/>: 1,000 registered executors.</summary>
     public const int DefaultMaxRegistrations = 1000;
 
+    /// <summary>The default <see cref="MaxRegistrationsPerCredential"/>: 100 registered executors per credential.</summary>
+    public const int DefaultMaxRegistrationsPerCredential = 100;
+
     /// <summary>The default <see cref="MaxLabels"/>: 32 labels per registration.</summary>
     public const int DefaultMaxLabels = 32;
 
@@ -62,6 +65,9 @@ public sealed class ExecutorRegistryOptions
 
     /// <summary>The most registered (not static) executors at once; a registration beyond it gets <c>RESOURCE_EXHAUSTED</c>.</summary>
     public int MaxRegistrations { get; set; } = DefaultMaxRegistrations;
+
+    /// <summary>The most registered executors one credential may hold at once (when authentication is on); beyond it <c>RESOURCE_EXHAUSTED</c>.</summary>
+    public int MaxRegistrationsPerCredential { get; set; } = DefaultMaxRegistrationsPerCredential;
 
     /// <summary>The most labels one registration may carry.</summary>
     public int MaxLabels { get; set; } = DefaultMaxLabels;

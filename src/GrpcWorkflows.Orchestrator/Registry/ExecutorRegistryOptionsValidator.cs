@@ -40,7 +40,7 @@ internal sealed class ExecutorRegistryOptionsValidator : IValidateOptions<Execut
             }
         }
 
-        foreach (var (setting, value) in new[] { ("MaxRegistrations", options.MaxRegistrations), ("MaxLabels", options.MaxLabels), ("MaxLabelLength", options.MaxLabelLength), ("MaxStepTypes", options.MaxStepTypes) })
+        foreach (var (setting, value) in new[] { ("MaxRegistrations", options.MaxRegistrations), ("MaxRegistrationsPerCredential", options.MaxRegistrationsPerCredential), ("MaxLabels", options.MaxLabels), ("MaxLabelLength", options.MaxLabelLength), ("MaxStepTypes", options.MaxStepTypes) })
         {
             if (value < 1)
             {

@@ -65,7 +65,9 @@ public sealed class AuthorizationInterceptor(IOptions<AuthOptions> options, ILog
         }
 
         http.User = result.Principal;
-        var caller = CallerPrincipal.From(result.Principal);
+        var jwt = options.Value.Jwt;
+        var caller = CallerPrincipal.From(result.Principal, jwt.NamespaceClaim, jwt.StepTypeClaim);
+        http.Items[typeof(CallerPrincipal)] = caller;
         var required = RpcPolicies.For(context.Method);
         if (required is null || !caller.Holds(required))
         {

@@ -21,6 +21,12 @@ public sealed class JwtOptions
     /// <summary>The claim that carries the role(s): one role, several claims, or a space- or comma-separated list.</summary>
     public string RoleClaim { get; set; } = DefaultRoleClaim;
 
+    /// <summary>The claim that carries the namespaces a token covers (<c>*</c> for all); without it a token covers <c>default</c>.</summary>
+    public string NamespaceClaim { get; set; } = CallerPrincipal.NamespaceClaimType;
+
+    /// <summary>The claim that carries the step types an executor token may register (<c>*</c> for all).</summary>
+    public string StepTypeClaim { get; set; } = CallerPrincipal.StepTypeClaimType;
+
     /// <summary>Whether an authority must be reached over HTTPS (the default); turn off only for a local test authority.</summary>
     public bool RequireHttpsMetadata { get; set; } = true;
 

@@ -1,6 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Registry.Internal;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
@@ -87,27 +89,36 @@ internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, Exe
 
         try
         {
-            return registry.Register(request);
+            return registry.Register(request, CallerPrincipal.Of(context));
         }
         catch (RegistryFullException e)
         {
             throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
+        }
+        catch (ExecutorRegistrationDeniedException e)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, e.Message));
         }
     }
 
     /// <inheritdoc />
     public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
     {
-        var expires = registry.Heartbeat(request.ExecutorId)
-            ?? throw new RpcException(new Status(StatusCode.NotFound, $"Executor '{request.ExecutorId}' is not registered (its lease expired); register again."));
+        var expires = registry.Heartbeat(request.ExecutorId, CallerPrincipal.Of(context))
+            ?? throw NotRegistered(request.ExecutorId);
         return Task.FromResult(new HeartbeatResponse { LeaseExpireTime = Timestamp.FromDateTimeOffset(expires) });
     }
 
     /// <inheritdoc />
     public override Task<DeregisterExecutorResponse> DeregisterExecutor(DeregisterExecutorRequest request, ServerCallContext context)
     {
-        // Idempotent: an executor that is already gone is deregistered.
-        registry.Deregister(request.ExecutorId);
+        // Idempotent: an executor that is already gone is deregistered. Another credential's executor
+        // answers as an unknown id does to a heartbeat.
+        if (registry.Deregister(request.ExecutorId, CallerPrincipal.Of(context)) == DeregisterOutcome.NotOwned)
+        {
+            throw NotRegistered(request.ExecutorId);
+        }
+
         return Task.FromResult(new DeregisterExecutorResponse());
     }
 
@@ -118,6 +129,9 @@ internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, Exe
         response.Executors.Add(registry.List(string.IsNullOrEmpty(request.StepType) ? null : request.StepType));
         return Task.FromResult(response);
     }
+
+    private static RpcException NotRegistered(string executorId)
+        => new(new Status(StatusCode.NotFound, $"Executor '{RpcErrors.Truncate(executorId)}' is not registered by this credential (or its lease expired); register again."));
 
     private static string TooLong(string text, int limit) => $"is {text.Length} characters; the limit is {limit} (Executors:MaxLabelLength).";
 }

@@ -1,7 +1,9 @@
 using Grpc.Core;
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Commands;
+using GrpcWorkflows.Engine.Namespaces;
 using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
 
@@ -23,14 +25,14 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
     /// <inheritdoc />
     public override async Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
     {
-        var created = await SubmitAsync(request, context.CancellationToken);
+        var created = await SubmitAsync(request, context);
         return new SubmitWorkflowResponse { ExecutionId = created.ExecutionId, Existing = created.Existing };
     }
 
     /// <inheritdoc />
     public override async Task RunWorkflow(RunWorkflowRequest request, IServerStreamWriter<RunWorkflowResponse> responseStream, ServerCallContext context)
     {
-        var created = await SubmitAsync(RunRequests.Submission(request), context.CancellationToken);
+        var created = await SubmitAsync(RunRequests.Submission(request), context);
         await StreamAsync(created.ExecutionId, 1, context, e => responseStream.WriteAsync(new RunWorkflowResponse { Event = e }));
     }
 
@@ -43,6 +45,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
             throw RpcErrors.InvalidField("from_sequence", "must be 0 or more.");
         }
 
+        await RequireVisibleAsync(request.ExecutionId, context);
         await StreamAsync(request.ExecutionId, Math.Max(1, request.FromSequence), context, e => responseStream.WriteAsync(new WatchExecutionResponse { Event = e }));
     }
 
@@ -55,6 +58,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
             throw RpcErrors.InvalidField("view", $"{(int)request.View} is not an ExecutionView; use EXECUTION_VIEW_SUMMARY or EXECUTION_VIEW_FULL.");
         }
 
+        await RequireVisibleAsync(request.ExecutionId, context);
         var execution = await engine.GetExecutionAsync(request.ExecutionId, request.View, context.CancellationToken)
             ?? throw RpcErrors.ExecutionNotFound(request.ExecutionId);
         return new GetExecutionResponse { Execution = execution };
@@ -64,6 +68,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
     public override async Task<ListExecutionsResponse> ListExecutions(ListExecutionsRequest request, ServerCallContext context)
     {
         var query = ListRequests.Query(request, DefaultPageSize, MaxPageSize);
+        RequireCovered(query.Namespace, context);
         ExecutionPage page;
         try
         {
@@ -86,6 +91,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
                 EndTime = record.EndTime is { } end ? Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(end) : null,
                 StepCount = record.StepCount,
                 SucceededStepCount = record.SucceededStepCount,
+                Namespace = record.Namespace,
             };
             foreach (var (key, value) in record.Labels)
             {
@@ -102,6 +108,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
     public override async Task<CancelExecutionResponse> CancelExecution(CancelExecutionRequest request, ServerCallContext context)
     {
         RequireId(request.ExecutionId);
+        await RequireVisibleAsync(request.ExecutionId, context);
         try
         {
             var state = await engine.CancelAsync(request.ExecutionId, string.IsNullOrEmpty(request.Reason) ? null : request.Reason, context.CancellationToken);
@@ -117,6 +124,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
     public override async Task<RetryExecutionResponse> RetryExecution(RetryExecutionRequest request, ServerCallContext context)
     {
         RequireId(request.ExecutionId);
+        await RequireVisibleAsync(request.ExecutionId, context);
         try
         {
             var steps = await engine.RetryAsync(request.ExecutionId, context.CancellationToken);
@@ -145,17 +153,25 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
         return Task.FromResult(response);
     }
 
-    private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, CancellationToken cancellationToken)
+    private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, ServerCallContext context)
     {
         RequireDefinition(request.Definition);
+        var executionNamespace = ExecutionNamespace.OrDefault(request.Namespace);
+        if (ExecutionNamespace.Problem(executionNamespace) is { } problem)
+        {
+            throw RpcErrors.InvalidField("namespace", $"'{RpcErrors.Truncate(executionNamespace, 80)}' {problem}");
+        }
+
+        RequireCovered(executionNamespace, context);
         var command = new SubmitExecution(
             request.Definition,
             request.Input,
             request.IdempotencyKey.Length == 0 ? null : request.IdempotencyKey,
-            request.Labels.Count == 0 ? null : new Dictionary<string, string>(request.Labels, StringComparer.Ordinal));
+            request.Labels.Count == 0 ? null : new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
+            executionNamespace);
         try
         {
-            return await engine.SubmitAsync(command, cancellationToken);
+            return await engine.SubmitAsync(command, context.CancellationToken);
         }
         catch (WorkflowValidationException ex)
         {
@@ -188,6 +204,27 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, "The orchestrator is shutting down; watch again with from_sequence = the last sequence seen + 1."));
+        }
+    }
+
+    /// <summary>Refuses a namespace the caller's credential does not cover: <c>PERMISSION_DENIED</c> naming the namespaces it does.</summary>
+    private static void RequireCovered(string executionNamespace, ServerCallContext context)
+    {
+        var caller = CallerPrincipal.Of(context);
+        if (!caller.Covers(executionNamespace))
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied,
+                $"The credential '{RpcErrors.Truncate(caller.Name, 80)}' does not cover the namespace '{executionNamespace}'; it covers: {RpcErrors.Truncate(caller.DescribeNamespaces())}."));
+        }
+    }
+
+    /// <summary>Answers <c>NOT_FOUND</c>, exactly as for an unknown id, for an execution of a namespace the caller does not cover.</summary>
+    private async Task RequireVisibleAsync(string executionId, ServerCallContext context)
+    {
+        var executionNamespace = await engine.GetNamespaceAsync(executionId, context.CancellationToken);
+        if (executionNamespace is null || !CallerPrincipal.Of(context).Covers(executionNamespace))
+        {
+            throw RpcErrors.ExecutionNotFound(executionId);
         }
     }
 

@@ -12,6 +12,8 @@ internal sealed class CreateRequest : WriteRequest
 
     public required string WorkflowId { get; init; }
 
+    public required string Namespace { get; init; }
+
     public required long CreateTimeTicks { get; init; }
 
     public required string? IdempotencyKey { get; init; }

@@ -55,6 +55,37 @@ internal static class SchemaMigrations
             );
             CREATE UNIQUE INDEX ix_events_execution_sequence ON events (execution_key, sequence);
             """),
+        (2, "namespaces: every execution belongs to one; idempotency keys are unique per namespace", """
+            -- SQLite cannot drop a column's UNIQUE constraint: the table is rebuilt, keeping every
+            -- execution_key (the events refer to it). Existing executions belong to 'default'.
+            CREATE TABLE executions_v2 (
+                execution_key        INTEGER PRIMARY KEY,
+                execution_id         TEXT NOT NULL UNIQUE,
+                namespace            TEXT NOT NULL DEFAULT 'default',
+                workflow_id          TEXT NOT NULL,
+                state                INTEGER NOT NULL,      -- grpcworkflows.v1.ExecutionState
+                create_time          INTEGER NOT NULL,      -- UTC ticks
+                end_time             INTEGER NULL,          -- UTC ticks; set exactly while the state is terminal
+                idempotency_key      TEXT NULL,             -- unique per namespace
+                step_count           INTEGER NOT NULL,
+                succeeded_step_count INTEGER NOT NULL,
+                labels               BLOB NULL,             -- a serialized ExecutionSubmitted holding only labels
+                definition_hash      BLOB NOT NULL,
+                UNIQUE (namespace, idempotency_key)
+            );
+            INSERT INTO executions_v2 (execution_key, execution_id, namespace, workflow_id, state, create_time, end_time, idempotency_key, step_count, succeeded_step_count, labels, definition_hash)
+                SELECT execution_key, execution_id, 'default', workflow_id, state, create_time, end_time, idempotency_key, step_count, succeeded_step_count, labels, definition_hash FROM executions;
+            DROP TABLE executions;
+            ALTER TABLE executions_v2 RENAME TO executions;
+
+            -- ListExecutions lists one namespace: newest first, optionally by state or workflow id.
+            CREATE INDEX ix_executions_create_time ON executions (namespace, create_time DESC, execution_id DESC);
+            CREATE INDEX ix_executions_state_create_time ON executions (namespace, state, create_time DESC, execution_id DESC);
+            CREATE INDEX ix_executions_workflow_create_time ON executions (namespace, workflow_id, create_time DESC, execution_id DESC);
+            -- Recovery: unfinished executions by state, whatever their namespace.
+            CREATE INDEX ix_executions_state ON executions (state);
+            CREATE INDEX ix_executions_end_time ON executions (end_time, execution_id) WHERE end_time IS NOT NULL;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
@@ -62,7 +93,11 @@ internal static class SchemaMigrations
 
     /// <summary>Applies the migrations the database lacks; returns the version it ends at.</summary>
     /// <exception cref="InvalidOperationException">The database was made by a newer version of the store.</exception>
-    public static int Apply(SqliteConnection connection, string path, ILogger logger)
+    /// <param name="connection">The open connection.</param>
+    /// <param name="path">The file, for messages.</param>
+    /// <param name="logger">Logs each migration applied.</param>
+    /// <param name="upTo">The last version to apply (tests make files of older versions); the latest by default.</param>
+    public static int Apply(SqliteConnection connection, string path, ILogger logger, int? upTo = null)
     {
         var current = ReadVersion(connection);
         if (current > LatestVersion)
@@ -73,7 +108,7 @@ internal static class SchemaMigrations
 
         foreach (var (version, description, sql) in Migrations)
         {
-            if (version <= current)
+            if (version <= current || version > (upTo ?? LatestVersion))
             {
                 continue;
             }

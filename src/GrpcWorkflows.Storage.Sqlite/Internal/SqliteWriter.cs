@@ -57,13 +57,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         _insertExecution = Prepare(
             """
-            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, idempotency_key, step_count, succeeded_step_count, labels, definition_hash)
-            VALUES ($id, $workflow, 1, $create, NULL, $key, $steps, 0, $labels, $hash)
+            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, idempotency_key, step_count, succeeded_step_count, labels, definition_hash, namespace)
+            VALUES ($id, $workflow, 1, $create, NULL, $key, $steps, 0, $labels, $hash, $namespace)
             ON CONFLICT DO NOTHING
             RETURNING execution_key
             """,
-            "$id", "$workflow", "$create", "$key", "$steps", "$labels", "$hash");
-        _selectByIdempotencyKey = Prepare("SELECT execution_id FROM executions WHERE idempotency_key = $key", "$key");
+            "$id", "$workflow", "$create", "$key", "$steps", "$labels", "$hash", "$namespace");
+        _selectByIdempotencyKey = Prepare("SELECT execution_id FROM executions WHERE namespace = $namespace AND idempotency_key = $key", "$namespace", "$key");
         _insertDefinition = Prepare(
             "INSERT OR IGNORE INTO definitions (definition_hash, workflow_id, definition, create_time) VALUES ($hash, $workflow, $definition, $create)",
             "$hash", "$workflow", "$definition", "$create");
@@ -123,12 +123,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     public CreateExecutionResult? InsertExecution(CreateRequest request)
     {
         Bind(_insertExecution, request.ExecutionId, request.WorkflowId, request.CreateTimeTicks, (object?)request.IdempotencyKey ?? DBNull.Value,
-            request.StepCount, (object?)request.Labels ?? DBNull.Value, request.DefinitionHash);
+            request.StepCount, (object?)request.Labels ?? DBNull.Value, request.DefinitionHash, request.Namespace);
         if (_insertExecution.ExecuteScalar() is not long key)
         {
             if (request.IdempotencyKey is not null)
             {
-                Bind(_selectByIdempotencyKey, request.IdempotencyKey);
+                Bind(_selectByIdempotencyKey, request.Namespace, request.IdempotencyKey);
                 if (_selectByIdempotencyKey.ExecuteScalar() is string existingId)
                 {
                     return new CreateExecutionResult(existingId, Existing: true);

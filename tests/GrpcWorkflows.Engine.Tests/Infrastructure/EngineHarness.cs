@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Commands;
+using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,14 +17,14 @@ internal sealed class EngineHarness : IAsyncDisposable
     /// <summary>The seed of the retry jitter, logged by every harness so that a failing run can be repeated.</summary>
     public static readonly int JitterSeed = Environment.GetEnvironmentVariable("GWF_TEST_SEED") is { } seed ? int.Parse(seed, System.Globalization.CultureInfo.InvariantCulture) : 12345;
 
-    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null, Func<IExecutionStore, IExecutionStore>? wrapStore = null)
+    public EngineHarness(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, InMemoryExecutionStore? store = null, FakeTimeProvider? time = null, Func<IExecutionStore, IExecutionStore>? wrapStore = null, ISecretProvider? secrets = null)
     {
         Time = time ?? new FakeTimeProvider(Epoch);
         Store = store ?? new InMemoryExecutionStore(Time);
         Dispatcher = new ScriptedDispatcher(Time, script);
         Options = new EngineOptions();
         configure?.Invoke(Options);
-        Engine = new WorkflowEngine(wrapStore?.Invoke(Store) ?? Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Meters, new Random(JitterSeed));
+        Engine = new WorkflowEngine(wrapStore?.Invoke(Store) ?? Store, Dispatcher, Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Meters, new Random(JitterSeed), secrets: secrets);
     }
 
     public FakeTimeProvider Time { get; }
@@ -38,9 +39,9 @@ internal sealed class EngineHarness : IAsyncDisposable
 
     public WorkflowEngine Engine { get; }
 
-    public static async Task<EngineHarness> StartAsync(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null)
+    public static async Task<EngineHarness> StartAsync(Func<ExecuteStepRequest, AttemptScript>? script = null, Action<EngineOptions>? configure = null, ISecretProvider? secrets = null)
     {
-        var harness = new EngineHarness(script, configure);
+        var harness = new EngineHarness(script, configure, secrets: secrets);
         await harness.Engine.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
         return harness;
     }

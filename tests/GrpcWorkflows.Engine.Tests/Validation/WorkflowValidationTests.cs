@@ -131,7 +131,7 @@ public sealed class WorkflowValidationTests
     [Fact]
     public void Validate_MalformedReference_IsReported()
         => AssertProblem(Validate("""{"id": "w", "steps": {"a": {"type": "t", "input": {"x": "{{ env.HOME }}"}}}}"""),
-            "steps.a.input.x", "'{{ env.HOME }}' is not a reference: use '{{ workflow.input.<path> }}' or '{{ steps.<id>.output.<path> }}'");
+            "steps.a.input.x", "'{{ env.HOME }}' is not a reference: use '{{ workflow.input.<path> }}', '{{ steps.<id>.output.<path> }}' or '{{ secrets.<name> }}'");
 
     [Fact]
     public void Validate_MaxAttemptsOutOfRange_IsReported()

@@ -1,5 +1,6 @@
 using GrpcWorkflows.Orchestrator.Dispatch;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -72,7 +73,7 @@ public sealed class ChannelPoolTests
         {
             var request = new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{6100 + i}", MaxConcurrency = 1 };
             request.StepTypes.Add($"type{i}");
-            registry.Register(request);
+            registry.Register(request, CallerPrincipal.Unrestricted);
             endpoints.Add(registry.EndpointsFor($"type{i}")[0]);
         }
 

@@ -1,4 +1,6 @@
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Registry.Internal;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,7 @@ public sealed class ExecutorRegistryTests
     {
         var registry = Create();
 
-        var response = registry.Register(Registration("http://127.0.0.1:5101/", 4, "a", "b"));
+        var response = registry.Register(Registration("http://127.0.0.1:5101/", 4, "a", "b"), CallerPrincipal.Unrestricted);
 
         Assert.True(registry.IsServed("a"));
         Assert.True(registry.IsServed("b"));
@@ -32,7 +34,7 @@ public sealed class ExecutorRegistryTests
     public void RemoveExpired_NoHeartbeatPastTheLease_RemovesTheEndpoint()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
         var changed = 0;
         registry.Changed += (_, _) => changed++;
 
@@ -43,7 +45,7 @@ public sealed class ExecutorRegistryTests
 
         Assert.False(registry.IsServed("a"));
         Assert.Empty(registry.EndpointsFor("a"));
-        Assert.Null(registry.Heartbeat(id));
+        Assert.Null(registry.Heartbeat(id, CallerPrincipal.Unrestricted));
         Assert.Equal(1, changed);
     }
 
@@ -51,12 +53,12 @@ public sealed class ExecutorRegistryTests
     public void Heartbeat_BeforeExpiry_ExtendsTheLease()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
 
         for (var i = 0; i < 5; i++)
         {
             _time.Advance(TimeSpan.FromSeconds(10));
-            Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(15), registry.Heartbeat(id));
+            Assert.Equal(_time.GetUtcNow() + TimeSpan.FromSeconds(15), registry.Heartbeat(id, CallerPrincipal.Unrestricted));
             Assert.Equal(0, registry.RemoveExpired());
         }
 
@@ -67,28 +69,28 @@ public sealed class ExecutorRegistryTests
     public void Register_SameEndpointAgain_ReplacesTheEntryAndKeepsOneEndpoint()
     {
         var registry = Create();
-        var first = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var first = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
 
-        var second = registry.Register(Registration("http://127.0.0.1:5101", 8, "a", "b")).ExecutorId;
+        var second = registry.Register(Registration("http://127.0.0.1:5101", 8, "a", "b"), CallerPrincipal.Unrestricted).ExecutorId;
 
         Assert.NotEqual(first, second);
         var listed = Assert.Single(registry.List());
         Assert.Equal(second, listed.ExecutorId);
         Assert.Equal(8, Assert.Single(registry.EndpointsFor("a")).Capacity);
         Assert.Same(registry.EndpointsFor("a")[0], registry.EndpointsFor("b")[0]);
-        Assert.Null(registry.Heartbeat(first));
+        Assert.Null(registry.Heartbeat(first, CallerPrincipal.Unrestricted));
     }
 
     [Fact]
     public void Deregister_Registered_StopsServing()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
 
-        Assert.True(registry.Deregister(id));
+        Assert.Equal(DeregisterOutcome.Removed, registry.Deregister(id, CallerPrincipal.Unrestricted));
 
         Assert.False(registry.IsServed("a"));
-        Assert.False(registry.Deregister(id));
+        Assert.Equal(DeregisterOutcome.Unknown, registry.Deregister(id, CallerPrincipal.Unrestricted));
     }
 
     [Fact]
@@ -112,8 +114,8 @@ public sealed class ExecutorRegistryTests
     public void List_ByStepType_OnlyThoseServingIt()
     {
         var registry = Create();
-        registry.Register(Registration("http://127.0.0.1:5101", 4, "a"));
-        registry.Register(Registration("http://127.0.0.1:5102", 4, "b"));
+        registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted);
+        registry.Register(Registration("http://127.0.0.1:5102", 4, "b"), CallerPrincipal.Unrestricted);
 
         var listed = registry.List("b");
 

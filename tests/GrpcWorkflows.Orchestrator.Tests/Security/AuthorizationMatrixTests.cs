@@ -11,13 +11,23 @@ namespace GrpcWorkflows.Orchestrator.Tests.Security;
 /// <summary>
 /// Every RPC of WorkflowService and ExecutorRegistryService × every kind of credential, over real
 /// gRPC to the orchestrator on Kestrel (loopback, free port), with a real executor that registered
-/// with its own <c>executor</c> API key through the SDK.
+/// with its own <c>executor</c> API key through the SDK. Each role comes twice: scoped to the
+/// <c>default</c> namespace the execution lives in, and scoped to another namespace only.
 /// </summary>
 public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
 {
-    private sealed record Credential(string Label, string? Role, Action<Metadata> Apply);
+    /// <param name="Label">What the credential is, for messages.</param>
+    /// <param name="Role">Its role, or null for a credential that is refused.</param>
+    /// <param name="Apply">Adds it to a call's headers.</param>
+    /// <param name="OtherNamespace">Whether it covers another namespace than the execution's.</param>
+    /// <param name="OwnsExecutor">Whether it is the credential the executor registered with.</param>
+    private sealed record Credential(string Label, string? Role, Action<Metadata> Apply, bool OtherNamespace = false, bool OwnsExecutor = false);
 
-    private sealed record Rpc(string Method, StatusCode Authorized, Func<Metadata, Task> Call);
+    /// <param name="Method">The full method name.</param>
+    /// <param name="Authorized">The status for a credential of a role that may call it, in the execution's namespace.</param>
+    /// <param name="OtherNamespace">The status for such a credential of another namespace.</param>
+    /// <param name="Call">Makes the call.</param>
+    private sealed record Rpc(string Method, StatusCode Authorized, StatusCode OtherNamespace, Func<Metadata, Task> Call);
 
     [Fact]
     public async Task EveryRpc_EveryCredential_ExpectedStatus()
@@ -30,6 +40,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         var admin = new Metadata { { AuthOptions.ApiKeyHeader, credentials.ApiKeys[Roles.Admin] } };
         var definition = Define("matrix", ("a", Step("echo", """{"x": 1}""")));
         var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, admin).ResponseAsync.DefaultTimeout();
+        await ReadAllAsync(orchestrator.Workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = submitted.ExecutionId }, admin).ResponseStream);
         var executorId = (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest(), admin).ResponseAsync.DefaultTimeout()).Executors.Single().ExecutorId;
 
         var rpcs = Rpcs(orchestrator, definition, submitted.ExecutionId, executorId);
@@ -43,8 +54,10 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             foreach (var credential in Credentials(credentials))
             {
                 var expected = credential.Role is null ? StatusCode.Unauthenticated
-                    : Roles.Grants(credential.Role, required) ? rpc.Authorized
-                    : StatusCode.PermissionDenied;
+                    : !Roles.Grants(credential.Role, required) ? StatusCode.PermissionDenied
+                    : rpc.Method.EndsWith("/Heartbeat", StringComparison.Ordinal) && !credential.OwnsExecutor && credential.Role != Roles.Admin ? StatusCode.NotFound
+                    : credential.OtherNamespace ? rpc.OtherNamespace
+                    : rpc.Authorized;
                 var headers = new Metadata();
                 credential.Apply(headers);
                 var (actual, detail) = await StatusOfAsync(rpc.Call(headers));
@@ -72,8 +85,10 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         };
         foreach (var role in Roles.All)
         {
-            list.Add(new($"the {role} API key", role, h => h.Add(AuthOptions.ApiKeyHeader, credentials.ApiKeys[role])));
+            list.Add(new($"the {role} API key", role, h => h.Add(AuthOptions.ApiKeyHeader, credentials.ApiKeys[role]), OwnsExecutor: role == Roles.Executor));
             list.Add(new($"a {role} JWT", role, h => h.Add("authorization", "Bearer " + credentials.Token(role))));
+            list.Add(new($"the {role} API key of another namespace", role, h => h.Add(AuthOptions.ApiKeyHeader, credentials.OtherNamespaceApiKeys[role]), OtherNamespace: true));
+            list.Add(new($"a {role} JWT of another namespace", role, h => h.Add("authorization", "Bearer " + credentials.Token(role, inNamespace: TestCredentials.OtherNamespace)), OtherNamespace: true));
         }
 
         return list;
@@ -88,18 +103,19 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         const string R = "/grpcworkflows.v1.ExecutorRegistryService/";
         return
         [
-            new(W + "SubmitWorkflow", StatusCode.OK, h => workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, h).ResponseAsync),
-            new(W + "RunWorkflow", StatusCode.OK, h => ReadAllAsync(workflows.RunWorkflow(new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = definition } }, h).ResponseStream)),
-            new(W + "GetExecution", StatusCode.OK, h => workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
-            new(W + "ListExecutions", StatusCode.OK, h => workflows.ListExecutionsAsync(new ListExecutionsRequest(), h).ResponseAsync),
-            new(W + "WatchExecution", StatusCode.OK, h => ReadAllAsync(workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = 1 }, h).ResponseStream)),
-            new(W + "CancelExecution", StatusCode.NotFound, h => workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = "no-such-execution" }, h).ResponseAsync),
-            new(W + "RetryExecution", StatusCode.NotFound, h => workflows.RetryExecutionAsync(new RetryExecutionRequest { ExecutionId = "no-such-execution" }, h).ResponseAsync),
-            new(W + "ValidateWorkflow", StatusCode.OK, h => workflows.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = definition }, h).ResponseAsync),
-            new(R + "RegisterExecutor", StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
-            new(R + "Heartbeat", StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
-            new(R + "DeregisterExecutor", StatusCode.OK, h => registry.DeregisterExecutorAsync(new DeregisterExecutorRequest { ExecutorId = "no-such-executor" }, h).ResponseAsync),
-            new(R + "ListExecutors", StatusCode.OK, h => registry.ListExecutorsAsync(new ListExecutorsRequest(), h).ResponseAsync),
+            new(W + "SubmitWorkflow", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, h).ResponseAsync),
+            new(W + "RunWorkflow", StatusCode.OK, StatusCode.PermissionDenied, h => ReadAllAsync(workflows.RunWorkflow(new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = definition } }, h).ResponseStream)),
+            new(W + "GetExecution", StatusCode.OK, StatusCode.NotFound, h => workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
+            new(W + "ListExecutions", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.ListExecutionsAsync(new ListExecutionsRequest(), h).ResponseAsync),
+            new(W + "WatchExecution", StatusCode.OK, StatusCode.NotFound, h => ReadAllAsync(workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = 1 }, h).ResponseStream)),
+            // The execution has succeeded: cancelling it answers its state, retrying it is refused, unless it is out of sight.
+            new(W + "CancelExecution", StatusCode.OK, StatusCode.NotFound, h => workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
+            new(W + "RetryExecution", StatusCode.FailedPrecondition, StatusCode.NotFound, h => workflows.RetryExecutionAsync(new RetryExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
+            new(W + "ValidateWorkflow", StatusCode.OK, StatusCode.OK, h => workflows.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = definition }, h).ResponseAsync),
+            new(R + "RegisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
+            new(R + "Heartbeat", StatusCode.OK, StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
+            new(R + "DeregisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.DeregisterExecutorAsync(new DeregisterExecutorRequest { ExecutorId = "no-such-executor" }, h).ResponseAsync),
+            new(R + "ListExecutors", StatusCode.OK, StatusCode.OK, h => registry.ListExecutorsAsync(new ListExecutorsRequest(), h).ResponseAsync),
         ];
     }
 

@@ -26,7 +26,8 @@ internal sealed class TestCredentials : IDisposable
     {
         foreach (var role in Roles.All)
         {
-            ApiKeys[role] = "gwf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+            ApiKeys[role] = NewKey();
+            OtherNamespaceApiKeys[role] = NewKey();
         }
 
         var parameters = _signing.ExportParameters(includePrivateParameters: false);
@@ -38,7 +39,32 @@ internal sealed class TestCredentials : IDisposable
     /// <summary>The plain API key of each role (the orchestrator only sees their hashes).</summary>
     public Dictionary<string, string> ApiKeys { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The plain API key of each role scoped to the namespace <see cref="OtherNamespace"/> only.</summary>
+    public Dictionary<string, string> OtherNamespaceApiKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The namespace the "other namespace" credentials cover (not <c>default</c>).</summary>
+    public const string OtherNamespace = "other";
+
+    /// <summary>Extra API keys: (name, role, namespaces, step types) → the plain key, added to <see cref="Settings"/>.</summary>
+    public List<(string Name, string Role, string[] Namespaces, string[] StepTypes, string Key)> ExtraKeys { get; } = [];
+
     public string JwksPath { get; }
+
+    /// <summary>Adds an API key with its scopes; returns the plain key.</summary>
+    public string AddKey(string name, string role, string[] namespaces, string[] stepTypes)
+    {
+        var key = NewKey();
+        ExtraKeys.Add((name, role, namespaces, stepTypes, key));
+        return key;
+    }
+
+    /// <summary>Call headers carrying the API key <paramref name="key"/>.</summary>
+    public static Grpc.Core.Metadata Headers(string key) => new() { { AuthOptions.ApiKeyHeader, key } };
+
+    private static readonly string[] AnyStepType = ["*"];
+    private static readonly string[] OtherNamespaceOnly = [OtherNamespace];
+
+    private static string NewKey() => "gwf_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
     /// <summary>Orchestrator settings accepting the API keys (by SHA-256) and the JWTs.</summary>
     public Dictionary<string, string> Settings()
@@ -49,12 +75,25 @@ internal sealed class TestCredentials : IDisposable
             ["Auth:Jwt:Issuer"] = Issuer,
             ["Auth:Jwt:Audience"] = Audience,
         };
+        var keys = ApiKeys.Select(p => (Name: p.Key + "-key", Role: p.Key, Namespaces: Array.Empty<string>(), StepTypes: AnyStepType, Key: p.Value))
+            .Concat(OtherNamespaceApiKeys.Select(p => (Name: p.Key + "-other-key", Role: p.Key, Namespaces: OtherNamespaceOnly, StepTypes: AnyStepType, Key: p.Value)))
+            .Concat(ExtraKeys);
         var i = 0;
-        foreach (var (role, key) in ApiKeys)
+        foreach (var (name, role, namespaces, stepTypes, key) in keys)
         {
-            settings[$"Auth:ApiKeys:{i}:Name"] = role + "-key";
+            settings[$"Auth:ApiKeys:{i}:Name"] = name;
             settings[$"Auth:ApiKeys:{i}:Role"] = role;
             settings[$"Auth:ApiKeys:{i}:Sha256"] = Sha256(key);
+            for (var n = 0; n < namespaces.Length; n++)
+            {
+                settings[$"Auth:ApiKeys:{i}:Namespaces:{n}"] = namespaces[n];
+            }
+
+            for (var t = 0; t < stepTypes.Length; t++)
+            {
+                settings[$"Auth:ApiKeys:{i}:StepTypes:{t}"] = stepTypes[t];
+            }
+
             i++;
         }
 
@@ -64,7 +103,7 @@ internal sealed class TestCredentials : IDisposable
     public static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>A token for <paramref name="role"/>; expired when <paramref name="expired"/>, signed by an unknown key when <paramref name="badlySigned"/>.</summary>
-    public string Token(string role, bool expired = false, bool badlySigned = false)
+    public string Token(string role, bool expired = false, bool badlySigned = false, string? inNamespace = null)
     {
         var now = DateTime.UtcNow;
         var expires = expired ? now.AddMinutes(-10) : now.AddMinutes(10);
@@ -76,7 +115,9 @@ internal sealed class TestCredentials : IDisposable
             IssuedAt = expires.AddMinutes(-20),
             NotBefore = expires.AddMinutes(-20),
             Expires = expires,
-            Claims = new Dictionary<string, object> { ["sub"] = "user-" + role, [JwtOptions.DefaultRoleClaim] = role },
+            Claims = inNamespace is null
+                ? new Dictionary<string, object> { ["sub"] = "user-" + role, [JwtOptions.DefaultRoleClaim] = role, [CallerPrincipal.StepTypeClaimType] = "*" }
+                : new Dictionary<string, object> { ["sub"] = "user-" + role, [JwtOptions.DefaultRoleClaim] = role, [CallerPrincipal.StepTypeClaimType] = "*", [CallerPrincipal.NamespaceClaimType] = inNamespace },
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
         });
     }

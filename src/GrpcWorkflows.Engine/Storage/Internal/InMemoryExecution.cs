@@ -1,3 +1,4 @@
+using GrpcWorkflows.Engine.Namespaces;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Storage.Internal;
@@ -18,6 +19,7 @@ internal sealed class InMemoryExecution
         IdempotencyKey = string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey;
         StepCount = submitted.Definition?.Steps.Count ?? 0;
         Labels = ExecutionLabels.Of(submitted);
+        Namespace = ExecutionNamespace.OrDefault(submitted.Namespace);
         _events.Add(submittedEvent);
     }
 
@@ -30,6 +32,8 @@ internal sealed class InMemoryExecution
     public DateTimeOffset CreateTime { get; }
 
     public string? IdempotencyKey { get; }
+
+    public string Namespace { get; }
 
     public int StepCount { get; }
 
@@ -71,5 +75,8 @@ internal sealed class InMemoryExecution
         IdempotencyKey,
         StepCount,
         _facts.SucceededStepCount,
-        Labels);
+        Labels)
+    {
+        Namespace = Namespace,
+    };
 }

@@ -12,7 +12,8 @@ internal sealed class ExecutorEntry(
     string version,
     IReadOnlyDictionary<string, string> labels,
     ExecutorSource source,
-    DateTimeOffset registerTime)
+    DateTimeOffset registerTime,
+    string owner)
 {
     private long _leaseExpiresUtcTicks;
 
@@ -33,6 +34,9 @@ internal sealed class ExecutorEntry(
     public ExecutorSource Source { get; } = source;
 
     public DateTimeOffset RegisterTime { get; } = registerTime;
+
+    /// <summary>The credential that registered it (<see cref="Security.CallerPrincipal.Owner"/>); <see cref="ExecutorRegistry.StaticOwner"/> for static executors.</summary>
+    public string Owner { get; } = owner;
 
     /// <summary>When the lease expires; <see cref="DateTimeOffset.MaxValue"/> for static executors.</summary>
     public DateTimeOffset LeaseExpires

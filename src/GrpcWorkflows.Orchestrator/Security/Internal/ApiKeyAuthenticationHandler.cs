@@ -26,7 +26,12 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, key.Name), new Claim(CallerPrincipal.RoleClaimType, key.Role)],
+            [
+                new Claim(ClaimTypes.Name, key.Name),
+                new Claim(CallerPrincipal.RoleClaimType, key.Role),
+                .. key.Namespaces.Select(name => new Claim(CallerPrincipal.NamespaceClaimType, name)),
+                .. key.StepTypes.Select(type => new Claim(CallerPrincipal.StepTypeClaimType, type)),
+            ],
             SchemeName,
             ClaimTypes.Name,
             CallerPrincipal.RoleClaimType);

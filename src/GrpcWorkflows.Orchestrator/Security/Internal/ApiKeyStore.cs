@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using GrpcWorkflows.Engine.Namespaces;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Security.Internal;
@@ -58,7 +59,7 @@ internal sealed class ApiKeyStore
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
             {
-                problems.Add($"{setting} '{options.ApiKeysFile}' could not be read ({ex.Message}); give a JSON array of {{\"name\", \"role\", \"sha256\"}} objects.");
+                problems.Add($"{setting} '{options.ApiKeysFile}' could not be read ({ex.Message}); give a JSON array of {{\"name\", \"role\", \"sha256\", \"namespaces\", \"stepTypes\"}} objects.");
             }
         }
 
@@ -84,6 +85,14 @@ internal sealed class ApiKeyStore
             if (key.Sha256.Length != SHA256.HashSizeInBytes * 2 || !key.Sha256.All(char.IsAsciiHexDigit))
             {
                 problems.Add($"{where}[{i}] '{key.Name}': Sha256 must be the 64 hexadecimal digits of the key's SHA-256 (printf %s \"$KEY\" | sha256sum), not the key itself.");
+            }
+
+            foreach (var name in key.Namespaces.Where(n => n != ExecutionNamespace.All))
+            {
+                if (ExecutionNamespace.Problem(name) is { } problem)
+                {
+                    problems.Add($"{where}[{i}] '{key.Name}': the namespace '{name}' {problem} Use '*' for every namespace.");
+                }
             }
 
             if (problems.Count == before)

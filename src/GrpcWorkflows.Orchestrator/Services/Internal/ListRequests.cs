@@ -1,3 +1,4 @@
+using GrpcWorkflows.Engine.Namespaces;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
 
@@ -46,6 +47,12 @@ internal static class ListRequests
             problems.Add(Problem("created_before", $"({b:O}) must be later than created_after ({a:O})."));
         }
 
+        var listed = ExecutionNamespace.OrDefault(request.Namespace);
+        if (ExecutionNamespace.Problem(listed) is { } namespaceProblem)
+        {
+            problems.Add(Problem("namespace", $"'{RpcErrors.Truncate(listed, 80)}' {namespaceProblem}"));
+        }
+
         if (problems.Count > 0)
         {
             throw RpcErrors.InvalidArgument("The ListExecutions request is not valid", problems);
@@ -61,6 +68,7 @@ internal static class ListRequests
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             CreatedAfter = after,
             CreatedBefore = before,
+            Namespace = listed,
         };
     }
 
