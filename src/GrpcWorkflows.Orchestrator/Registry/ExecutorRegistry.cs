@@ -2,14 +2,15 @@ using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
+using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>
-/// The executors the orchestrator knows: static ones from configuration and registered ones
-/// with leases. Answers "which endpoints serve step type X" without a lock, from a snapshot that
+/// The executors the orchestrator knows: static ones from configuration, registered ones
+/// with leases, and connected ones (executor sessions) for as long as their session lasts. Answers "which endpoints serve step type X" without a lock, from a snapshot that
 /// is rebuilt on every change (registration, deregistration, lease expiry).
 /// </summary>
 /// <remarks>Thread-safe. Writers serialize on one lock; readers never take it.</remarks>
@@ -20,6 +21,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private readonly ExecutorRegistryOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ExecutorRegistry> _logger;
+    private readonly ExecutorEndpointPolicy _endpointPolicy;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutorEntry> _entriesById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutorEndpoint> _endpointsByAddress = new(StringComparer.Ordinal);
@@ -27,9 +29,14 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private volatile Dictionary<string, ExecutorEndpoint[]> _byStepType = new(StringComparer.Ordinal);
 
     /// <summary>Creates the registry and loads the static executors of <paramref name="options"/>.</summary>
-    public ExecutorRegistry(IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider, ILogger<ExecutorRegistry> logger)
+    /// <param name="options">The registry's settings and limits.</param>
+    /// <param name="timeProvider">The clock of leases and sessions.</param>
+    /// <param name="logger">Where registrations are logged.</param>
+    /// <param name="endpointPolicy">Which addresses may be registered; by default the policy of <paramref name="options"/> alone.</param>
+    public ExecutorRegistry(IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider, ILogger<ExecutorRegistry> logger, ExecutorEndpointPolicy? endpointPolicy = null)
     {
         _options = options.Value;
+        _endpointPolicy = endpointPolicy ?? new ExecutorEndpointPolicy(options, () => []);
         _timeProvider = timeProvider;
         _logger = logger;
         _startTimestamp = timeProvider.GetTimestamp();
@@ -61,6 +68,9 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     /// <summary>Raised (on any thread) after the set of endpoints changed.</summary>
     public event EventHandler? Changed;
 
+    /// <summary>Raised (on any thread) when an executor session granted credits or began draining.</summary>
+    public event EventHandler? SessionCapacityChanged;
+
     /// <summary>The lease duration granted to registered executors.</summary>
     public TimeSpan LeaseDuration => _options.LeaseDuration;
 
@@ -89,26 +99,56 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <summary>
-    /// Registers an executor and grants it a lease. A registration of an endpoint that is already
-    /// registered replaces the earlier one (whose id stops working); the response names the ids replaced.
-    /// The request must already be valid (absolute address, at least one step type).
+    /// The one entry point of every registration, <c>RegisterExecutor</c> and <c>Connect</c> alike: checks
+    /// the request against the limits (<see cref="ExecutorRegistryOptions"/>) and, for an address, against
+    /// the <see cref="ExecutorEndpointPolicy"/>; then registers the executor. With an address it grants a
+    /// lease, and a registration of an address already registered replaces the earlier one (whose id
+    /// stops working; the response names the ids replaced). With a <paramref name="sessionFactory"/> (no address)
+    /// the executor is known for as long as the session is open.
     /// </summary>
+    /// <param name="request">What the executor registers; <c>endpoint</c> is ignored with a session.</param>
+    /// <param name="caller">Who registers, when the orchestrator authenticates callers; null otherwise.</param>
+    /// <param name="sessionFactory">For a connected executor: makes its session from the executor id and the capacity granted.</param>
+    /// <param name="cancellationToken">Cancels the address checks (name resolution).</param>
+    /// <returns>The registration's outcome, and the session made for a connected executor.</returns>
+    /// <exception cref="RegistrationRejectedException">The request breaks a rule; every problem is listed.</exception>
     /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations and this address has none.</exception>
-    public RegisterExecutorResponse Register(RegisterExecutorRequest request)
+    public async ValueTask<(RegisterExecutorResponse Response, ExecutorSession? Session)> RegisterAsync(
+        RegisterExecutorRequest request, CallerPrincipal? caller, Func<string, int, ExecutorSession>? sessionFactory = null, CancellationToken cancellationToken = default)
     {
-        if (!ExecutorAddress.TryNormalize(request.Endpoint, out var address))
+        ArgumentNullException.ThrowIfNull(request);
+        _ = caller; // Who registers: the scope of executor credentials (per step type) is checked here when it lands.
+        var problems = new List<ValidationProblem>();
+        string? address = null;
+        if (sessionFactory is null)
         {
-            throw new ArgumentException($"'{request.Endpoint}' is not an absolute http:// or https:// address.", nameof(request));
+            if (await _endpointPolicy.CheckAsync(request.Endpoint, cancellationToken).ConfigureAwait(false) is { } endpointProblem)
+            {
+                problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{Truncate(request.Endpoint)}' {endpointProblem}" });
+            }
+            else if (!ExecutorAddress.TryNormalize(request.Endpoint, out address))
+            {
+                problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{Truncate(request.Endpoint)}' is not an absolute http:// or https:// address." });
+            }
+        }
+
+        RegistrationChecks.Check(request, _options, problems);
+        if (problems.Count > 0)
+        {
+            throw new RegistrationRejectedException(problems);
         }
 
         var capacity = request.MaxConcurrency > 0 ? request.MaxConcurrency : _options.DefaultMaxConcurrency;
         var now = _timeProvider.GetUtcNow();
         var id = "ex-" + Guid.NewGuid().ToString("N")[..16];
+        var session = sessionFactory?.Invoke(id, capacity);
         var replaced = new List<string>();
         lock (_gate)
         {
-            var previous = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
-            if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
+            var previous = session is null
+                ? _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList()
+                : [];
+            if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source != ExecutorSource.Static) >= _options.MaxRegistrations)
             {
                 throw new RegistryFullException(_options.MaxRegistrations);
             }
@@ -120,26 +160,32 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             }
 
             var entry = new ExecutorEntry(
-                id, EndpointFor(address, capacity), [.. request.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
-                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), ExecutorSource.Registered, now)
+                id, session is null ? EndpointFor(address!, capacity) : new ExecutorEndpoint(session), [.. request.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
+                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), session is null ? ExecutorSource.Registered : ExecutorSource.Connected, now)
             {
-                LeaseExpires = now + _options.LeaseDuration,
+                LeaseExpires = session is null ? now + _options.LeaseDuration : DateTimeOffset.MaxValue,
             };
             _entriesById[id] = entry;
             RebuildSnapshot();
         }
 
         var stepTypes = string.Join(",", request.StepTypes);
-        Log.ExecutorRegistered(_logger, id, address, stepTypes, capacity);
+        Log.ExecutorRegistered(_logger, id, session?.Address ?? address!, stepTypes, capacity);
         Changed?.Invoke(this, EventArgs.Empty);
-        return new RegisterExecutorResponse
+        var response = new RegisterExecutorResponse
         {
             ExecutorId = id,
             LeaseDuration = Duration.FromTimeSpan(_options.LeaseDuration),
             HeartbeatInterval = Duration.FromTimeSpan(_options.HeartbeatInterval),
             ReplacedExecutorIds = { replaced },
         };
+        return (response, session);
     }
+
+    /// <summary>Tells the dispatcher that a session's credits or state changed: waiting steps may go.</summary>
+    internal void OnSessionCapacityChanged() => SessionCapacityChanged?.Invoke(this, EventArgs.Empty);
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), $"… ({text.Length} characters)");
 
     /// <summary>Renews a registered executor's lease; returns the new expiry, or null when the id is unknown (expired).</summary>
     public DateTimeOffset? Heartbeat(string executorId)
@@ -155,6 +201,13 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             entry.LeaseExpires = expires;
             return expires;
         }
+    }
+
+    /// <summary>Removes the entry of an executor session that ended; returns false when it was already removed.</summary>
+    public bool RemoveSession(ExecutorSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return Deregister(session.ExecutorId);
     }
 
     /// <summary>Removes a registered executor; calls in flight finish, no new call is sent to it. Returns false when unknown.</summary>
@@ -176,7 +229,10 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         return true;
     }
 
-    /// <summary>Removes every registered executor whose lease has expired; returns how many.</summary>
+    /// <summary>
+    /// Removes every registered executor whose lease has expired, and every executor session silent for
+    /// longer than <see cref="ExecutorRegistryOptions.LeaseDuration"/> (the session is closed); returns how many.
+    /// </summary>
     public int RemoveExpired()
     {
         var now = _timeProvider.GetUtcNow();
@@ -185,7 +241,8 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         {
             foreach (var entry in _entriesById.Values)
             {
-                if (entry.Source == ExecutorSource.Registered && entry.LeaseExpires <= now)
+                if ((entry.Source == ExecutorSource.Registered && entry.LeaseExpires <= now)
+                    || (entry.Endpoint.Session is { } session && session.SilentFor > _options.LeaseDuration))
                 {
                     (expired ??= []).Add(entry);
                 }
@@ -207,6 +264,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         foreach (var entry in expired)
         {
             Log.LeaseExpired(_logger, entry.Id, entry.Endpoint.Address);
+            entry.Endpoint.Session?.Close($"the executor was silent for longer than {_options.LeaseDuration} (Executors:LeaseDuration)");
         }
 
         Changed?.Invoke(this, EventArgs.Empty);
@@ -255,6 +313,10 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             if (entry.Source == ExecutorSource.Registered)
             {
                 info.LeaseExpireTime = Timestamp.FromDateTimeOffset(entry.LeaseExpires);
+            }
+            else if (endpoint.Session is { } session)
+            {
+                info.LeaseExpireTime = Timestamp.FromDateTimeOffset(now - session.SilentFor + _options.LeaseDuration);
             }
 
             result.Add(info);

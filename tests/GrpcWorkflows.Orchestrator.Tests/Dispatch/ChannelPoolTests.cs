@@ -72,7 +72,7 @@ public sealed class ChannelPoolTests
         {
             var request = new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{6100 + i}", MaxConcurrency = 1 };
             request.StepTypes.Add($"type{i}");
-            registry.Register(request);
+            registry.RegisterAsync(request, null).AsTask().GetAwaiter().GetResult();
             endpoints.Add(registry.EndpointsFor($"type{i}")[0]);
         }
 

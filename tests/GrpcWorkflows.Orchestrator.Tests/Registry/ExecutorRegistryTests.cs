@@ -12,11 +12,11 @@ public sealed class ExecutorRegistryTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void Register_ValidRequest_ServesItsTypesWithTheLeaseAndHeartbeatInterval()
+    public async Task Register_ValidRequest_ServesItsTypesWithTheLeaseAndHeartbeatInterval()
     {
         var registry = Create();
 
-        var response = registry.Register(Registration("http://127.0.0.1:5101/", 4, "a", "b"));
+        var response = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101/", 4, "a", "b"), null)).Response;
 
         Assert.True(registry.IsServed("a"));
         Assert.True(registry.IsServed("b"));
@@ -29,10 +29,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void RemoveExpired_NoHeartbeatPastTheLease_RemovesTheEndpoint()
+    public async Task RemoveExpired_NoHeartbeatPastTheLease_RemovesTheEndpoint()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response.ExecutorId;
         var changed = 0;
         registry.Changed += (_, _) => changed++;
 
@@ -48,10 +48,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Heartbeat_BeforeExpiry_ExtendsTheLease()
+    public async Task Heartbeat_BeforeExpiry_ExtendsTheLease()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response.ExecutorId;
 
         for (var i = 0; i < 5; i++)
         {
@@ -64,12 +64,12 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Register_SameEndpointAgain_ReplacesTheEntryAndKeepsOneEndpoint()
+    public async Task Register_SameEndpointAgain_ReplacesTheEntryAndKeepsOneEndpoint()
     {
         var registry = Create();
-        var first = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var first = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response.ExecutorId;
 
-        var second = registry.Register(Registration("http://127.0.0.1:5101", 8, "a", "b")).ExecutorId;
+        var second = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 8, "a", "b"), null)).Response.ExecutorId;
 
         Assert.NotEqual(first, second);
         var listed = Assert.Single(registry.List());
@@ -80,10 +80,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Deregister_Registered_StopsServing()
+    public async Task Deregister_Registered_StopsServing()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a")).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response.ExecutorId;
 
         Assert.True(registry.Deregister(id));
 
@@ -109,11 +109,11 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void List_ByStepType_OnlyThoseServingIt()
+    public async Task List_ByStepType_OnlyThoseServingIt()
     {
         var registry = Create();
-        registry.Register(Registration("http://127.0.0.1:5101", 4, "a"));
-        registry.Register(Registration("http://127.0.0.1:5102", 4, "b"));
+        (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response;
+        (await registry.RegisterAsync(Registration("http://127.0.0.1:5102", 4, "b"), null)).Response;
 
         var listed = registry.List("b");
 
