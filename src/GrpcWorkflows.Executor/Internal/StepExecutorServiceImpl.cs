@@ -113,14 +113,31 @@ internal sealed class StepExecutorServiceImpl(
         var parent = Activity.Current?.Context ?? default;
         if (parent == default)
         {
-            var traceParent = context.RequestHeaders.GetValue("traceparent");
-            var traceState = context.RequestHeaders.GetValue("tracestate");
-            if (traceParent is not null)
-            {
-                _ = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
-            }
+            return StartActivity(request, context.RequestHeaders.GetValue("traceparent"), context.RequestHeaders.GetValue("tracestate"));
         }
 
+        return StartActivity(request, parent);
+    }
+
+    /// <summary>Starts the step's span under the W3C <paramref name="traceParent"/> (as a session attempt carries it), or a new trace.</summary>
+    internal static Activity? StartActivity(ExecuteStepRequest request, string? traceParent, string? traceState)
+    {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext parent = default;
+        if (!string.IsNullOrEmpty(traceParent))
+        {
+            _ = ActivityContext.TryParse(traceParent, string.IsNullOrEmpty(traceState) ? null : traceState, isRemote: true, out parent);
+        }
+
+        return StartActivity(request, parent);
+    }
+
+    private static Activity? StartActivity(ExecuteStepRequest request, ActivityContext parent)
+    {
         var activity = ActivitySource.StartActivity($"ExecuteStep {request.StepType}", ActivityKind.Server, parent);
         activity?.SetTag(TelemetryTags.ExecutionId, request.ExecutionId);
         activity?.SetTag(TelemetryTags.WorkflowId, request.WorkflowId);

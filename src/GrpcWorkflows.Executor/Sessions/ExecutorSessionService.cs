@@ -233,10 +233,26 @@ internal sealed class ExecutorSessionService(
         session.Running[attempt.DispatchId] = cancel;
         DateTime? deadline = timeout > TimeSpan.Zero ? timeProvider.GetUtcNow().UtcDateTime + timeout : null;
         gate.TryEnter(int.MaxValue);
-        ExecuteStepResponse response;
+        var result = new SessionResult { DispatchId = attempt.DispatchId };
         try
         {
-            response = await ExecuteAsync(request, deadline, cancel.Token).ConfigureAwait(false);
+            using var activity = StepExecutorServiceImpl.StartActivity(request, attempt.Traceparent, attempt.Tracestate);
+            try
+            {
+                result.Response = await ExecuteAsync(request, deadline, cancel.Token).ConfigureAwait(false);
+                if (result.Response.Error is { } error)
+                {
+                    activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+                    activity?.SetTag(TelemetryTags.ErrorCode, error.Code);
+                }
+            }
+            catch (RpcException ex)
+            {
+                // The handler raised a gRPC status: the orchestrator classifies it as it would an ExecuteStep call's.
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Status.Detail);
+                result.StatusCode = (int)ex.StatusCode;
+                result.StatusMessage = ex.Status.Detail;
+            }
         }
         finally
         {
@@ -244,8 +260,8 @@ internal sealed class ExecutorSessionService(
             session.Running.TryRemove(attempt.DispatchId, out _);
         }
 
-        var credits = session.Draining || shutdown.IsStopping ? 0 : 1;
-        await session.SendAsync(new ConnectRequest { Result = new SessionResult { DispatchId = attempt.DispatchId, Response = response, Credits = credits } }).ConfigureAwait(false);
+        result.Credits = session.Draining || shutdown.IsStopping ? 0 : 1;
+        await session.SendAsync(new ConnectRequest { Result = result }).ConfigureAwait(false);
         session.CheckIdle();
     }
 

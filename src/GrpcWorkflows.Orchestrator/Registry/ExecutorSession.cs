@@ -155,7 +155,15 @@ internal sealed class ExecutorSession
 
         try
         {
-            await _outbound.Writer.WriteAsync(new ConnectResponse { Attempt = new SessionAttempt { DispatchId = id, Request = request } }, cancellationToken).ConfigureAwait(false);
+            var attempt = new SessionAttempt { DispatchId = id, Request = request };
+            if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity)
+            {
+                // What an ExecuteStep call carries as its traceparent header: the executor continues the attempt's trace.
+                attempt.Traceparent = activity.Id ?? string.Empty;
+                attempt.Tracestate = activity.TraceStateString ?? string.Empty;
+            }
+
+            await _outbound.Writer.WriteAsync(new ConnectResponse { Attempt = attempt }, cancellationToken).ConfigureAwait(false);
             return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)

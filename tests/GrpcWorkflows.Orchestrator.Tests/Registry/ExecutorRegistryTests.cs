@@ -112,8 +112,8 @@ public sealed class ExecutorRegistryTests
     public async Task List_ByStepType_OnlyThoseServingIt()
     {
         var registry = Create();
-        (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null)).Response;
-        (await registry.RegisterAsync(Registration("http://127.0.0.1:5102", 4, "b"), null)).Response;
+        await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), null);
+        await registry.RegisterAsync(Registration("http://127.0.0.1:5102", 4, "b"), null);
 
         var listed = registry.List("b");
 

@@ -41,6 +41,10 @@ internal static class AttemptOutcomes
         return new StepAttemptResult(null, error, response.RetryAfter?.ToTimeSpan(), address);
     }
 
+    /// <summary>A status an executor's session result carries instead of a response: classified as an <c>ExecuteStep</c> call that returned it.</summary>
+    public static StepAttemptResult FromStatus(StatusCode code, string detail, string address)
+        => new(null, RetryClassification.FromStatus(StatusCodes.Name(code), detail), null, address);
+
     /// <summary>
     /// A non-OK status: a transport failure before any response (undelivered: fail over, not an
     /// attempt), a connection broken mid-answer (a retryable attempt), or a status the executor

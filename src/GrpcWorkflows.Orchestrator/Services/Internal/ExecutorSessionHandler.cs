@@ -123,7 +123,9 @@ internal sealed class ExecutorSessionHandler(
                     break;
                 case ConnectRequest.KindOneofCase.Result:
                     var result = message.Result;
-                    session.Complete(result.DispatchId, AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address));
+                    session.Complete(result.DispatchId, result.StatusCode != 0
+                        ? AttemptOutcomes.FromStatus((StatusCode)result.StatusCode, result.StatusMessage, session.Address)
+                        : AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address));
                     session.Grant(result.Credits);
                     break;
                 case ConnectRequest.KindOneofCase.Drain:
