@@ -21,6 +21,21 @@ public sealed class ExecutorOptions
     /// <summary>The heartbeat interval used when the orchestrator names none: 10 seconds.</summary>
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>The default of <see cref="DrainTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How the executor gets its attempts from the orchestrator at <see cref="OrchestratorAddress"/>.
+    /// Default <see cref="ExecutorMode.Connect"/>: it connects out and needs no inbound connection.
+    /// </summary>
+    public ExecutorMode Mode { get; set; } = ExecutorMode.Connect;
+
+    /// <summary>
+    /// Connect mode: how long attempts in flight may run once shutdown begins (the orchestrator was told
+    /// to send nothing new); those still running then are cancelled.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
+
     /// <summary>The executor's name, reported by <c>DescribeExecutor</c> and at registration. Default: the entry assembly's name.</summary>
     public string? Name { get; set; }
 
@@ -33,7 +48,11 @@ public sealed class ExecutorOptions
     /// </summary>
     public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
 
-    /// <summary>The orchestrator's address (for example <c>http://127.0.0.1:5000</c>); null: no self-registration.</summary>
+    /// <summary>
+    /// The orchestrator's address (for example <c>http://127.0.0.1:5000</c>): connect mode opens its session
+    /// there, push mode registers there. Null: neither; the executor only answers <c>ExecuteStep</c> calls
+    /// (an orchestrator that lists it in its configuration).
+    /// </summary>
     public string? OrchestratorAddress { get; set; }
 
     /// <summary>
@@ -52,7 +71,11 @@ public sealed class ExecutorOptions
     /// <summary>Overrides the heartbeat interval the orchestrator returns; null: use the orchestrator's.</summary>
     public TimeSpan? HeartbeatInterval { get; set; }
 
-    /// <summary>The first delay between registration attempts while the orchestrator does not answer; it doubles up to <see cref="RegistrationRetryMaxDelay"/>.</summary>
+    /// <summary>
+    /// The first delay between registration attempts (push) or connection attempts (connect) while the orchestrator
+    /// does not answer; it doubles up to <see cref="RegistrationRetryMaxDelay"/>. Connect mode waits a random
+    /// 50–100% of it (jitter).
+    /// </summary>
     public TimeSpan RegistrationRetryInitialDelay { get; set; } = DefaultRegistrationRetryInitialDelay;
 
     /// <summary>The largest delay between registration attempts.</summary>

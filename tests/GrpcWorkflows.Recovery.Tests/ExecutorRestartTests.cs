@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 using Xunit.Abstractions;
@@ -88,7 +87,7 @@ public sealed class ExecutorRestartTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(Workflows, states.GetValueOrDefault(ExecutionState.Succeeded));
 
             await orchestrator.Process.StopAsync(TimeSpan.FromSeconds(30));
-            var (waits, failedAttempts, sends) = await CountEventsAsync(databasePath, executionIds);
+            var (waits, failedAttempts, sends) = await OrchestratorProcess.CountEventsAsync(databasePath, executionIds);
             output.WriteLine($"{waits} steps recorded waiting for an executor, {failedAttempts} failed attempts, {sends} attempt starts for {Workflows * StepsPerWorkflow} steps");
             Assert.Equal(0, failedAttempts);
             Assert.True(waits > 0, "No step ever waited for the executor: the kill did not land on a call or a send.");
@@ -97,33 +96,5 @@ public sealed class ExecutorRestartTests(ITestOutputHelper output) : IDisposable
         {
             await executor.DisposeAsync();
         }
-    }
-
-    private static async Task<(int Waits, int FailedAttempts, int Sends)> CountEventsAsync(string databasePath, List<string> executionIds)
-    {
-        await using var store = new SqliteExecutionStore(new SqliteStoreOptions { Path = databasePath });
-        var waits = 0;
-        var failed = 0;
-        var sends = 0;
-        foreach (var executionId in executionIds)
-        {
-            await foreach (var @event in store.ReadEventsAsync(executionId, 1))
-            {
-                switch (@event.KindCase)
-                {
-                    case ExecutionEvent.KindOneofCase.AwaitingExecutor:
-                        waits++;
-                        break;
-                    case ExecutionEvent.KindOneofCase.AttemptFailed:
-                        failed++;
-                        break;
-                    case ExecutionEvent.KindOneofCase.AttemptStarted:
-                        sends++;
-                        break;
-                }
-            }
-        }
-
-        return (waits, failed, sends);
     }
 }

@@ -1,3 +1,4 @@
+using GrpcWorkflows.Storage.Sqlite;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using GrpcWorkflows.Testing;
@@ -30,7 +31,7 @@ internal sealed class OrchestratorProcess : IDisposable
         ["--urls", $"http://127.0.0.1:{port}", "--log", deliveryLog, "--Executor:MaxConcurrency=64"]);
 
     /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/>, and waits until it listens.</summary>
-    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri executorUrl, params string[] extraArguments)
+    public static async Task<OrchestratorProcess> StartAsync(string databasePath, Uri? executorUrl, params string[] extraArguments)
     {
         var process = Start(databasePath, executorUrl, extraArguments);
         try
@@ -45,19 +46,42 @@ internal sealed class OrchestratorProcess : IDisposable
         }
     }
 
-    /// <summary>Starts the orchestrator on a free port and <paramref name="databasePath"/> without waiting for it.</summary>
-    public static TestProcess Start(string databasePath, Uri executorUrl, params string[] extraArguments) => TestProcess.StartDotnet(
+    /// <summary>
+    /// Starts the orchestrator on a free port and <paramref name="databasePath"/> without waiting for it; with the
+    /// executor at <paramref name="executorUrl"/> listed statically, or none (executors connect to it).
+    /// </summary>
+    public static TestProcess Start(string databasePath, Uri? executorUrl, params string[] extraArguments) => TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
             [
                 "--urls", "http://127.0.0.1:0",
                 "--Storage:Provider=sqlite",
                 $"--Storage:Sqlite:Path={databasePath}",
-                $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
-                "--Executors:Static:0:StepTypes:0=sleep",
-                "--Executors:Static:0:StepTypes:1=flaky",
-                "--Executors:Static:0:MaxConcurrency=64",
+                .. executorUrl is null ? Array.Empty<string>() :
+                [
+                    $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
+                    "--Executors:Static:0:StepTypes:0=sleep",
+                    "--Executors:Static:0:StepTypes:1=flaky",
+                    "--Executors:Static:0:MaxConcurrency=64",
+                ],
                 .. extraArguments,
             ]);
+
+    /// <summary>Starts the test executor in connect mode: it connects out to <paramref name="orchestrator"/> (no static listing).</summary>
+    public static TestProcess StartConnectedExecutor(string deliveryLog, Uri orchestrator) => TestProcess.StartDotnet(
+        "GrpcWorkflows.TestExecutor",
+        [
+            "--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64",
+            $"--Executor:OrchestratorAddress={orchestrator.ToString().TrimEnd('/')}",
+            "--Executor:RegistrationRetryInitialDelay=00:00:00.1", "--Executor:RegistrationRetryMaxDelay=00:00:01",
+        ]);
+
+    /// <summary>The orchestrator's executor registry.</summary>
+    public ExecutorRegistryService.ExecutorRegistryServiceClient Registry => new(_channel);
+
+    /// <summary>Waits until <paramref name="count"/> connected executors are listed.</summary>
+    public Task WaitForSessionsAsync(int count) => AsyncTestHelpers.WaitUntilAsync(
+        async () => (await Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors.Count(e => e.Source == ExecutorSource.Connected) >= count,
+        $"{count} executor session(s) are open");
 
     /// <summary>The number of executions not finished yet.</summary>
     public async Task<int> CountActiveAsync()
@@ -82,6 +106,35 @@ internal sealed class OrchestratorProcess : IDisposable
         }
 
         return definition;
+    }
+
+    /// <summary>Counts, in the store at <paramref name="databasePath"/>, the steps recorded waiting for an executor, the failed attempts and the attempt starts.</summary>
+    public static async Task<(int Waits, int FailedAttempts, int Sends)> CountEventsAsync(string databasePath, List<string> executionIds)
+    {
+        await using var store = new SqliteExecutionStore(new SqliteStoreOptions { Path = databasePath });
+        var waits = 0;
+        var failed = 0;
+        var sends = 0;
+        foreach (var executionId in executionIds)
+        {
+            await foreach (var @event in store.ReadEventsAsync(executionId, 1))
+            {
+                switch (@event.KindCase)
+                {
+                    case ExecutionEvent.KindOneofCase.AwaitingExecutor:
+                        waits++;
+                        break;
+                    case ExecutionEvent.KindOneofCase.AttemptFailed:
+                        failed++;
+                        break;
+                    case ExecutionEvent.KindOneofCase.AttemptStarted:
+                        sends++;
+                        break;
+                }
+            }
+        }
+
+        return (waits, failed, sends);
     }
 
     public void Dispose()

@@ -25,6 +25,16 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
             failures.Add("Executor:RegistrationRetryInitialDelay must be positive and not above Executor:RegistrationRetryMaxDelay.");
         }
 
+        if (options.DrainTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Executor:DrainTimeout must be positive (it is {options.DrainTimeout}); set it like 00:00:30.");
+        }
+
+        if (!Enum.IsDefined(options.Mode))
+        {
+            failures.Add($"Executor:Mode must be Connect or Push (it is {options.Mode}).");
+        }
+
         if (options.DeregisterTimeout <= TimeSpan.Zero)
         {
             failures.Add("Executor:DeregisterTimeout must be positive.");

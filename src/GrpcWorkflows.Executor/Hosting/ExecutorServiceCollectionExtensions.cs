@@ -2,6 +2,7 @@ using GrpcWorkflows.Executor;
 using GrpcWorkflows.Executor.Hosting;
 using GrpcWorkflows.Executor.Internal;
 using GrpcWorkflows.Executor.Registration;
+using GrpcWorkflows.Executor.Sessions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,9 @@ public static class ExecutorServiceCollectionExtensions
 {
     /// <summary>
     /// Adds gRPC, health checks, reflection, the <c>StepExecutorService</c> and (when
-    /// <see cref="ExecutorOptions.OrchestratorAddress"/> is set) self-registration with the orchestrator.
+    /// <see cref="ExecutorOptions.OrchestratorAddress"/> is set) the link to the orchestrator: a session it
+    /// connects out with (<see cref="ExecutorMode.Connect"/>, the default) or self-registration of its
+    /// address (<see cref="ExecutorMode.Push"/>).
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Configures the options after they are bound from the <c>Executor</c> configuration section.</param>
@@ -42,8 +45,11 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<StepHandlerCatalog>();
         services.AddSingleton<ConcurrencyGate>();
         services.AddSingleton<ShutdownSignal>();
+        services.AddSingleton<StepRunner>();
         services.AddSingleton<ExecutorRegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecutorRegistrationService>());
+        services.AddSingleton<ExecutorSessionService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ExecutorSessionService>());
         return new ExecutorBuilder(services);
     }
 }

@@ -43,4 +43,16 @@ internal static partial class Log
 
     [LoggerMessage(16, LogLevel.Error, "Cannot register: no address to advertise (set Executor:AdvertisedAddress)")]
     public static partial void NoAdvertisedAddress(ILogger logger);
+
+    [LoggerMessage(20, LogLevel.Information, "Connected to the orchestrator at {Orchestrator} as {ExecutorId} (types {StepTypes}, {Credits} credits)")]
+    public static partial void Connected(ILogger logger, string orchestrator, string executorId, string stepTypes, int credits);
+
+    [LoggerMessage(21, LogLevel.Warning, "The session with the orchestrator at {Orchestrator} ended ({Reason}); connecting again in {Delay}")]
+    public static partial void SessionLost(ILogger logger, string orchestrator, string reason, TimeSpan delay);
+
+    [LoggerMessage(22, LogLevel.Information, "The orchestrator at {Orchestrator} drains ({Reason}): finishing the attempts in flight, then connecting again")]
+    public static partial void OrchestratorDraining(ILogger logger, string orchestrator, string reason);
+
+    [LoggerMessage(23, LogLevel.Warning, "Shutdown: {Running} attempts still ran after the drain timeout of {Timeout}; they are cancelled")]
+    public static partial void DrainTimedOut(ILogger logger, int running, TimeSpan timeout);
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging;
@@ -15,6 +13,7 @@ internal sealed class StepExecutorServiceImpl(
     IOptions<ExecutorOptions> options,
     TimeProvider timeProvider,
     ShutdownSignal shutdown,
+    StepRunner runner,
     ILogger<StepExecutorServiceImpl> logger) : StepExecutorService.StepExecutorServiceBase
 {
     internal static readonly ActivitySource ActivitySource = new(Instrumentation.ActivitySourceName, typeof(StepExecutorServiceImpl).Assembly.GetName().Version?.ToString());
@@ -90,61 +89,18 @@ internal sealed class StepExecutorServiceImpl(
 
     private async Task<ExecuteStepResponse> ExecuteCoreAsync(Func<IServiceProvider, IStepHandler> createHandler, ExecuteStepRequest request, ServerCallContext context)
     {
-        var services = context.GetHttpContext().RequestServices;
         var deadline = context.Deadline == DateTime.MaxValue ? (DateTime?)null : context.Deadline;
-        var stepContext = new StepContext(request, deadline, services);
-        var cancellationToken = context.CancellationToken;
         try
         {
-            var handler = createHandler(services);
-            var output = await handler.ExecuteAsync(stepContext, cancellationToken).ConfigureAwait(false);
-            return new ExecuteStepResponse { Output = output ?? new Struct() };
+            return await runner.RunAsync(createHandler, request, deadline, context.GetHttpContext().RequestServices, context.CancellationToken).ConfigureAwait(false);
         }
-        catch (StepFailedException ex)
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            return Failed(request, ex.Code, ex.Message, ex.IsRetryable, ex.RetryAfter, ex.Details);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Log.StepCancelled(logger, request.StepId, request.StepType, request.ExecutionId, request.Attempt);
-            var expired = deadline is { } d && d <= timeProvider.GetUtcNow().UtcDateTime;
-            throw new RpcException(expired
+            throw new RpcException(runner.Expired(deadline)
                 ? new Status(StatusCode.DeadlineExceeded, "The step's deadline passed.")
                 : new Status(StatusCode.Cancelled, "The step was cancelled by the caller."));
         }
-        catch (Exception ex) when (ex is TimeoutException or HttpRequestException or IOException or OperationCanceledException)
-        {
-            // A timeout or a transport failure inside the handler (an HttpClient timeout surfaces as a cancellation).
-            return Failed(request, "UNAVAILABLE", Describe(ex), retryable: true, retryAfter: null, details: null);
-        }
-        catch (Exception ex) when (ex is not RpcException)
-        {
-            Log.HandlerThrew(logger, ex, request.StepId, request.StepType, request.ExecutionId, request.Attempt);
-            // An unhandled exception is retried, as a gRPC stack's UNKNOWN status is (see RetryClassification in the engine).
-            return Failed(request, "INTERNAL", $"The step handler failed: {Describe(ex)}", retryable: true, retryAfter: null, details: null);
-        }
     }
-
-    private ExecuteStepResponse Failed(ExecuteStepRequest request, string code, string message, bool retryable, TimeSpan? retryAfter, Struct? details)
-    {
-        Log.StepFailed(logger, request.StepId, request.StepType, request.ExecutionId, request.Attempt, code, retryable, message);
-        var error = new StepError { Code = code, Message = message, Retryable = retryable };
-        if (details is not null)
-        {
-            error.Details = details;
-        }
-
-        var response = new ExecuteStepResponse { Error = error };
-        if (retryAfter is { } delay)
-        {
-            response.RetryAfter = Duration.FromTimeSpan(delay);
-        }
-
-        return response;
-    }
-
-    private static string Describe(Exception ex) =>
-        ex is TargetInvocationException { InnerException: { } inner } ? Describe(inner) : ex.Message;
 
     private static Activity? StartActivity(ExecuteStepRequest request, ServerCallContext context)
     {
@@ -157,14 +113,31 @@ internal sealed class StepExecutorServiceImpl(
         var parent = Activity.Current?.Context ?? default;
         if (parent == default)
         {
-            var traceParent = context.RequestHeaders.GetValue("traceparent");
-            var traceState = context.RequestHeaders.GetValue("tracestate");
-            if (traceParent is not null)
-            {
-                _ = ActivityContext.TryParse(traceParent, traceState, isRemote: true, out parent);
-            }
+            return StartActivity(request, context.RequestHeaders.GetValue("traceparent"), context.RequestHeaders.GetValue("tracestate"));
         }
 
+        return StartActivity(request, parent);
+    }
+
+    /// <summary>Starts the step's span under the W3C <paramref name="traceParent"/> (as a session attempt carries it), or a new trace.</summary>
+    internal static Activity? StartActivity(ExecuteStepRequest request, string? traceParent, string? traceState)
+    {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext parent = default;
+        if (!string.IsNullOrEmpty(traceParent))
+        {
+            _ = ActivityContext.TryParse(traceParent, string.IsNullOrEmpty(traceState) ? null : traceState, isRemote: true, out parent);
+        }
+
+        return StartActivity(request, parent);
+    }
+
+    private static Activity? StartActivity(ExecuteStepRequest request, ActivityContext parent)
+    {
         var activity = ActivitySource.StartActivity($"ExecuteStep {request.StepType}", ActivityKind.Server, parent);
         activity?.SetTag(TelemetryTags.ExecutionId, request.ExecutionId);
         activity?.SetTag(TelemetryTags.WorkflowId, request.WorkflowId);

@@ -14,7 +14,8 @@ namespace GrpcWorkflows.Executor.Registration;
 /// <summary>
 /// Registers the executor with the orchestrator's <c>ExecutorRegistryService</c> once the server listens, keeps the
 /// lease alive with heartbeats (registering again when the orchestrator answers <c>NOT_FOUND</c>), and deregisters
-/// when the application begins to stop. Does nothing when <see cref="ExecutorOptions.OrchestratorAddress"/> is unset.
+/// when the application begins to stop. Does nothing when <see cref="ExecutorOptions.OrchestratorAddress"/> is unset
+/// or the mode is <see cref="ExecutorMode.Connect"/> (sessions register themselves).
 /// </summary>
 internal sealed class ExecutorRegistrationService(
     IOptions<ExecutorOptions> options,
@@ -73,7 +74,7 @@ internal sealed class ExecutorRegistrationService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrEmpty(_options.OrchestratorAddress))
+        if (string.IsNullOrEmpty(_options.OrchestratorAddress) || _options.Mode != ExecutorMode.Push)
         {
             return;
         }

@@ -15,6 +15,9 @@ public sealed class DispatchOptions
     /// <summary>The default <see cref="MaxFailovers"/>: 3.</summary>
     public const int DefaultMaxFailovers = 3;
 
+    /// <summary>The default <see cref="MaxLostDeliveries"/>: 3.</summary>
+    public const int DefaultMaxLostDeliveries = 3;
+
     /// <summary>The default <see cref="CircuitFailureRatio"/>: 0.5.</summary>
     public const double DefaultCircuitFailureRatio = 0.5;
 
@@ -78,6 +81,14 @@ public sealed class DispatchOptions
 
     /// <summary>How many other replicas an attempt may fail over to when the transport fails before reaching an executor.</summary>
     public int MaxFailovers { get; set; } = DefaultMaxFailovers;
+
+    /// <summary>
+    /// How many times one attempt may be lost with an executor session (sent, and the session ended
+    /// before it answered: the executor died, the connection broke) and be sent again without counting
+    /// as a failed attempt. One more loss fails the attempt with <c>UNAVAILABLE</c> (the step's retry
+    /// policy decides what follows), so a step that kills every executor it reaches still ends.
+    /// </summary>
+    public int MaxLostDeliveries { get; set; } = DefaultMaxLostDeliveries;
 
     /// <summary>The share of failed calls, within <see cref="CircuitSamplingDuration"/>, that opens an endpoint's circuit.</summary>
     public double CircuitFailureRatio { get; set; } = DefaultCircuitFailureRatio;

@@ -35,6 +35,11 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
             failures.Add($"Dispatch:MaxFailovers must be 0 or more (it is {options.MaxFailovers}).");
         }
 
+        if (options.MaxLostDeliveries < 0)
+        {
+            failures.Add($"Dispatch:MaxLostDeliveries must be 0 or more (it is {options.MaxLostDeliveries}); 3 re-sends an attempt lost with an executor session up to 3 times.");
+        }
+
         if (options.CircuitFailureRatio is <= 0 or > 1)
         {
             failures.Add($"Dispatch:CircuitFailureRatio must be above 0 and at most 1 (it is {options.CircuitFailureRatio}); 0.5 opens the circuit when half the calls fail.");

@@ -21,6 +21,10 @@ namespace GrpcWorkflows.Orchestrator.Dispatch;
 /// which is not an attempt. An endpoint that refused or reset a call is not called again until the
 /// dispatcher has connected to it (with a short backoff, at once on a registration of its address).
 /// The engine owns the attempt's timeout; the call carries it to the executor as its gRPC deadline.
+/// Executors that connected out (<c>Connect</c>) are endpoints too, side by side with pushed ones:
+/// an attempt goes on the session with one of its credits, is cancelled on the session, and an
+/// attempt lost with its session is sent again (up to <see cref="DispatchOptions.MaxLostDeliveries"/>
+/// times) without counting as a failed attempt.
 /// </summary>
 /// <remarks>
 /// Thread-safe. No lock is held across an await; the in-flight budget is an interlocked counter
@@ -36,6 +40,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     private readonly EndpointPipelines _pipelines;
     private readonly DispatchMetrics _metrics;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReconnectProbe> _probes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _losses = new(StringComparer.Ordinal);
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
@@ -51,6 +56,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         _metrics = new DispatchMetrics(meterFactory, registry);
         _pipelines = new EndpointPipelines(_options, timeProvider, logger, _metrics, OnSlotFreed);
         _registry.Changed += (_, _) => OnRegistryChanged();
+        _registry.SessionCapacityChanged += (_, _) => OnSlotFreed();
     }
 
     /// <inheritdoc />
@@ -103,7 +109,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             if (endpoint.IsCallable(now))
             {
                 anyCallable = true;
-                free += Math.Max(0, endpoint.Capacity - endpoint.InFlight);
+                free += endpoint.FreeSlots;
             }
         }
 
@@ -144,10 +150,22 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
                 return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, _registry.EndpointsFor(stepType));
             }
 
-            var result = await CallAsync(endpoint!, request, cancellationToken);
+            var result = endpoint!.Session is { } session
+                ? await CallSessionAsync(endpoint, session, request, cancellationToken)
+                : await CallAsync(endpoint, request, cancellationToken);
             if (result.ReachedExecutor)
             {
+                if (!_losses.IsEmpty)
+                {
+                    _losses.TryRemove(LossKey(request.Request), out _);
+                }
+
                 return result;
+            }
+
+            if (endpoint.Session is not null && CountLoss(request.Request, endpoint, result) is { } failed)
+            {
+                return failed;
             }
 
             lastUndelivered = result;
@@ -162,6 +180,56 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             Log.FailingOver(_logger, request.Request.ExecutionId, request.Request.StepId, endpoint!.Address, SecretRedaction.Redact(result.Error!.Message, request.SecretValues));
         }
     }
+
+    /// <summary>
+    /// Runs an attempt on an executor session: one credit was taken with the slot. Cancellation is sent
+    /// on the session; a session that ends first answers undelivered (lost).
+    /// </summary>
+    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await session.RunAsync(request.Request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            endpoint.Release();
+        }
+    }
+
+    /// <summary>
+    /// An attempt was lost with its session. Returns null while it may be sent again (it is not an
+    /// attempt), or the failed attempt once it was lost more than <see cref="DispatchOptions.MaxLostDeliveries"/> times.
+    /// </summary>
+    private StepAttemptResult? CountLoss(ExecuteStepRequest request, ExecutorEndpoint endpoint, StepAttemptResult lost)
+    {
+        if (_losses.Count >= MaxTrackedLosses)
+        {
+            // Attempts lost and never sent again (their execution ended meanwhile) are forgotten in bulk.
+            _losses.Clear();
+        }
+
+        var key = LossKey(request);
+        var losses = _losses.AddOrUpdate(key, 1, static (_, n) => n + 1);
+        var reason = lost.Error!.Message;
+        if (losses <= _options.MaxLostDeliveries)
+        {
+            Log.AttemptLost(_logger, request.ExecutionId, request.StepId, endpoint.Address, reason, losses);
+            return null;
+        }
+
+        _losses.TryRemove(key, out _);
+        return StepAttemptResult.Failure(
+            "UNAVAILABLE",
+            $"attempt {request.Attempt} was sent {losses} times and every time the executor's session ended before it answered "
+                + $"(Dispatch:MaxLostDeliveries is {_options.MaxLostDeliveries}): the step may be crashing its executors; last: {reason}",
+            retryable: true,
+            endpoint: endpoint.Address);
+    }
+
+    private const int MaxTrackedLosses = 10_000;
+
+    private static string LossKey(ExecuteStepRequest request) => string.Concat(request.IdempotencyKey, "#", request.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private (Pick Pick, ExecutorEndpoint? Endpoint) TryPick(string stepType, List<ExecutorEndpoint>? tried)
     {

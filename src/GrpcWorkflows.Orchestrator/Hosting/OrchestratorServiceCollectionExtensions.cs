@@ -48,7 +48,12 @@ public static class OrchestratorServiceCollectionExtensions
         // Storage:Provider = sqlite (the default, durable) or memory; Storage:Sqlite:Path, Storage:Retention:...
         services.AddGrpcWorkflowsStorage(configuration);
 
-        services.TryAddSingleton<ExecutorRegistry>();
+        services.TryAddSingleton(sp => new ExecutorRegistry(
+            sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ExecutorRegistry>>(),
+            sp.GetRequiredService<ExecutorEndpointPolicy>()));
+        services.TryAddSingleton<ExecutorSessionHandler>();
         services.TryAddSingleton(sp => new ExecutorEndpointPolicy(sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(), sp.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()));
         services.TryAddSingleton<IStepTypeCatalog>(sp => sp.GetRequiredService<ExecutorRegistry>());
         services.AddOptions<SecretsOptions>().Bind(configuration.GetSection(SecretsOptions.SectionName));

@@ -57,4 +57,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 54, Level = LogLevel.Information, Message = "Authentication is off: no credentials are configured and the orchestrator listens on loopback only ({Addresses}).")]
     public static partial void AuthenticationOffOnLoopback(ILogger logger, string addresses);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "The session of executor {ExecutorId} ended: {Reason}.")]
+    public static partial void SessionEnded(ILogger logger, string executorId, string reason);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "Execution {ExecutionId} step {StepId}: the session {Endpoint} ended before it answered ({Reason}); the attempt is sent again (loss {Losses}).")]
+    public static partial void AttemptLost(ILogger logger, string executionId, string stepId, string endpoint, string reason, int losses);
 }

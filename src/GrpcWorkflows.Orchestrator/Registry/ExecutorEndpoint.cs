@@ -6,7 +6,9 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// <summary>
 /// One executor address as the dispatcher sees it: its in-flight budget, the calls in flight,
 /// and its circuit breaker's state. One instance per address for the life of the process, so
-/// that the in-flight count survives a re-registration.
+/// that the in-flight count survives a re-registration. An executor session (<c>Connect</c>) is
+/// an endpoint too, for its life only: its budget is the credits its executor granted, and it is
+/// callable while the session is open.
 /// </summary>
 /// <remarks>Thread-safe: counters are updated with interlocked operations, never under a lock.</remarks>
 internal sealed class ExecutorEndpoint
@@ -24,6 +26,18 @@ internal sealed class ExecutorEndpoint
         _capacity = capacity;
         Uri = new Uri(address);
     }
+
+    internal ExecutorEndpoint(ExecutorSession session)
+        : this(session.Address, session.MaxCredits)
+    {
+        Session = session;
+    }
+
+    /// <summary>The executor session behind this endpoint, for a connected executor; null for an address called with <c>ExecuteStep</c>.</summary>
+    internal ExecutorSession? Session { get; }
+
+    /// <summary>How many more attempts could start now: the session's credits, else the free part of the in-flight budget.</summary>
+    internal int FreeSlots => Session is { } session ? session.Credits : Math.Max(0, Capacity - InFlight);
 
     /// <summary>The normalized address (<c>scheme://host:port</c>).</summary>
     public string Address { get; }
@@ -44,11 +58,22 @@ internal sealed class ExecutorEndpoint
     internal ResiliencePipeline<ExecuteStepResponse>? Pipeline { get; set; }
 
     /// <summary>Whether the endpoint has a free slot now.</summary>
-    internal bool HasFreeSlot => Volatile.Read(ref _inFlight) < Volatile.Read(ref _capacity);
+    internal bool HasFreeSlot => Session is { } session ? session.Credits > 0 : Volatile.Read(ref _inFlight) < Volatile.Read(ref _capacity);
 
-    /// <summary>Takes a slot of the in-flight budget if one is free.</summary>
+    /// <summary>Takes a slot of the in-flight budget (for a session: one of its credits) if one is free.</summary>
     internal bool TryAcquire()
     {
+        if (Session is { } session)
+        {
+            if (!session.TryTakeCredit())
+            {
+                return false;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            return true;
+        }
+
         while (true)
         {
             var current = Volatile.Read(ref _inFlight);
@@ -85,6 +110,7 @@ internal sealed class ExecutorEndpoint
     /// </summary>
     internal bool IsCallable(long nowTimestamp)
         => Volatile.Read(ref _unreachable) == 0
+            && (Session is null || Session.IsOpen)
             && (Volatile.Read(ref _circuitState) != (int)CircuitState.Open || nowTimestamp >= Volatile.Read(ref _circuitOpenUntil));
 
     /// <summary>Records that a call never reached the executor; returns true for the first such call since it was last reachable.</summary>

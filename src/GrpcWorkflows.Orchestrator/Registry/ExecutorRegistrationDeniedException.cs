@@ -1,7 +1,7 @@
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>
-/// Thrown by <see cref="ExecutorRegistry.Register"/> when the caller's credential may not make the
+/// Thrown by <see cref="ExecutorRegistry.RegisterAsync"/> when the caller's credential may not make the
 /// registration: a step type it is not scoped to, or an endpoint another credential registered.
 /// The services answer it with <c>PERMISSION_DENIED</c> and its message.
 /// </summary>

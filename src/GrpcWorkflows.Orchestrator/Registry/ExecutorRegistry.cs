@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>
-/// The executors the orchestrator knows: static ones from configuration and registered ones
-/// with leases. Answers "which endpoints serve step type X" without a lock, from a snapshot that
+/// The executors the orchestrator knows: static ones from configuration, registered ones
+/// with leases, and connected ones (executor sessions) for as long as their session lasts. Answers "which endpoints serve step type X" without a lock, from a snapshot that
 /// is rebuilt on every change (registration, deregistration, lease expiry).
 /// </summary>
 /// <remarks>Thread-safe. Writers serialize on one lock; readers never take it.</remarks>
@@ -24,6 +24,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private readonly ExecutorRegistryOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ExecutorRegistry> _logger;
+    private readonly ExecutorEndpointPolicy _endpointPolicy;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutorEntry> _entriesById = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ExecutorEndpoint> _endpointsByAddress = new(StringComparer.Ordinal);
@@ -31,9 +32,14 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private volatile Dictionary<string, ExecutorEndpoint[]> _byStepType = new(StringComparer.Ordinal);
 
     /// <summary>Creates the registry and loads the static executors of <paramref name="options"/>.</summary>
-    public ExecutorRegistry(IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider, ILogger<ExecutorRegistry> logger)
+    /// <param name="options">The registry's settings and limits.</param>
+    /// <param name="timeProvider">The clock of leases and sessions.</param>
+    /// <param name="logger">Where registrations are logged.</param>
+    /// <param name="endpointPolicy">Which addresses may be registered; by default the policy of <paramref name="options"/> alone.</param>
+    public ExecutorRegistry(IOptions<ExecutorRegistryOptions> options, TimeProvider timeProvider, ILogger<ExecutorRegistry> logger, ExecutorEndpointPolicy? endpointPolicy = null)
     {
         _options = options.Value;
+        _endpointPolicy = endpointPolicy ?? new ExecutorEndpointPolicy(options, () => []);
         _timeProvider = timeProvider;
         _logger = logger;
         _startTimestamp = timeProvider.GetTimestamp();
@@ -65,6 +71,9 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     /// <summary>Raised (on any thread) after the set of endpoints changed.</summary>
     public event EventHandler? Changed;
 
+    /// <summary>Raised (on any thread) when an executor session granted credits or began draining.</summary>
+    public event EventHandler? SessionCapacityChanged;
+
     /// <summary>The lease duration granted to registered executors.</summary>
     public TimeSpan LeaseDuration => _options.LeaseDuration;
 
@@ -93,23 +102,44 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <summary>
-    /// Registers an executor for <paramref name="caller"/> and grants it a lease: the one entry point
-    /// of every registration (the <c>RegisterExecutor</c> RPC and executor sessions), where the
-    /// caller's credential is checked. A registration of an endpoint that is already registered by
-    /// the same credential replaces the earlier one (whose id stops working); the response names the
-    /// ids replaced. The request must already be valid (absolute address, at least one step type).
+    /// The one entry point of every registration, <c>RegisterExecutor</c> and <c>Connect</c> alike: checks
+    /// the request against the limits (<see cref="ExecutorRegistryOptions"/>) and, for an address, against
+    /// the <see cref="ExecutorEndpointPolicy"/>; then registers the executor. With an address it grants a
+    /// lease, and a registration of an address already registered replaces the earlier one (whose id
+    /// stops working; the response names the ids replaced). With a <paramref name="sessionFactory"/> (no address)
+    /// the executor is known for as long as the session is open.
     /// </summary>
-    /// <param name="request">The registration.</param>
-    /// <param name="caller">Who registers: its step types must cover the request's, and it owns the registration (heartbeats and deregistration by other credentials are refused).</param>
+    /// <param name="request">What the executor registers; <c>endpoint</c> is ignored with a session.</param>
+    /// <param name="caller">Who registers: its step types must cover the request's, and it owns the registration (heartbeats and deregistration by other credentials are refused); <see cref="CallerPrincipal.Unrestricted"/> when authentication is off.</param>
+    /// <param name="sessionFactory">For a connected executor: makes its session from the executor id and the capacity granted.</param>
+    /// <param name="cancellationToken">Cancels the address checks (name resolution).</param>
+    /// <returns>The registration's outcome, and the session made for a connected executor.</returns>
+    /// <exception cref="RegistrationRejectedException">The request breaks a rule; every problem is listed.</exception>
     /// <exception cref="ExecutorRegistrationDeniedException">The credential is not scoped to a requested step type, or another credential registered the endpoint.</exception>
     /// <exception cref="RegistryFullException">There are <see cref="ExecutorRegistryOptions.MaxRegistrations"/> registrations, or the credential holds <see cref="ExecutorRegistryOptions.MaxRegistrationsPerCredential"/>, and this address has none.</exception>
-    public RegisterExecutorResponse Register(RegisterExecutorRequest request, CallerPrincipal caller)
+    public async ValueTask<(RegisterExecutorResponse Response, ExecutorSession? Session)> RegisterAsync(
+        RegisterExecutorRequest request, CallerPrincipal caller, Func<string, int, ExecutorSession>? sessionFactory = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(caller);
-        if (!ExecutorAddress.TryNormalize(request.Endpoint, out var address))
+        var problems = new List<ValidationProblem>();
+        string? address = null;
+        if (sessionFactory is null)
         {
-            throw new ArgumentException($"'{request.Endpoint}' is not an absolute http:// or https:// address.", nameof(request));
+            if (await _endpointPolicy.CheckAsync(request.Endpoint, cancellationToken).ConfigureAwait(false) is { } endpointProblem)
+            {
+                problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{Truncate(request.Endpoint)}' {endpointProblem}" });
+            }
+            else if (!ExecutorAddress.TryNormalize(request.Endpoint, out address))
+            {
+                problems.Add(new ValidationProblem { Field = "endpoint", Description = $"'{Truncate(request.Endpoint)}' is not an absolute http:// or https:// address." });
+            }
+        }
+
+        RegistrationChecks.Check(request, _options, problems);
+        if (problems.Count > 0)
+        {
+            throw new RegistrationRejectedException(problems);
         }
 
         var refused = request.StepTypes.Where(type => !caller.MayServe(type)).Distinct(StringComparer.Ordinal).ToList();
@@ -124,17 +154,20 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         var capacity = request.MaxConcurrency > 0 ? request.MaxConcurrency : _options.DefaultMaxConcurrency;
         var now = _timeProvider.GetUtcNow();
         var id = "ex-" + Guid.NewGuid().ToString("N")[..16];
+        var session = sessionFactory?.Invoke(id, capacity);
         var replaced = new List<string>();
         lock (_gate)
         {
-            var previous = _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList();
+            var previous = session is null
+                ? _entriesById.Values.Where(e => e.Endpoint.Address == address && e.Source == ExecutorSource.Registered).ToList()
+                : [];
             if (!caller.AdministersRegistry && previous.Any(e => e.Owner != caller.Owner))
             {
                 throw new ExecutorRegistrationDeniedException(
                     $"The endpoint '{address}' is registered by another credential; only it (or an admin) can replace that registration. Register another address.");
             }
 
-            if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source == ExecutorSource.Registered) >= _options.MaxRegistrations)
+            if (previous.Count == 0 && _entriesById.Values.Count(e => e.Source != ExecutorSource.Static) >= _options.MaxRegistrations)
             {
                 throw new RegistryFullException(_options.MaxRegistrations);
             }
@@ -153,26 +186,32 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             }
 
             var entry = new ExecutorEntry(
-                id, EndpointFor(address, capacity), [.. request.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
-                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), ExecutorSource.Registered, now, caller.Owner)
+                id, session is null ? EndpointFor(address!, capacity) : new ExecutorEndpoint(session), [.. request.StepTypes.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal)],
+                capacity, request.Name, request.Version, new Dictionary<string, string>(request.Labels), session is null ? ExecutorSource.Registered : ExecutorSource.Connected, now, caller.Owner)
             {
-                LeaseExpires = now + _options.LeaseDuration,
+                LeaseExpires = session is null ? now + _options.LeaseDuration : DateTimeOffset.MaxValue,
             };
             _entriesById[id] = entry;
             RebuildSnapshot();
         }
 
         var stepTypes = string.Join(",", request.StepTypes);
-        Log.ExecutorRegistered(_logger, id, address, stepTypes, capacity);
+        Log.ExecutorRegistered(_logger, id, session?.Address ?? address!, stepTypes, capacity);
         Changed?.Invoke(this, EventArgs.Empty);
-        return new RegisterExecutorResponse
+        var response = new RegisterExecutorResponse
         {
             ExecutorId = id,
             LeaseDuration = Duration.FromTimeSpan(_options.LeaseDuration),
             HeartbeatInterval = Duration.FromTimeSpan(_options.HeartbeatInterval),
             ReplacedExecutorIds = { replaced },
         };
+        return (response, session);
     }
+
+    /// <summary>Tells the dispatcher that a session's credits or state changed: waiting steps may go.</summary>
+    internal void OnSessionCapacityChanged() => SessionCapacityChanged?.Invoke(this, EventArgs.Empty);
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), $"… ({text.Length} characters)");
 
     /// <summary>
     /// Renews a registered executor's lease; returns the new expiry, or null when the id is unknown
@@ -195,6 +234,13 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         }
     }
 
+    /// <summary>Removes the entry of an executor session that ended; returns false when it was already removed.</summary>
+    public bool RemoveSession(ExecutorSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return Remove(session.ExecutorId, caller: null) == DeregisterOutcome.Removed;
+    }
+
     /// <summary>
     /// Removes an executor registered by <paramref name="caller"/> (an <c>admin</c> removes any, static
     /// ones included); calls in flight finish, no new call is sent to it.
@@ -202,6 +248,11 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     public DeregisterOutcome Deregister(string executorId, CallerPrincipal caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        return Remove(executorId, caller);
+    }
+
+    private DeregisterOutcome Remove(string executorId, CallerPrincipal? caller)
+    {
         ExecutorEntry? removed;
         lock (_gate)
         {
@@ -210,13 +261,12 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
                 return DeregisterOutcome.Unknown;
             }
 
-            if (removed.Owner != caller.Owner && !caller.AdministersRegistry)
+            if (caller is not null && removed.Owner != caller.Owner && !caller.AdministersRegistry)
             {
                 return DeregisterOutcome.NotOwned;
             }
 
             _entriesById.Remove(executorId);
-
             RebuildSnapshot();
         }
 
@@ -225,7 +275,10 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         return DeregisterOutcome.Removed;
     }
 
-    /// <summary>Removes every registered executor whose lease has expired; returns how many.</summary>
+    /// <summary>
+    /// Removes every registered executor whose lease has expired, and every executor session silent for
+    /// longer than <see cref="ExecutorRegistryOptions.LeaseDuration"/> (the session is closed); returns how many.
+    /// </summary>
     public int RemoveExpired()
     {
         var now = _timeProvider.GetUtcNow();
@@ -234,7 +287,8 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         {
             foreach (var entry in _entriesById.Values)
             {
-                if (entry.Source == ExecutorSource.Registered && entry.LeaseExpires <= now)
+                if ((entry.Source == ExecutorSource.Registered && entry.LeaseExpires <= now)
+                    || (entry.Endpoint.Session is { } session && session.SilentFor > _options.LeaseDuration))
                 {
                     (expired ??= []).Add(entry);
                 }
@@ -256,6 +310,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         foreach (var entry in expired)
         {
             Log.LeaseExpired(_logger, entry.Id, entry.Endpoint.Address);
+            entry.Endpoint.Session?.Close($"the executor was silent for longer than {_options.LeaseDuration} (Executors:LeaseDuration)");
         }
 
         Changed?.Invoke(this, EventArgs.Empty);
@@ -305,14 +360,16 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             {
                 info.LeaseExpireTime = Timestamp.FromDateTimeOffset(entry.LeaseExpires);
             }
+            else if (endpoint.Session is { } session)
+            {
+                info.LeaseExpireTime = Timestamp.FromDateTimeOffset(now - session.SilentFor + _options.LeaseDuration);
+            }
 
             result.Add(info);
         }
 
         return result;
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : string.Concat(text.AsSpan(0, 200), "…");
 
     private ExecutorEndpoint EndpointFor(string address, int capacity)
     {

@@ -1,6 +1,6 @@
 namespace GrpcWorkflows.Orchestrator.Registry;
 
-/// <summary>Thrown by <see cref="ExecutorRegistry.Register"/> when <see cref="ExecutorRegistryOptions.MaxRegistrations"/> executors are registered.</summary>
+/// <summary>Thrown by <see cref="ExecutorRegistry.RegisterAsync"/> when <see cref="ExecutorRegistryOptions.MaxRegistrations"/> executors are registered.</summary>
 public sealed class RegistryFullException : Exception
 {
     /// <summary>Creates the exception.</summary>

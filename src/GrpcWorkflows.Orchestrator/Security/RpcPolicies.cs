@@ -28,6 +28,7 @@ public static class RpcPolicies
         [Registry + "Heartbeat"] = Roles.Executor,
         [Registry + "DeregisterExecutor"] = Roles.Executor,
         [Registry + "ListExecutors"] = Roles.Viewer,
+        [Registry + "Connect"] = Roles.Executor,
     };
 
     /// <summary>The role <paramref name="method"/> requires, or null when the table does not name it (then it is refused).</summary>

@@ -49,6 +49,19 @@ internal sealed class ExceptionInterceptor(ILogger<ExceptionInterceptor> logger)
         }
     }
 
+    /// <inheritdoc />
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception ex) when (IsUnexpected(ex, context))
+        {
+            throw Internal(ex, context);
+        }
+    }
+
     private static bool IsUnexpected(Exception exception, ServerCallContext context)
         => exception is not RpcException && !(exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested);
 

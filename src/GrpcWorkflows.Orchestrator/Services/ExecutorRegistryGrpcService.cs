@@ -5,101 +5,44 @@ using GrpcWorkflows.Orchestrator.Registry.Internal;
 using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
-using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Services;
 
 /// <summary>
 /// The <c>ExecutorRegistryService</c>: executors register their endpoint and step types, keep
-/// their lease with heartbeats and deregister on shutdown; operators list them.
+/// their lease with heartbeats and deregister on shutdown, or connect out with a session;
+/// operators list them. Both ways of registering go through <see cref="ExecutorRegistry.RegisterAsync"/>.
 /// </summary>
-internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorEndpointPolicy endpoints, IOptions<ExecutorRegistryOptions> options) : ExecutorRegistryService.ExecutorRegistryServiceBase
+internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorSessionHandler sessions) : ExecutorRegistryService.ExecutorRegistryServiceBase
 {
     /// <inheritdoc />
     public override async Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
     {
-        var limits = options.Value;
-        var problems = new List<ValidationProblem>();
-        void Add(string field, string description) => problems.Add(new ValidationProblem { Field = field, Description = description });
-
-        if (await endpoints.CheckAsync(request.Endpoint, context.CancellationToken).ConfigureAwait(false) is { } endpointProblem)
-        {
-            Add("endpoint", $"'{RpcErrors.Truncate(request.Endpoint, 200)}' {endpointProblem}");
-        }
-
-        if (request.StepTypes.Count == 0)
-        {
-            Add("step_types", "must list at least one step type.");
-        }
-        else if (request.StepTypes.Count > limits.MaxStepTypes)
-        {
-            Add("step_types", $"lists {request.StepTypes.Count} step types; the limit is {limits.MaxStepTypes} (Executors:MaxStepTypes).");
-        }
-
-        for (var i = 0; i < Math.Min(request.StepTypes.Count, limits.MaxStepTypes); i++)
-        {
-            if (string.IsNullOrWhiteSpace(request.StepTypes[i]))
-            {
-                Add($"step_types[{i}]", "must not be empty.");
-            }
-            else if (request.StepTypes[i].Length > limits.MaxLabelLength)
-            {
-                Add($"step_types[{i}]", TooLong(request.StepTypes[i], limits.MaxLabelLength));
-            }
-        }
-
-        if (request.MaxConcurrency < 0)
-        {
-            Add("max_concurrency", "must be 0 (the orchestrator's default) or more.");
-        }
-
-        if (request.Name.Length > limits.MaxLabelLength)
-        {
-            Add("name", TooLong(request.Name, limits.MaxLabelLength));
-        }
-
-        if (request.Version.Length > limits.MaxLabelLength)
-        {
-            Add("version", TooLong(request.Version, limits.MaxLabelLength));
-        }
-
-        if (request.Labels.Count > limits.MaxLabels)
-        {
-            Add("labels", $"has {request.Labels.Count} labels; the limit is {limits.MaxLabels} (Executors:MaxLabels).");
-        }
-        else
-        {
-            foreach (var (key, value) in request.Labels)
-            {
-                if (key.Length > limits.MaxLabelLength)
-                {
-                    Add("labels", $"a key {TooLong(key, limits.MaxLabelLength)}");
-                }
-                else if (value.Length > limits.MaxLabelLength)
-                {
-                    Add($"labels.{key}", TooLong(value, limits.MaxLabelLength));
-                }
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            throw RpcErrors.InvalidArgument($"The registration has {problems.Count} problem(s)", problems);
-        }
-
         try
         {
-            return registry.Register(request, CallerPrincipal.Of(context));
+            var (response, _) = await registry.RegisterAsync(request, CallerPrincipal.Of(context), cancellationToken: context.CancellationToken).ConfigureAwait(false);
+            return response;
         }
-        catch (RegistryFullException e)
+        catch (Exception e) when (e is RegistrationRejectedException or RegistryFullException or ExecutorRegistrationDeniedException)
         {
-            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message));
-        }
-        catch (ExecutorRegistrationDeniedException e)
-        {
-            throw new RpcException(new Status(StatusCode.PermissionDenied, e.Message));
+            throw Refused(e);
         }
     }
+
+    /// <inheritdoc />
+    public override Task Connect(IAsyncStreamReader<ConnectRequest> requestStream, IServerStreamWriter<ConnectResponse> responseStream, ServerCallContext context)
+        => sessions.RunAsync(requestStream, responseStream, context, CallerPrincipal.Of(context));
+
+    /// <summary>
+    /// The status a refused registration gets: <c>INVALID_ARGUMENT</c> with every problem,
+    /// <c>PERMISSION_DENIED</c> for a credential not scoped to it, or <c>RESOURCE_EXHAUSTED</c>.
+    /// </summary>
+    internal static RpcException Refused(Exception e) => e switch
+    {
+        RegistrationRejectedException rejected => RpcErrors.InvalidArgument(rejected.Message, rejected.Problems),
+        ExecutorRegistrationDeniedException => new RpcException(new Status(StatusCode.PermissionDenied, e.Message)),
+        _ => new RpcException(new Status(StatusCode.ResourceExhausted, e.Message)),
+    };
 
     /// <inheritdoc />
     public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
@@ -132,6 +75,4 @@ internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, Exe
 
     private static RpcException NotRegistered(string executorId)
         => new(new Status(StatusCode.NotFound, $"Executor '{RpcErrors.Truncate(executorId)}' is not registered by this credential (or its lease expired); register again."));
-
-    private static string TooLong(string text, int limit) => $"is {text.Length} characters; the limit is {limit} (Executors:MaxLabelLength).";
 }

@@ -73,7 +73,7 @@ public sealed class ChannelPoolTests
         {
             var request = new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{6100 + i}", MaxConcurrency = 1 };
             request.StepTypes.Add($"type{i}");
-            registry.Register(request, CallerPrincipal.Unrestricted);
+            registry.RegisterAsync(request, CallerPrincipal.Unrestricted).AsTask().GetAwaiter().GetResult();
             endpoints.Add(registry.EndpointsFor($"type{i}")[0]);
         }
 

@@ -54,7 +54,7 @@ public sealed class ReplicaFailoverTests
     }
 
     private static TestProcess StartReplica(Uri orchestrator)
-        => TestProcess.StartDotnet("GrpcWorkflows.TestExecutor", ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestrator}", "--Executor:MaxConcurrency=4"]);
+        => TestProcess.StartDotnet("GrpcWorkflows.TestExecutor", ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestrator}", "--Executor:MaxConcurrency=4", "--Executor:Mode=Push"]);
 
     private static async Task WatchRegistryAsync(TestOrchestrator orchestrator, ConcurrentBag<ExecutorInfo> observed, CancellationToken cancellationToken)
     {

@@ -14,11 +14,11 @@ public sealed class ExecutorRegistryTests
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
-    public void Register_ValidRequest_ServesItsTypesWithTheLeaseAndHeartbeatInterval()
+    public async Task Register_ValidRequest_ServesItsTypesWithTheLeaseAndHeartbeatInterval()
     {
         var registry = Create();
 
-        var response = registry.Register(Registration("http://127.0.0.1:5101/", 4, "a", "b"), CallerPrincipal.Unrestricted);
+        var response = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101/", 4, "a", "b"), CallerPrincipal.Unrestricted)).Response;
 
         Assert.True(registry.IsServed("a"));
         Assert.True(registry.IsServed("b"));
@@ -31,10 +31,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void RemoveExpired_NoHeartbeatPastTheLease_RemovesTheEndpoint()
+    public async Task RemoveExpired_NoHeartbeatPastTheLease_RemovesTheEndpoint()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted)).Response.ExecutorId;
         var changed = 0;
         registry.Changed += (_, _) => changed++;
 
@@ -50,10 +50,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Heartbeat_BeforeExpiry_ExtendsTheLease()
+    public async Task Heartbeat_BeforeExpiry_ExtendsTheLease()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted)).Response.ExecutorId;
 
         for (var i = 0; i < 5; i++)
         {
@@ -66,12 +66,12 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Register_SameEndpointAgain_ReplacesTheEntryAndKeepsOneEndpoint()
+    public async Task Register_SameEndpointAgain_ReplacesTheEntryAndKeepsOneEndpoint()
     {
         var registry = Create();
-        var first = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
+        var first = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted)).Response.ExecutorId;
 
-        var second = registry.Register(Registration("http://127.0.0.1:5101", 8, "a", "b"), CallerPrincipal.Unrestricted).ExecutorId;
+        var second = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 8, "a", "b"), CallerPrincipal.Unrestricted)).Response.ExecutorId;
 
         Assert.NotEqual(first, second);
         var listed = Assert.Single(registry.List());
@@ -82,10 +82,10 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void Deregister_Registered_StopsServing()
+    public async Task Deregister_Registered_StopsServing()
     {
         var registry = Create();
-        var id = registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted).ExecutorId;
+        var id = (await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted)).Response.ExecutorId;
 
         Assert.Equal(DeregisterOutcome.Removed, registry.Deregister(id, CallerPrincipal.Unrestricted));
 
@@ -111,11 +111,11 @@ public sealed class ExecutorRegistryTests
     }
 
     [Fact]
-    public void List_ByStepType_OnlyThoseServingIt()
+    public async Task List_ByStepType_OnlyThoseServingIt()
     {
         var registry = Create();
-        registry.Register(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted);
-        registry.Register(Registration("http://127.0.0.1:5102", 4, "b"), CallerPrincipal.Unrestricted);
+        await registry.RegisterAsync(Registration("http://127.0.0.1:5101", 4, "a"), CallerPrincipal.Unrestricted);
+        await registry.RegisterAsync(Registration("http://127.0.0.1:5102", 4, "b"), CallerPrincipal.Unrestricted);
 
         var listed = registry.List("b");
 

@@ -34,7 +34,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
     {
         using var credentials = new TestCredentials();
         await using var orchestrator = await TestOrchestrator.StartAsync(credentials.Settings());
-        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, 16, 0, $"--Executor:ApiKey={credentials.ApiKeys[Roles.Executor]}");
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, 16, 0, $"--Executor:ApiKey={credentials.ApiKeys[Roles.Executor]}", "--Executor:Mode=Push");
         await orchestrator.WaitForExecutorsAsync("echo");
 
         var admin = new Metadata { { AuthOptions.ApiKeyHeader, credentials.ApiKeys[Roles.Admin] } };
@@ -116,7 +116,26 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             new(R + "Heartbeat", StatusCode.OK, StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
             new(R + "DeregisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.DeregisterExecutorAsync(new DeregisterExecutorRequest { ExecutorId = "no-such-executor" }, h).ResponseAsync),
             new(R + "ListExecutors", StatusCode.OK, StatusCode.OK, h => registry.ListExecutorsAsync(new ListExecutorsRequest(), h).ResponseAsync),
+            new(R + "Connect", StatusCode.OK, StatusCode.OK, h => ConnectOnceAsync(registry, h)),
         ];
+    }
+
+    /// <summary>Opens a session, registers, and expects the registration's acceptance as the first message.</summary>
+    private static async Task ConnectOnceAsync(ExecutorRegistryService.ExecutorRegistryServiceClient registry, Metadata headers)
+    {
+        using var call = registry.Connect(headers);
+        try
+        {
+            await call.RequestStream.WriteAsync(new ConnectRequest { Registration = new SessionRegistration { StepTypes = { "matrix_only" } } }).DefaultTimeout();
+        }
+        catch (RpcException)
+        {
+            // A refused call may end before the write: its status is what reading the responses throws.
+        }
+
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+        Assert.Equal(ConnectResponse.KindOneofCase.Registered, call.ResponseStream.Current.KindCase);
+        await call.RequestStream.CompleteAsync().DefaultTimeout();
     }
 
     private static async Task ReadAllAsync<T>(IAsyncStreamReader<T> stream)

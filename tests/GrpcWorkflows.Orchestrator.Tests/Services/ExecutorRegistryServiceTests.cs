@@ -12,10 +12,10 @@ namespace GrpcWorkflows.Orchestrator.Tests.Services;
 public sealed class ExecutorRegistryServiceTests
 {
     [Fact]
-    public async Task SdkExecutor_StartsAndStops_IsListedServingThenDeregistered()
+    public async Task SdkExecutor_InPushMode_StartsAndStops_IsListedServingThenDeregistered()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
-        var executor = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 7);
+        var executor = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 7, extraArgs: "--Executor:Mode=Push");
         await orchestrator.WaitForExecutorsAsync("echo");
 
         var listed = Assert.Single((await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest { StepType = "echo" }).ResponseAsync.DefaultTimeout()).Executors);
@@ -29,6 +29,24 @@ public sealed class ExecutorRegistryServiceTests
         Assert.Equal(CircuitState.Closed, listed.CircuitState);
         Assert.Contains("hang", listed.StepTypes);
         Assert.NotNull(listed.LeaseExpireTime);
+    }
+
+    [Fact]
+    public async Task SdkExecutor_InConnectMode_StartsAndStops_IsListedAsASessionThenGoneAtOnce()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        var executor = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 7);
+        await orchestrator.WaitForExecutorsAsync("echo");
+
+        var listed = Assert.Single((await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest { StepType = "echo" }).ResponseAsync.DefaultTimeout()).Executors);
+        await executor.DisposeAsync();
+        await AsyncTestHelpers.WaitUntilAsync(() => !orchestrator.ExecutorRegistry.IsServed("echo"), "the session ended");
+
+        Assert.Equal($"session://{listed.ExecutorId}", listed.Endpoint);
+        Assert.Equal(7, listed.MaxConcurrency);
+        Assert.Equal(ExecutorHealth.Serving, listed.Health);
+        Assert.Equal(ExecutorSource.Connected, listed.Source);
+        Assert.Contains("hang", listed.StepTypes);
     }
 
     [Fact]

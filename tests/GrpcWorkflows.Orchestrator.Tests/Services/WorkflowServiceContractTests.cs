@@ -66,7 +66,7 @@ public sealed class WorkflowServiceContractTests
     public async Task GetExecution_Views_SummaryLeavesOutPayloadsAndAttemptsFullNamesTheReplicaOfEachAttempt()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
-        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, extraArgs: "--Executor:Mode=Push");
         await orchestrator.WaitForExecutorsAsync("echo");
         var done = await orchestrator.Workflows.RunToEndAsync(Define("views", ("a", Step("echo", """{"v": 1}""")), ("b", Step("echo", null, "a"))), """{"x": 2}""");
 
@@ -95,7 +95,7 @@ public sealed class WorkflowServiceContractTests
     public async Task StepEvents_RealExecutor_SuccessNamesTheEndpointThatRanTheAttempt()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
-        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address, extraArgs: "--Executor:Mode=Push");
         await orchestrator.WaitForExecutorsAsync("noop");
 
         var events = await RunAsync(orchestrator, new RunWorkflowRequest { Submit = new SubmitWorkflowRequest { Definition = Define("endpoint", ("n", Step("noop"))) } });

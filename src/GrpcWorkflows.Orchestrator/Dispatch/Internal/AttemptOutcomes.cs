@@ -22,11 +22,14 @@ internal static class AttemptOutcomes
     }
 
     /// <summary>An executor's answer: its output, or the in-band error it chose (with its retry-after).</summary>
-    public static StepAttemptResult FromResponse(ExecuteStepResponse response, ExecutorEndpoint endpoint)
+    public static StepAttemptResult FromResponse(ExecuteStepResponse response, ExecutorEndpoint endpoint) => FromResponse(response, endpoint.Address);
+
+    /// <summary>An executor's answer, from <paramref name="address"/> (an endpoint or a session): its output, or its in-band error.</summary>
+    public static StepAttemptResult FromResponse(ExecuteStepResponse response, string address)
     {
         if (response.Error is null)
         {
-            return StepAttemptResult.Success(response.Output ?? new Google.Protobuf.WellKnownTypes.Struct(), endpoint.Address);
+            return StepAttemptResult.Success(response.Output ?? new Google.Protobuf.WellKnownTypes.Struct(), address);
         }
 
         var error = response.Error;
@@ -35,8 +38,12 @@ internal static class AttemptOutcomes
             error.Code = "UNKNOWN";
         }
 
-        return new StepAttemptResult(null, error, response.RetryAfter?.ToTimeSpan(), endpoint.Address);
+        return new StepAttemptResult(null, error, response.RetryAfter?.ToTimeSpan(), address);
     }
+
+    /// <summary>A status an executor's session result carries instead of a response: classified as an <c>ExecuteStep</c> call that returned it.</summary>
+    public static StepAttemptResult FromStatus(StatusCode code, string detail, string address)
+        => new(null, RetryClassification.FromStatus(StatusCodes.Name(code), detail), null, address);
 
     /// <summary>
     /// A non-OK status: a transport failure before any response (undelivered: fail over, not an

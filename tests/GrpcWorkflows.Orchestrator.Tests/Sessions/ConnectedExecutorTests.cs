@@ -1,0 +1,123 @@
+using Grpc.Core;
+using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+using static GrpcWorkflows.Orchestrator.Tests.Infrastructure.Workflows;
+
+namespace GrpcWorkflows.Orchestrator.Tests.Sessions;
+
+/// <summary>Executors that connect out (<c>Connect</c>) beside executors the orchestrator calls (push).</summary>
+public sealed class ConnectedExecutorTests
+{
+    [Fact]
+    public async Task Workflows_ConnectAndPushReplicasOfOneType_SucceedOnBothAndNameTheReplica()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        await using var connected = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 4);
+        await using var pushed = await InProcessExecutor.StartAsync(orchestrator.Address, maxConcurrency: 4, extraArgs: "--Executor:Mode=Push");
+        await orchestrator.WaitForExecutorsAsync("sleep", 2);
+
+        var listed = (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest { StepType = "sleep" }).ResponseAsync.DefaultTimeout()).Executors;
+        Assert.Contains(listed, e => e.Source == ExecutorSource.Connected && e.Endpoint == $"session://{e.ExecutorId}");
+        Assert.Contains(listed, e => e.Source == ExecutorSource.Registered && e.Endpoint.StartsWith("http://", StringComparison.Ordinal));
+
+        var ids = new List<string>();
+        for (var i = 0; i < 24; i++)
+        {
+            var definition = Define($"both-{i}", ("a", Step("sleep", """{"ms": 20}""")), ("b", Step("sleep", """{"ms": 20}""", "a")));
+            ids.Add((await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout()).ExecutionId);
+        }
+
+        var endpoints = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            var events = await orchestrator.Workflows.WatchToEndAsync(id);
+            Assert.Equal(ExecutionState.Succeeded, events.FinalState());
+            var execution = (await orchestrator.Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = id }).ResponseAsync.DefaultTimeout()).Execution;
+            foreach (var attempt in execution.Steps.SelectMany(s => s.AttemptHistory))
+            {
+                Assert.False(string.IsNullOrEmpty(attempt.Endpoint), "every attempt names the replica that ran it");
+                endpoints.Add(attempt.Endpoint.StartsWith("session://", StringComparison.Ordinal) ? "connect" : "push");
+            }
+        }
+
+        Assert.Equal(["connect", "push"], endpoints.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task CancelExecution_StepOnAConnectedExecutor_ReachesItsHandler()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
+        await orchestrator.WaitForExecutorsAsync("hang");
+        Assert.All(orchestrator.ExecutorRegistry.EndpointsFor("hang"), e => Assert.NotNull(e.Session));
+
+        var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = Define("cancel-session", ("h", Step("hang"))) }).ResponseAsync.DefaultTimeout();
+        await AsyncTestHelpers.WaitUntilAsync(() => executor.Steps.Started.Contains($"{submitted.ExecutionId}/h/1"), "the executor runs the step");
+        await orchestrator.Workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = submitted.ExecutionId, Reason = "test" }).ResponseAsync.DefaultTimeout();
+
+        await AsyncTestHelpers.WaitUntilAsync(() => executor.Steps.Cancelled.Contains($"{submitted.ExecutionId}/h/1"), "the handler saw the cancellation");
+        Assert.Equal(ExecutionState.Cancelled, (await orchestrator.Workflows.WatchToEndAsync(submitted.ExecutionId)).FinalState());
+    }
+
+    [Fact]
+    public async Task StalledSession_GrantsTwoCreditsAndNeverReads_GetsAtMostTwoAttemptsAndTheWorkRunsElsewhere()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        using var stalled = orchestrator.Registry.Connect();
+        var registration = new SessionRegistration { Name = "stalled", MaxConcurrency = 2, Credits = 2 };
+        registration.StepTypes.Add("noop");
+        await stalled.RequestStream.WriteAsync(new ConnectRequest { Registration = registration }).DefaultTimeout();
+        await orchestrator.WaitForExecutorsAsync("noop");
+        var session = orchestrator.ExecutorRegistry.EndpointsFor("noop").Single().Session!;
+        await using var healthy = await InProcessExecutor.StartAsync(orchestrator.Address);
+        await orchestrator.WaitForExecutorsAsync("noop", 2);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var step = Step("noop");
+            step.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(500));
+            ids.Add((await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = Define($"stalled-{i}", ("n", step)) }).ResponseAsync.DefaultTimeout()).ExecutionId);
+        }
+
+        var attemptsOnStalled = 0;
+        foreach (var id in ids)
+        {
+            var events = await orchestrator.Workflows.WatchToEndAsync(id);
+            Assert.Equal(ExecutionState.Succeeded, events.FinalState());
+            attemptsOnStalled += events.Count(e => e.AttemptFailed?.Error.Code == "DEADLINE_EXCEEDED");
+        }
+
+        // Bounded: the session never held more than its two credits' worth, and holds nothing now.
+        Assert.InRange(attemptsOnStalled, 0, 2);
+        Assert.Equal(0, session.Credits);
+        Assert.Equal(0, session.Outstanding);
+        Assert.Equal(0, session.Queued);
+    }
+
+    [Fact]
+    public async Task Connect_FirstMessageIsNotARegistration_IsRefusedWithInvalidArgument()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        using var call = orchestrator.Registry.Connect();
+        await call.RequestStream.WriteAsync(new ConnectRequest { Credit = new SessionCredit { Credits = 1 } }).DefaultTimeout();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("registration", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_RegistrationWithoutStepTypes_IsRefusedLikeRegisterExecutor()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        using var call = orchestrator.Registry.Connect();
+        await call.RequestStream.WriteAsync(new ConnectRequest { Registration = new SessionRegistration { Name = "empty", MaxConcurrency = -1 } }).DefaultTimeout();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext(CancellationToken.None).DefaultTimeout());
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("step_types", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("max_concurrency", error.Status.Detail, StringComparison.Ordinal);
+    }
+}
