@@ -160,7 +160,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
         }
         catch (WorkflowValidationException ex)
         {
-            throw RpcErrors.Invalid(ex.Result);
+            throw RpcErrors.InvalidArgument("The signal's payload is not valid", ex.Result.Problems);
         }
     }
 
