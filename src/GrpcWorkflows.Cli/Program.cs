@@ -57,6 +57,9 @@ app.Configure(config =>
     config.AddCommand<RetryCommand>("retry")
         .WithDescription("Run a failed or cancelled execution's failed, skipped and cancelled steps again, keeping the outputs of the steps that succeeded.")
         .WithExample("retry", "EXECUTION_ID", "--watch");
+    config.AddCommand<SignalCommand>("signal")
+        .WithDescription("Send a named signal to an execution: its steps waiting for it (wait_for_signal) succeed with the payload as their output.")
+        .WithExample("signal", "EXECUTION_ID", "approval", "--data", "{\"approved\": true, \"by\": \"ada\"}");
     config.AddCommand<ValidateCommand>("validate")
         .WithDescription("Check a definition: every problem with its file, line and field path, or the execution plan (levels, width, critical path). Exit code 0 when valid, 2 otherwise.")
         .WithExample("validate", "examples/parallel_workflow.json");

@@ -150,6 +150,18 @@ public interface IWorkflowClient
     Task<IReadOnlyList<string>> RetryAsync(string executionId, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sends a named signal to an execution: every step waiting for it (<c>wait_for_signal</c>)
+    /// succeeds with <paramref name="payload"/> as its output. Signals are not kept: a step that
+    /// starts waiting later does not see it (FAILED_PRECONDITION says so).
+    /// </summary>
+    /// <param name="executionId">The execution id.</param>
+    /// <param name="name">The signal's name (<c>wait_for_signal.name</c>).</param>
+    /// <param name="payload">The payload; it must satisfy the waiting steps' schemas.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The ids of the steps the signal completed.</returns>
+    Task<IReadOnlyList<string>> SignalAsync(string executionId, string name, Struct? payload = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Makes exactly the checks a submission makes (executor registry included) without running
     /// anything: every problem with its field path, or the execution plan (levels, width, critical path).
     /// </summary>

@@ -266,6 +266,15 @@ public sealed class WorkflowClient : IWorkflowClient, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> SignalAsync(string executionId, string name, Struct? payload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(executionId);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var response = await _workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = executionId, Name = name, Payload = payload ?? new Struct() }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [.. response.StepIds];
+    }
+
+    /// <inheritdoc />
     public async Task<ValidateWorkflowResponse> ValidateAsync(WorkflowDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);

@@ -14,7 +14,7 @@ public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixtur
     [Fact]
     public void ExamplesFolder_EveryWorkflowFile_HasATestInThisProject()
     {
-        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json"];
+        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json", "human_approval.json"];
 
         var files = Directory.EnumerateFiles(RepositoryPaths.Examples)
             .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
@@ -58,6 +58,44 @@ public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixtur
         Assert.Equal(25.0, result["warmest"].NumberValue);
         Assert.Equal("lab", result["warmest_sensor"].StringValue);
         Assert.Equal("Warmest sensor: lab", result["headline"].StringValue);
+    }
+
+    [Fact]
+    public async Task HumanApproval_SignalWithAPayloadThatFitsTheSchema_ApprovesAndShips()
+    {
+        var submitted = await Stack.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ExampleFiles.Load("human_approval.json") });
+        var id = submitted.ExecutionId;
+        using (var watch = Stack.Workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = id }))
+        {
+            while (await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)))
+            {
+                if (watch.ResponseStream.Current.Event.StepSuspended is { Signal: "approval" })
+                {
+                    break;
+                }
+            }
+        }
+
+        var waiting = (await Stack.Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = id })).Execution.StepsById()["approve"];
+        Assert.Equal(StepState.Suspended, waiting.State);
+        Assert.Equal("approval", waiting.Signal);
+
+        var refused = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await Stack.Workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = id, Name = "approval", Payload = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson("""{"approved": "yes"}""") }));
+        Assert.Equal(Grpc.Core.StatusCode.InvalidArgument, refused.StatusCode);
+        Assert.Contains("schema", refused.Status.Detail, StringComparison.Ordinal);
+
+        var signalled = await Stack.Workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = id, Name = "approval", Payload = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson("""{"approved": true, "by": "ada"}""") });
+        Assert.Equal(["approve"], signalled.StepIds);
+
+        var execution = await Stack.WaitForEndAsync(id);
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var steps = execution.StepsById();
+        Assert.Equal("ada", steps["approve"].Output.Fields["by"].StringValue);
+        Assert.Equal("shipped", steps["ship"].Output.Fields["status"].StringValue);
+        Assert.Equal("A-1001", steps["ship"].Output.Fields["order_id"].StringValue);
+        Assert.Equal(StepState.Skipped, steps["reject"].State);
+        Assert.Equal(StepState.Skipped, steps["escalate"].State);
+        Assert.Contains("is false", steps["escalate"].Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -99,6 +99,17 @@ internal sealed class ProductStack : IAsyncDisposable
         return (await Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId })).Execution;
     }
 
+    /// <summary>Follows a submitted execution until it ends and returns its final state.</summary>
+    public async Task<Execution> WaitForEndAsync(string executionId)
+    {
+        using var call = Workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId });
+        while (await call.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(3)))
+        {
+        }
+
+        return (await Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId })).Execution;
+    }
+
     private TestProcess Start(TestProcess process)
     {
         _processes.Add(process);

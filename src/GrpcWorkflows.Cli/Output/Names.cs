@@ -26,6 +26,7 @@ internal static class Names
         StepState.Failed => "failed",
         StepState.Skipped => "skipped",
         StepState.Cancelled => "cancelled",
+        StepState.Suspended => "suspended",
         _ => "?",
     };
 

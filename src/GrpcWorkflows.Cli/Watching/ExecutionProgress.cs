@@ -151,6 +151,21 @@ internal sealed class ExecutionProgress
                 return $"{row.StepId}: cancelled ({e.StepCancelled.Reason})";
             }
 
+            case ExecutionEvent.KindOneofCase.StepSuspended:
+            {
+                var suspended = e.StepSuspended;
+                var row = Row(suspended.StepId);
+                row.State = StepState.Suspended;
+                row.Started ??= time;
+                var until = suspended.WakeTime is { } wake ? wake.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture) : null;
+                row.Note = suspended.Signal.Length > 0
+                    ? $"waits for signal '{suspended.Signal}'{(until is null ? string.Empty : $" until {until}")} (gwf signal {e.ExecutionId} {suspended.Signal} --data ...)"
+                    : $"sleeps until {until}";
+                return $"{row.StepId}: {row.Note}";
+            }
+
+            case ExecutionEvent.KindOneofCase.TimedOut:
+                return $"timed out after {Output.Names.Of(e.TimedOut.Timeout?.ToTimeSpan() ?? TimeSpan.Zero)}";
             case ExecutionEvent.KindOneofCase.CancelRequested:
                 return $"cancel requested{(e.CancelRequested.Reason.Length > 0 ? ": " + e.CancelRequested.Reason : string.Empty)}";
             case ExecutionEvent.KindOneofCase.Retried:

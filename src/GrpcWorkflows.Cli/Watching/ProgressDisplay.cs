@@ -189,7 +189,7 @@ internal static class ProgressDisplay
         StepState.Succeeded => new Style(Color.Green),
         StepState.Failed => new Style(Color.Red),
         StepState.Running => new Style(Color.Blue),
-        StepState.RetryWait => new Style(Color.Yellow),
+        StepState.RetryWait or StepState.Suspended => new Style(Color.Yellow),
         StepState.Skipped or StepState.Cancelled => new Style(Color.Grey),
         _ => Style.Plain,
     };

@@ -72,7 +72,12 @@ internal static class AttemptRequestFactory
         foreach (var dependency in graph.Dependencies[step])
         {
             var upstream = steps[dependency];
-            request.Dependencies.Add(graph.Ids[dependency], upstream.State == StepState.Succeeded ? upstream.Output ?? new Struct() : FailureAsOutput(upstream.Error));
+            request.Dependencies.Add(graph.Ids[dependency], upstream.State switch
+            {
+                StepState.Succeeded => upstream.Output ?? new Struct(),
+                StepState.Skipped or StepState.Cancelled => NotRunAsOutput(upstream.Reason),
+                _ => FailureAsOutput(upstream.Error),
+            });
         }
 
         if (execution.Labels.Count > 0)
@@ -81,6 +86,14 @@ internal static class AttemptRequestFactory
         }
 
         return new StepAttemptRequest(request, compiled.Timeouts[step]) { SecretValues = secretUse.Used };
+    }
+
+    /// <summary>What a dependent that runs whatever its dependencies did (a trigger rule other than <c>all_succeeded</c>) sees in place of the output of a step that did not run: <c>{"skipped": {"reason"}}</c>.</summary>
+    public static Struct NotRunAsOutput(string reason)
+    {
+        var output = new Struct();
+        output.Fields["skipped"] = Value.ForStruct(new Struct { Fields = { ["reason"] = Value.ForString(reason) } });
+        return output;
     }
 
     /// <summary>What a dependent sees in place of the output of a step that failed and continued: <c>{"error": {"code", "message"}}</c>.</summary>

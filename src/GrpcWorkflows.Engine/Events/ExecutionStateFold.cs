@@ -23,6 +23,9 @@ public sealed class ExecutionStateFold
     private WorkflowGraph? _graph;
     private StepExecution[] _byIndex = [];
     private int[] _pendingDependencies = [];
+    private int[] _doneDependencies = [];
+    private int[] _failedDependencies = [];
+    private string?[] _skipCause = [];
 
     /// <summary>The state folded so far. Empty until the submitted event is applied.</summary>
     public Execution Execution { get; } = new();
@@ -41,6 +44,21 @@ public sealed class ExecutionStateFold
 
     /// <summary>Dependencies not yet satisfied (succeeded, or failed and continued), by step index.</summary>
     internal int[] PendingDependencies => _pendingDependencies;
+
+    /// <summary>Dependencies in a terminal state, by step index.</summary>
+    internal int[] DoneDependencies => _doneDependencies;
+
+    /// <summary>Dependencies that failed (without <c>continue_on_failure</c>) or were cancelled, by step index.</summary>
+    internal int[] FailedDependencies => _failedDependencies;
+
+    /// <summary>The cause recorded with each skipped step (<see cref="StepSkipped.CauseStepId"/>), by step index.</summary>
+    internal string?[] SkipCause => _skipCause;
+
+    /// <summary>Whether the execution's timeout elapsed since the last submit or retry (it also counts as a cancel request).</summary>
+    internal bool TimedOut { get; private set; }
+
+    /// <summary>When the current run started: the started event, or the latest retry.</summary>
+    internal DateTimeOffset? RunStartTime { get; private set; }
 
     /// <summary>The number of steps in a terminal state.</summary>
     internal int TerminalCount { get; private set; }
@@ -87,6 +105,19 @@ public sealed class ExecutionStateFold
             case ExecutionEvent.KindOneofCase.Started:
                 execution.State = ExecutionState.Running;
                 execution.StartTime ??= e.Time;
+                RunStartTime = e.Time.ToDateTimeOffset();
+                break;
+            case ExecutionEvent.KindOneofCase.StepSuspended:
+                var suspended = _steps[e.StepSuspended.StepId];
+                suspended.State = StepState.Suspended;
+                suspended.StartTime ??= e.Time;
+                suspended.WakeTime = e.StepSuspended.WakeTime;
+                suspended.Signal = e.StepSuspended.Signal;
+                break;
+            case ExecutionEvent.KindOneofCase.TimedOut:
+                TimedOut = true;
+                CancelRequested = true;
+                CancelReason = $"the execution did not finish within its timeout of {e.TimedOut.Timeout.ToTimeSpan()}";
                 break;
             case ExecutionEvent.KindOneofCase.StepReady:
                 var ready = _steps[e.StepReady.StepId];
@@ -121,6 +152,8 @@ public sealed class ExecutionStateFold
                 var succeeded = _steps[e.StepSucceeded.StepId];
                 BecomeTerminal(e.StepSucceeded.StepId, succeeded, satisfies: true, fails: false);
                 succeeded.State = StepState.Succeeded;
+                succeeded.StartTime ??= e.Time;
+                ClearWait(succeeded);
                 succeeded.Output = e.StepSucceeded.Output;
                 succeeded.Error = null;
                 succeeded.ExecutorWait = null;
@@ -129,16 +162,22 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.StepFailed:
                 var terminal = _steps[e.StepFailed.StepId];
-                BecomeTerminal(e.StepFailed.StepId, terminal, satisfies: e.StepFailed.Continued, fails: !e.StepFailed.Continued);
+                BecomeTerminal(e.StepFailed.StepId, terminal, satisfies: e.StepFailed.Continued, fails: !e.StepFailed.Continued, counted: !e.StepFailed.Continued);
                 terminal.State = StepState.Failed;
                 terminal.Error = e.StepFailed.Error;
                 terminal.EndTime = e.Time;
                 terminal.NextAttemptTime = null;
                 terminal.ExecutorWait = null;
+                ClearWait(terminal);
                 break;
             case ExecutionEvent.KindOneofCase.StepSkipped:
                 var skipped = _steps[e.StepSkipped.StepId];
                 BecomeTerminal(e.StepSkipped.StepId, skipped, satisfies: false, fails: false);
+                if (_graph is not null)
+                {
+                    _skipCause[_graph.Index[e.StepSkipped.StepId]] = e.StepSkipped.CauseStepId;
+                }
+
                 skipped.State = StepState.Skipped;
                 skipped.Reason = e.StepSkipped.Reason;
                 skipped.EndTime = e.Time;
@@ -146,7 +185,8 @@ public sealed class ExecutionStateFold
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 var cancelled = _steps[e.StepCancelled.StepId];
-                BecomeTerminal(e.StepCancelled.StepId, cancelled, satisfies: false, fails: false);
+                BecomeTerminal(e.StepCancelled.StepId, cancelled, satisfies: false, fails: false, counted: true);
+                ClearWait(cancelled);
                 cancelled.State = StepState.Cancelled;
                 cancelled.Reason = e.StepCancelled.Reason;
                 cancelled.EndTime = e.Time;
@@ -181,7 +221,17 @@ public sealed class ExecutionStateFold
     /// <summary>Whether a step satisfies its dependents: it succeeded, or failed and continues on failure.</summary>
     internal bool Satisfies(int step) => _byIndex[step].State == StepState.Succeeded || (_byIndex[step].State == StepState.Failed && _graph!.Steps[step].ContinueOnFailure);
 
-    private void BecomeTerminal(string stepId, StepExecution step, bool satisfies, bool fails)
+    /// <summary>Whether a dependency counts as failed for trigger rules: failed without continuing, or cancelled.</summary>
+    internal bool CountsAsFailed(int step) => _byIndex[step].State == StepState.Cancelled || (_byIndex[step].State == StepState.Failed && !_graph!.Steps[step].ContinueOnFailure);
+
+    private static void ClearWait(StepExecution step)
+    {
+        step.WakeTime = null;
+        step.Signal = string.Empty;
+    }
+
+    /// <summary>Counts a step that just became terminal in its dependents' facts; <paramref name="counted"/>: dependents count it as failed (failed without continuing, or cancelled).</summary>
+    private void BecomeTerminal(string stepId, StepExecution step, bool satisfies, bool fails, bool counted = false)
     {
         if (_graph is null || IsTerminal(step.State))
         {
@@ -190,11 +240,17 @@ public sealed class ExecutionStateFold
 
         TerminalCount++;
         var index = _graph.Index[stepId];
-        if (satisfies)
+        foreach (var dependent in _graph.Dependents[index])
         {
-            foreach (var dependent in _graph.Dependents[index])
+            _doneDependencies[dependent]++;
+            if (satisfies)
             {
                 _pendingDependencies[dependent]--;
+            }
+
+            if (counted)
+            {
+                _failedDependencies[dependent]++;
             }
         }
 
@@ -215,16 +271,28 @@ public sealed class ExecutionStateFold
                 TerminalCount++;
             }
 
-            var pending = 0;
+            int pending = 0, done = 0, failed = 0;
             foreach (var dependency in graph.Dependencies[i])
             {
                 if (!Satisfies(dependency))
                 {
                     pending++;
                 }
+
+                if (IsTerminal(_byIndex[dependency].State))
+                {
+                    done++;
+                }
+
+                if (CountsAsFailed(dependency))
+                {
+                    failed++;
+                }
             }
 
             _pendingDependencies[i] = pending;
+            _doneDependencies[i] = done;
+            _failedDependencies[i] = failed;
         }
     }
 
@@ -251,6 +319,9 @@ public sealed class ExecutionStateFold
         _graph = graph;
         _byIndex = new StepExecution[graph.Count];
         _pendingDependencies = new int[graph.Count];
+        _doneDependencies = new int[graph.Count];
+        _failedDependencies = new int[graph.Count];
+        _skipCause = new string?[graph.Count];
         foreach (var i in order)
         {
             var step = graph.Steps[i];
@@ -275,6 +346,8 @@ public sealed class ExecutionStateFold
         execution.Result = null;
         execution.RetryCount++;
         CancelRequested = false;
+        TimedOut = false;
+        RunStartTime = e.Time.ToDateTimeOffset();
         IsFinished = false;
         foreach (var id in e.Retried.StepIds)
         {
@@ -289,6 +362,11 @@ public sealed class ExecutionStateFold
             step.EndTime = null;
             step.NextAttemptTime = null;
             step.ExecutorWait = null;
+            ClearWait(step);
+            if (_graph is not null)
+            {
+                _skipCause[_graph.Index[id]] = null;
+            }
         }
 
         FirstFailure = -1;

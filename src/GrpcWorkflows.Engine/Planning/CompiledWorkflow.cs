@@ -1,3 +1,4 @@
+using GrpcWorkflows.Engine.Conditions;
 using GrpcWorkflows.Engine.Retry;
 using GrpcWorkflows.V1;
 
@@ -17,6 +18,11 @@ internal sealed class CompiledWorkflow
         Timeouts = timeouts;
         HasTemplates = hasTemplates;
         MaxParallelSteps = definition.HasMaxParallelSteps && definition.MaxParallelSteps > 0 ? definition.MaxParallelSteps : int.MaxValue;
+        Timeout = definition.Timeout?.ToTimeSpan();
+        Conditions = new Condition?[graph.Count];
+        Triggers = new TriggerRule[graph.Count];
+        Kinds = new StepKind[graph.Count];
+        SignalSchemas = new Json.Schema.JsonSchema?[graph.Count];
     }
 
     public WorkflowDefinition Definition { get; }
@@ -40,4 +46,19 @@ internal sealed class CompiledWorkflow
 
     /// <summary>The execution's own parallelism limit (int.MaxValue when unset).</summary>
     public int MaxParallelSteps { get; }
+
+    /// <summary>The whole execution's deadline from its start, when it has one.</summary>
+    public TimeSpan? Timeout { get; }
+
+    /// <summary>Each step's <c>when</c> condition, or null.</summary>
+    public Condition?[] Conditions { get; }
+
+    /// <summary>Each step's trigger rule.</summary>
+    public TriggerRule[] Triggers { get; }
+
+    /// <summary>Whether an executor or the engine carries out each step.</summary>
+    public StepKind[] Kinds { get; }
+
+    /// <summary>Each <c>wait_for_signal</c> step's payload schema, or null.</summary>
+    public Json.Schema.JsonSchema?[] SignalSchemas { get; }
 }

@@ -19,7 +19,7 @@ namespace GrpcWorkflows.Engine.StateMachine;
 /// Not thread-safe; the host serializes commands. New events and actions accumulate in
 /// <see cref="Events"/> and <see cref="Actions"/> until the host takes them.
 /// </remarks>
-internal sealed class ExecutionMachine
+internal sealed partial class ExecutionMachine
 {
     /// <summary>The attempt handed out and not yet completed, by step; 0 for none.</summary>
     private readonly int[] _inFlight;
@@ -73,14 +73,8 @@ internal sealed class ExecutionMachine
     public void Start(DateTimeOffset now)
     {
         Emit(new ExecutionEvent { Started = new ExecutionStarted() }, now);
-        foreach (var i in Compiled.Order)
-        {
-            if (Fold.PendingDependencies[i] == 0)
-            {
-                MakeReady(i, now);
-            }
-        }
-
+        ArmExecutionTimeout(now);
+        ReleaseWaiting(now);
         CheckFinished(now);
     }
 
@@ -95,11 +89,12 @@ internal sealed class ExecutionMachine
 
         if (Fold.CancelRequested)
         {
-            CancelRemaining("the execution was cancelled", includeRunning: true, now);
+            CancelRemaining(StopReason, includeRunning: true, now);
             CheckFinished(now);
             return;
         }
 
+        ArmExecutionTimeout(now);
         foreach (var i in Compiled.Order)
         {
             var step = Steps[i];
@@ -107,6 +102,9 @@ internal sealed class ExecutionMachine
             {
                 case StepState.Running:
                     Actions.Add(new MachineAction(MachineActionKind.Enqueue, i));
+                    break;
+                case StepState.Ready when Compiled.Kinds[i] != StepKind.Executor:
+                    Suspend(i, now);
                     break;
                 case StepState.Ready:
                     if (step.ExecutorWait?.Deadline is { } waitDeadline)
@@ -121,24 +119,14 @@ internal sealed class ExecutionMachine
                     var due = step.NextAttemptTime?.ToDateTimeOffset() ?? now;
                     Actions.Add(new MachineAction(MachineActionKind.StartTimer, i, step.Attempts, Due: due > now ? due : now));
                     break;
-                case StepState.Waiting when Fold.PendingDependencies[i] == 0:
-                    MakeReady(i, now);
-                    break;
-                case StepState.Waiting:
-                    foreach (var dependency in Graph.Dependencies[i])
-                    {
-                        var state = Steps[dependency].State;
-                        if (state is StepState.Skipped or StepState.Cancelled || (state == StepState.Failed && !Graph.Steps[dependency].ContinueOnFailure))
-                        {
-                            SkipDescendants(dependency, now);
-                            break;
-                        }
-                    }
-
+                case StepState.Suspended when step.WakeTime is { } wake:
+                    var wakeAt = wake.ToDateTimeOffset();
+                    Actions.Add(new MachineAction(MachineActionKind.StartTimer, i, Due: wakeAt > now ? wakeAt : now, Timer: TimerPurpose.Wake));
                     break;
             }
         }
 
+        ReleaseWaiting(now);
         CheckFinished(now);
     }
 
@@ -157,14 +145,8 @@ internal sealed class ExecutionMachine
         var retried = new ExecutionRetried();
         retried.StepIds.AddRange(ids);
         Emit(new ExecutionEvent { Retried = retried }, now);
-        foreach (var i in Compiled.Order)
-        {
-            if (Steps[i].State == StepState.Waiting && Fold.PendingDependencies[i] == 0)
-            {
-                MakeReady(i, now);
-            }
-        }
-
+        ArmExecutionTimeout(now);
+        ReleaseWaiting(now);
         CheckFinished(now);
         return ids;
     }
@@ -256,12 +238,12 @@ internal sealed class ExecutionMachine
             else
             {
                 Emit(new ExecutionEvent { StepSucceeded = new StepSucceeded { StepId = stepId, Attempt = attempt, Output = output, Endpoint = endpoint } }, now);
-                Release(step, now);
+                Settle(step, now);
             }
         }
         else if (outcome == AttemptOutcome.Cancelled || Fold.CancelRequested)
         {
-            Emit(new ExecutionEvent { StepCancelled = new StepCancelled { StepId = stepId, Reason = "the execution was cancelled" } }, now);
+            Emit(new ExecutionEvent { StepCancelled = new StepCancelled { StepId = stepId, Reason = StopReason } }, now);
         }
         else
         {
@@ -333,9 +315,25 @@ internal sealed class ExecutionMachine
     /// </summary>
     public void TimerDue(int step, int attempt, TimerPurpose purpose, DateTimeOffset now)
     {
-        var current = Steps[step];
         if (IsFinished)
         {
+            return;
+        }
+
+        if (purpose == TimerPurpose.ExecutionTimeout)
+        {
+            TimeOut(now);
+            return;
+        }
+
+        var current = Steps[step];
+        if (purpose == TimerPurpose.Wake)
+        {
+            if (current.State == StepState.Suspended)
+            {
+                Wake(step, now);
+            }
+
             return;
         }
 
@@ -404,7 +402,14 @@ internal sealed class ExecutionMachine
     private void MakeReady(int step, DateTimeOffset now)
     {
         Emit(new ExecutionEvent { StepReady = new StepReady { StepId = Graph.Ids[step] } }, now);
-        Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
+        if (Compiled.Kinds[step] == StepKind.Executor)
+        {
+            Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
+        }
+        else
+        {
+            Suspend(step, now);
+        }
     }
 
     /// <summary>Records a terminal failure; the step's descendants are skipped unless it continues on failure.</summary>
@@ -412,56 +417,8 @@ internal sealed class ExecutionMachine
     {
         var continued = Graph.Steps[step].ContinueOnFailure;
         Emit(new ExecutionEvent { StepFailed = new StepFailed { StepId = Graph.Ids[step], Attempts = attempts, Error = error, Continued = continued } }, now);
-        if (continued)
-        {
-            Release(step, now);
-        }
-        else
-        {
-            SkipDescendants(step, now);
-        }
-
+        Settle(step, now);
         CheckFinished(now);
-    }
-
-    /// <summary>A dependency is satisfied (the fold counted it): dependents with none left become READY.</summary>
-    private void Release(int step, DateTimeOffset now)
-    {
-        if (Fold.CancelRequested)
-        {
-            return;
-        }
-
-        foreach (var dependent in Graph.Dependents[step])
-        {
-            if (Fold.PendingDependencies[dependent] == 0 && Steps[dependent].State == StepState.Waiting)
-            {
-                MakeReady(dependent, now);
-            }
-        }
-    }
-
-    private void SkipDescendants(int failed, DateTimeOffset now)
-    {
-        var cause = Graph.Ids[failed];
-        var queue = new Queue<int>();
-        queue.Enqueue(failed);
-        while (queue.Count > 0)
-        {
-            foreach (var dependent in Graph.Dependents[queue.Dequeue()])
-            {
-                if (Steps[dependent].State != StepState.Waiting)
-                {
-                    continue;
-                }
-
-                Emit(new ExecutionEvent
-                {
-                    StepSkipped = new StepSkipped { StepId = Graph.Ids[dependent], CauseStepId = cause, Reason = $"step '{cause}' failed" },
-                }, now);
-                queue.Enqueue(dependent);
-            }
-        }
     }
 
     private void CancelRemaining(string reason, bool includeRunning, DateTimeOffset now)
@@ -488,7 +445,12 @@ internal sealed class ExecutionMachine
         }
 
         var finished = new ExecutionFinished { Result = ExecutionResultBuilder.Build(Fold, Compiled, Limits, out var resultError) };
-        if (Fold.CancelRequested)
+        if (Fold.TimedOut)
+        {
+            finished.State = ExecutionState.Failed;
+            finished.Error = new StepError { Code = "DEADLINE_EXCEEDED", Message = Fold.CancelReason ?? "the execution timed out" };
+        }
+        else if (Fold.CancelRequested)
         {
             finished.State = ExecutionState.Cancelled;
             finished.Error = new StepError { Code = "CANCELLED", Message = Fold.CancelReason ?? "cancelled by a client" };

@@ -48,4 +48,10 @@ internal enum TimerPurpose
 
     /// <summary>The deadline of the step's wait for a reachable executor.</summary>
     ExecutorWait,
+
+    /// <summary>The end of a built-in sleep, or the timeout of a wait for a signal.</summary>
+    Wake,
+
+    /// <summary>The whole execution's deadline (the step is -1).</summary>
+    ExecutionTimeout,
 }

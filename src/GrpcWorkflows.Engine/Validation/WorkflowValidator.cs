@@ -1,9 +1,11 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Conditions;
 using GrpcWorkflows.Engine.DataFlow;
 using GrpcWorkflows.Engine.Planning;
 using GrpcWorkflows.Engine.Retry;
 using GrpcWorkflows.Engine.Secrets;
+using GrpcWorkflows.Engine.Waits;
 using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Engine.Validation;
@@ -19,6 +21,9 @@ internal sealed class WorkflowValidator
 
     /// <summary>The largest accepted backoff or timeout.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromDays(1);
+
+    /// <summary>The longest accepted sleep, signal wait or execution timeout.</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromDays(366);
 
     /// <summary>The largest accepted backoff multiplier.</summary>
     public const double MaxMultiplier = 100;
@@ -70,7 +75,16 @@ internal sealed class WorkflowValidator
             CheckTimeout(defaultTimeout, "default_timeout", Add);
         }
 
+        if (definition.Timeout is { } executionTimeout)
+        {
+            CheckDuration(executionTimeout, "timeout", allowZero: false, add: Add, max: MaxWait);
+        }
+
         var graph = WorkflowGraph.Build(definition);
+        var conditions = new Condition?[graph.Count];
+        var triggers = new TriggerRule[graph.Count];
+        var kinds = new StepKind[graph.Count];
+        var schemas = new Json.Schema.JsonSchema?[graph.Count];
         var declaredEdges = 0;
         var hasTemplates = new bool[graph.Count];
         var references = new List<(int Step, string Field, TemplateReference Reference)>();
@@ -80,9 +94,31 @@ internal sealed class WorkflowValidator
             var step = graph.Steps[i];
             var prefix = "steps." + id;
             CheckStepId(id, prefix, limits, Add);
-            if (step.Type.Length == 0)
+            kinds[i] = CheckKind(step, id, prefix, Add, out schemas[i]);
+            if (step.Type.Length == 0 && kinds[i] == StepKind.Executor)
             {
                 Add(prefix + ".type", $"step '{id}' has no type");
+            }
+
+            if (!TriggerRules.TryParse(step.Trigger, out triggers[i]))
+            {
+                Add(prefix + ".trigger", $"trigger '{step.Trigger}' is unknown; use one of {string.Join(", ", TriggerRules.Names)}");
+            }
+
+            if (step.When.Length > 0)
+            {
+                try
+                {
+                    conditions[i] = Condition.Parse(step.When, graph.Index.ContainsKey);
+                    foreach (var referenced in conditions[i]!.StepReferences)
+                    {
+                        references.Add((i, prefix + ".when", new TemplateReference(0, step.When.Length, referenced, [], $"steps.{referenced}.output")));
+                    }
+                }
+                catch (ConditionException e)
+                {
+                    Add(prefix + ".when", $"the condition '{step.When}' is not valid: {e.Message}");
+                }
             }
 
             declaredEdges += step.DependsOn.Count;
@@ -154,7 +190,7 @@ internal sealed class WorkflowValidator
             for (var i = 0; i < graph.Count; i++)
             {
                 var type = graph.Steps[i].Type;
-                if (type.Length == 0)
+                if (type.Length == 0 || kinds[i] != StepKind.Executor)
                 {
                     continue;
                 }
@@ -180,6 +216,10 @@ internal sealed class WorkflowValidator
         if (problems.Count == 0)
         {
             compiled = Compile(definition, graph, order, levels, plan, hasTemplates);
+            conditions.CopyTo(compiled.Conditions, 0);
+            triggers.CopyTo(compiled.Triggers, 0);
+            kinds.CopyTo(compiled.Kinds, 0);
+            schemas.CopyTo(compiled.SignalSchemas, 0);
         }
 
         return new WorkflowValidationResult(problems, unserved, plan);
@@ -241,6 +281,60 @@ internal sealed class WorkflowValidator
                 add(field, $"'{reference.Text}': secrets can only be used in step inputs; the workflow's output is recorded");
             }
         }
+    }
+
+    /// <summary>A built-in wait (<c>sleep</c>, <c>wait_for_signal</c>) or an executor's step: the wait's own fields and the type that goes with it.</summary>
+    private static StepKind CheckKind(StepDefinition step, string id, string prefix, Action<string, string> add, out Json.Schema.JsonSchema? schema)
+    {
+        schema = null;
+        if (step.Sleep is not null && step.WaitForSignal is not null)
+        {
+            add(prefix, $"step '{id}' sets both sleep and wait_for_signal; a step is one or the other");
+            return StepKind.Sleep;
+        }
+
+        if (step.Sleep is { } sleep)
+        {
+            if (step.Type is not ("" or "sleep"))
+            {
+                add(prefix + ".type", $"step '{id}' is a sleep; its type must be empty or 'sleep', not '{step.Type}'");
+            }
+
+            if ((sleep.Duration is null) == (sleep.Until is null))
+            {
+                add(prefix + ".sleep", "a sleep sets exactly one of duration and until");
+            }
+
+            CheckDuration(sleep.Duration, prefix + ".sleep.duration", allowZero: true, add, MaxWait);
+            return StepKind.Sleep;
+        }
+
+        if (step.WaitForSignal is not { } wait)
+        {
+            return StepKind.Executor;
+        }
+
+        if (step.Type is not ("" or "wait_for_signal"))
+        {
+            add(prefix + ".type", $"step '{id}' waits for a signal; its type must be empty or 'wait_for_signal', not '{step.Type}'");
+        }
+
+        if (wait.Name.Length == 0 || !wait.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'))
+        {
+            add(prefix + ".wait_for_signal.name", $"the signal name '{wait.Name}' must be non-empty and use only the characters [A-Za-z0-9_.-]");
+        }
+
+        CheckDuration(wait.Timeout, prefix + ".wait_for_signal.timeout", allowZero: false, add, MaxWait);
+        if (wait.Schema is { } payloadSchema)
+        {
+            schema = SignalSchema.Load(payloadSchema, out var error);
+            if (schema is null)
+            {
+                add(prefix + ".wait_for_signal.schema", $"the payload schema is not a JSON Schema: {error}");
+            }
+        }
+
+        return StepKind.Signal;
     }
 
     private static void CheckStepId(string id, string prefix, WorkflowLimits limits, Action<string, string> add)
@@ -332,8 +426,9 @@ internal sealed class WorkflowValidator
     private static void CheckTimeout(Duration timeout, string field, Action<string, string> add)
         => CheckDuration(timeout, field, allowZero: false, add);
 
-    private static TimeSpan? CheckDuration(Duration? duration, string field, bool allowZero, Action<string, string> add)
+    private static TimeSpan? CheckDuration(Duration? duration, string field, bool allowZero, Action<string, string> add, TimeSpan? max = null)
     {
+        var limit = max ?? MaxDuration;
         if (duration is null)
         {
             return null;
@@ -341,7 +436,7 @@ internal sealed class WorkflowValidator
 
         if (duration.Seconds is < Duration.MinSeconds or > Duration.MaxSeconds)
         {
-            add(field, $"the duration is {duration.Seconds.ToString(CultureInfo.InvariantCulture)}s, outside the range of google.protobuf.Duration (±{Duration.MaxSeconds.ToString(CultureInfo.InvariantCulture)}s); it must be at most {MaxDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (1 day)");
+            add(field, $"the duration is {duration.Seconds.ToString(CultureInfo.InvariantCulture)}s, outside the range of google.protobuf.Duration (±{Duration.MaxSeconds.ToString(CultureInfo.InvariantCulture)}s); it must be at most {Describe(limit)}");
             return null;
         }
 
@@ -358,13 +453,15 @@ internal sealed class WorkflowValidator
             return null;
         }
 
-        if (value > MaxDuration)
+        if (value > limit)
         {
-            add(field, $"the duration is {value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s; it must be at most {MaxDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s (1 day)");
+            add(field, $"the duration is {value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s; it must be at most {Describe(limit)}");
             return null;
         }
 
         return value;
+
+        static string Describe(TimeSpan limit) => $"{limit.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s ({limit.TotalDays.ToString(CultureInfo.InvariantCulture)} day{(limit.TotalDays == 1 ? string.Empty : "s")})";
     }
 
     private static void CheckReferences(WorkflowGraph graph, List<(int Step, string Field, TemplateReference Reference)> references, Action<string, string> add)

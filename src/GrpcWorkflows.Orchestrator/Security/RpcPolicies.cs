@@ -24,6 +24,7 @@ public static class RpcPolicies
         [Workflows + "CancelExecution"] = Roles.Operator,
         [Workflows + "RetryExecution"] = Roles.Operator,
         [Workflows + "ValidateWorkflow"] = Roles.Viewer,
+        [Workflows + "SignalExecution"] = Roles.Operator,
         [Registry + "RegisterExecutor"] = Roles.Executor,
         [Registry + "Heartbeat"] = Roles.Executor,
         [Registry + "DeregisterExecutor"] = Roles.Executor,

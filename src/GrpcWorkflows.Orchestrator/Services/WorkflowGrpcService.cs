@@ -143,6 +143,37 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
     }
 
     /// <inheritdoc />
+    public override async Task<SignalExecutionResponse> SignalExecution(SignalExecutionRequest request, ServerCallContext context)
+    {
+        RequireId(request.ExecutionId);
+        if (string.IsNullOrEmpty(request.Name))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "name is required: the name of the signal (wait_for_signal.name)."));
+        }
+
+        await RequireVisibleAsync(request.ExecutionId, context);
+        try
+        {
+            var steps = await engine.SignalAsync(request.ExecutionId, request.Name, request.Payload, context.CancellationToken);
+            var response = new SignalExecutionResponse();
+            response.StepIds.Add(steps);
+            return response;
+        }
+        catch (ExecutionNotFoundException)
+        {
+            throw RpcErrors.ExecutionNotFound(request.ExecutionId);
+        }
+        catch (ExecutionStateConflictException ex)
+        {
+            throw RpcErrors.FailedPrecondition(ex.Message);
+        }
+        catch (WorkflowValidationException ex)
+        {
+            throw RpcErrors.InvalidArgument("The signal's payload is not valid", ex.Result.Problems);
+        }
+    }
+
+    /// <inheritdoc />
     public override Task<ValidateWorkflowResponse> ValidateWorkflow(ValidateWorkflowRequest request, ServerCallContext context)
     {
         RequireDefinition(request.Definition);

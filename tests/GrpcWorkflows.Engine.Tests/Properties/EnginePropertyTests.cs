@@ -30,10 +30,22 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         HangOnce,
     }
 
-    public sealed record StepGene(int DependencyCount, int[] Picks, Behaviour Behaviour, int Failures, int DurationMs, bool ContinueOnFailure)
+    /// <summary>A step's <c>when</c>: none, one over the input that holds or not, or one that holds when its first dependency succeeded.</summary>
+    public enum When
     {
-        public override string ToString() => $"{DependencyCount}/{string.Join(",", Picks)}/{Behaviour}/{Failures}/{DurationMs}/{ContinueOnFailure}";
+        None,
+        InputTrue,
+        InputFalse,
+        FirstDependencySucceeded,
     }
+
+    /// <summary>One random step; <c>Trigger</c> indexes <see cref="Triggers"/>, <c>Sleep</c> makes it a built-in sleep of <c>DurationMs</c>.</summary>
+    public sealed record StepGene(int DependencyCount, int[] Picks, Behaviour Behaviour, int Failures, int DurationMs, bool ContinueOnFailure, When When = When.None, int Trigger = 0, bool Sleep = false)
+    {
+        public override string ToString() => $"{DependencyCount}/{string.Join(",", Picks)}/{Behaviour}/{Failures}/{DurationMs}/{ContinueOnFailure}/{When}/{Triggers[Trigger]}/{(Sleep ? "sleep" : "exec")}";
+    }
+
+    private static readonly string[] Triggers = ["all_succeeded", "all_done", "none_failed", "one_succeeded"];
 
     public sealed record DagCase(StepGene[] Steps, int MaxParallel)
     {
@@ -55,8 +67,31 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
             duration,
             cof < 15));
 
+    /// <summary>Steps of the language: conditions, trigger rules and sleeps mixed into the same random DAGs.</summary>
+    /// <remarks>
+    /// No condition over the first dependency with <c>one_succeeded</c>: such a step may run before
+    /// that dependency ends, so the outcome would depend on timing, not on the semantics.
+    /// </remarks>
+    private static readonly Gen<StepGene> LanguageStepGen = Gen.Select(StepGen, Gen.Int[0, 99], Gen.Int[0, 99], Gen.Int[0, 99], (gene, when, trigger, sleep) => gene with
+    {
+        When = when switch { < 55 => When.None, < 70 => When.InputTrue, < 80 => When.InputFalse, _ when trigger >= 55 && trigger % 3 == 2 => When.None, _ => When.FirstDependencySucceeded },
+        Trigger = trigger < 55 ? 0 : 1 + (trigger % 3),
+        Sleep = sleep < 12,
+    });
+
     private static Gen<DagCase> Cases(int minSteps, int maxSteps)
         => Gen.Int[minSteps, maxSteps].SelectMany(n => Gen.Select(StepGen.Array[n], Gen.Int[1, 64], (steps, parallel) => new DagCase(steps, parallel)));
+
+    private static Gen<DagCase> LanguageCases(int minSteps, int maxSteps)
+        => Gen.Int[minSteps, maxSteps].SelectMany(n => Gen.Select(LanguageStepGen.Array[n], Gen.Int[1, 64], (steps, parallel) => new DagCase(steps, parallel)));
+
+    [Fact]
+    public Task RandomSmallDagsWithConditionsTriggersAndSleeps_EveryPropertyHolds()
+        => LanguageCases(1, 150).SampleAsync(CheckAsync, iter: 40, threads: 1);
+
+    [Fact]
+    public Task RandomLargeDagsWithConditionsTriggersAndSleeps_EveryPropertyHolds()
+        => LanguageCases(1000, 3000).SampleAsync(CheckAsync, iter: 2, threads: 1);
 
     [Fact]
     public Task RandomSmallDags_EveryPropertyHolds()
@@ -101,8 +136,23 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         };
         for (var i = 0; i < c.Steps.Length; i++)
         {
-            var step = new StepDefinition { Type = i % 3 == 0 ? "cpu" : "io", ContinueOnFailure = c.Steps[i].ContinueOnFailure };
-            step.DependsOn.AddRange(Dependencies(c, i).Select(Id));
+            var gene = c.Steps[i];
+            var dependencies = Dependencies(c, i);
+            var step = new StepDefinition { Type = i % 3 == 0 ? "cpu" : "io", ContinueOnFailure = gene.ContinueOnFailure, Trigger = gene.Trigger == 0 ? string.Empty : Triggers[gene.Trigger] };
+            if (gene.Sleep)
+            {
+                step.Type = string.Empty;
+                step.Sleep = new SleepStep { Duration = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(gene.DurationMs)) };
+            }
+
+            step.When = gene.When switch
+            {
+                When.InputTrue => "workflow.input.on == true",
+                When.InputFalse => "workflow.input.off == true",
+                When.FirstDependencySucceeded when dependencies.Length > 0 => $"steps.{Id(dependencies[0])}.output.step == '{Id(dependencies[0])}'",
+                _ => string.Empty,
+            };
+            step.DependsOn.AddRange(dependencies.Select(Id));
             definition.Steps.Add(Id(i), step);
         }
 
@@ -124,7 +174,7 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
     /// <summary>Submits as a client does while the store fails: again, with the same idempotency key, until acknowledged.</summary>
     private static async Task<string> SubmitUntilAcceptedAsync(EngineHarness h, WorkflowDefinition definition)
     {
-        var request = new GrpcWorkflows.Engine.Commands.SubmitExecution(definition, new Struct(), "property");
+        var request = new GrpcWorkflows.Engine.Commands.SubmitExecution(definition, Struct.Parser.ParseJson("""{"on": true, "off": false}"""), "property");
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -137,15 +187,36 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The final state the semantics promise: run when every dependency succeeded or failed with continue_on_failure, else skipped.</summary>
+    /// <summary>
+    /// The final state the semantics promise: the trigger rule over the dependencies' outcomes
+    /// (the default: run when every dependency succeeded or failed with continue_on_failure), then
+    /// the condition; a step that runs ends as its behaviour says (a sleep succeeds).
+    /// </summary>
     private static StepState[] Expected(DagCase c)
     {
         var states = new StepState[c.Steps.Length];
         for (var i = 0; i < c.Steps.Length; i++)
         {
-            var blocked = Dependencies(c, i).Any(d => states[d] == StepState.Skipped || (states[d] == StepState.Failed && !c.Steps[d].ContinueOnFailure));
+            var dependencies = Dependencies(c, i);
+            bool Satisfied(int d) => states[d] == StepState.Succeeded || (states[d] == StepState.Failed && c.Steps[d].ContinueOnFailure);
+            bool FailedHard(int d) => states[d] == StepState.Failed && !c.Steps[d].ContinueOnFailure;
             var gene = c.Steps[i];
-            states[i] = blocked ? StepState.Skipped
+            var runs = dependencies.Length == 0 || Triggers[gene.Trigger] switch
+            {
+                "all_done" => true,
+                "none_failed" => !dependencies.Any(FailedHard),
+                "one_succeeded" => dependencies.Any(Satisfied),
+                _ => dependencies.All(Satisfied),
+            };
+            var holds = gene.When switch
+            {
+                When.InputFalse => false,
+                // An executor's output carries "step"; a sleep's output is empty.
+                When.FirstDependencySucceeded when dependencies.Length > 0 => states[dependencies[0]] == StepState.Succeeded && !c.Steps[dependencies[0]].Sleep,
+                _ => true,
+            };
+            states[i] = !runs || !holds ? StepState.Skipped
+                : gene.Sleep ? StepState.Succeeded
                 : gene.Behaviour == Behaviour.Invalid || (gene.Behaviour == Behaviour.Flaky && gene.Failures >= MaxAttempts) ? StepState.Failed
                 : StepState.Succeeded;
         }
@@ -183,22 +254,46 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         execution.Figures = null;
         Assert.Equal(execution, ExecutionStateFold.Replay(events));
 
-        // No step starts before all its dependencies succeeded (or failed with continue_on_failure).
+        // No step begins (an attempt, or a sleep) before its trigger rule allows: by default after all
+        // its dependencies succeeded (or failed with continue_on_failure); all_done and none_failed
+        // after all ended; one_succeeded after one succeeded.
         var released = new Dictionary<string, long>();
+        var ended = new Dictionary<string, long>();
         foreach (var e in events)
         {
             if (e.StepSucceeded is { } ok)
             {
-                released[ok.StepId] = e.Sequence;
+                released[ok.StepId] = ended[ok.StepId] = e.Sequence;
             }
-            else if (e.StepFailed is { Continued: true } continued)
+            else if (e.StepFailed is { } stepFailed)
             {
-                released[continued.StepId] = e.Sequence;
+                ended[stepFailed.StepId] = e.Sequence;
+                if (stepFailed.Continued)
+                {
+                    released[stepFailed.StepId] = e.Sequence;
+                }
             }
-            else if (e.AttemptStarted is { } started)
+            else if (e.StepSkipped is { } skipped)
             {
-                var index = int.Parse(started.StepId.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
-                Assert.All(Dependencies(c, index), d => Assert.True(released.TryGetValue(Id(d), out var at) && at < e.Sequence, $"{started.StepId} started before {Id(d)} was done"));
+                ended[skipped.StepId] = e.Sequence;
+            }
+            else if ((e.AttemptStarted?.StepId ?? e.StepSuspended?.StepId) is { } began)
+            {
+                var index = int.Parse(began.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture);
+                var dependencies = Dependencies(c, index);
+                bool Before(Dictionary<string, long> map, int d) => map.TryGetValue(Id(d), out var at) && at < e.Sequence;
+                switch (Triggers[c.Steps[index].Trigger])
+                {
+                    case "one_succeeded" when dependencies.Length > 0:
+                        Assert.True(dependencies.Any(d => Before(released, d)), $"{began} began before one of its dependencies succeeded");
+                        break;
+                    case "all_done" or "none_failed":
+                        Assert.All(dependencies, d => Assert.True(Before(ended, d), $"{began} began before {Id(d)} ended"));
+                        break;
+                    default:
+                        Assert.All(dependencies, d => Assert.True(Before(released, d), $"{began} began before {Id(d)} was done"));
+                        break;
+                }
             }
         }
 
@@ -210,7 +305,9 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
 
         // Every step ends where the semantics say: success paths succeed exactly once, and a failure
         // skips exactly the descendants that lack a continue_on_failure path.
-        Assert.Equal(expected, execution.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal).Select(s => s.State));
+        var actual = execution.Steps.OrderBy(s => s.StepId, StringComparer.Ordinal).ToList();
+        var wrong = Enumerable.Range(0, expected.Length).Where(i => actual[i].State != expected[i]).Select(i => $"{Id(i)}: expected {expected[i]}, was {actual[i].State} ({actual[i].Reason}{actual[i].Error?.Message})");
+        Assert.True(wrong.ToList() is [], string.Join("; ", wrong));
         Assert.All(events.Where(e => e.StepSucceeded is not null).GroupBy(e => e.StepSucceeded.StepId), g => Assert.Single(g));
         var failed = Enumerable.Range(0, c.Steps.Length).Any(i => expected[i] == StepState.Failed && !c.Steps[i].ContinueOnFailure);
         Assert.Equal(failed ? ExecutionState.Failed : ExecutionState.Succeeded, execution.State);

@@ -111,6 +111,8 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             // The execution has succeeded: cancelling it answers its state, retrying it is refused, unless it is out of sight.
             new(W + "CancelExecution", StatusCode.OK, StatusCode.NotFound, h => workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
             new(W + "RetryExecution", StatusCode.FailedPrecondition, StatusCode.NotFound, h => workflows.RetryExecutionAsync(new RetryExecutionRequest { ExecutionId = executionId }, h).ResponseAsync),
+            // Nothing waits for a signal in a finished execution.
+            new(W + "SignalExecution", StatusCode.FailedPrecondition, StatusCode.NotFound, h => workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = executionId, Name = "approve" }, h).ResponseAsync),
             new(W + "ValidateWorkflow", StatusCode.OK, StatusCode.OK, h => workflows.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = definition }, h).ResponseAsync),
             new(R + "RegisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
             new(R + "Heartbeat", StatusCode.OK, StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
