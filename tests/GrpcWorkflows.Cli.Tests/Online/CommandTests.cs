@@ -43,6 +43,28 @@ public sealed class CommandTests(DevCluster cluster)
     }
 
     [Fact]
+    public async Task SubmitAndList_NamespaceFlagOrVariable_ListedInItsNamespaceOnly()
+    {
+        var team = "team-" + Guid.NewGuid().ToString("N")[..8];
+
+        var submitted = await cluster.RunAsync("submit", Gwf.ExamplePath("simple_workflow.json"), "--namespace", team, "-o", "json");
+        var executionId = JsonDocument.Parse(submitted.StandardOutput).RootElement.GetProperty("executionId").GetString()!;
+        var inTeam = await cluster.RunWithAsync(new Dictionary<string, string?> { ["GWF_NAMESPACE"] = team }, "list", "-o", "json");
+        var inDefault = await cluster.RunAsync("list", "-o", "json");
+        var status = await cluster.RunAsync("status", executionId, "-o", "json");
+
+        Assert.True(submitted.ExitCode == 0, submitted.ToString());
+        Assert.Equal([executionId], Ids(inTeam));
+        Assert.DoesNotContain(executionId, Ids(inDefault));
+        Assert.Equal(team, JsonDocument.Parse(status.StandardOutput).RootElement.GetProperty("namespace").GetString());
+
+        static IEnumerable<string?> Ids(GwfResult result)
+            => JsonDocument.Parse(result.StandardOutput).RootElement.TryGetProperty("executions", out var executions)
+                ? [.. executions.EnumerateArray().Select(e => e.GetProperty("executionId").GetString())]
+                : [];
+    }
+
+    [Fact]
     public async Task Executors_Json_ListsEveryBuiltInStepTypeAndTheNodeExecutorOfGwfExecutorsJson()
     {
         var result = await cluster.RunAsync("executors", "--output", "json");
