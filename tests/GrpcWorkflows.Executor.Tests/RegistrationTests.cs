@@ -17,6 +17,7 @@ public sealed class RegistrationTests
             o =>
             {
                 o.OrchestratorAddress = registry.Address;
+                o.Mode = ExecutorMode.Push;
                 o.Name = "reg-test";
                 o.MaxConcurrency = 4;
                 o.Labels["zone"] = "a";
@@ -54,7 +55,11 @@ public sealed class RegistrationTests
 
         await using var server = await ExecutorServer.StartAsync(
             b => b.AddStepHandler("echo", (c, _) => ValueTask.FromResult(c.Input)),
-            o => o.OrchestratorAddress = registry.Address);
+            o =>
+            {
+                o.OrchestratorAddress = registry.Address;
+                o.Mode = ExecutorMode.Push;
+            });
         var events = registry.Calls.Events.Reader;
 
         Assert.Equal("register:executor-1", await NextAsync(events));
@@ -73,6 +78,7 @@ public sealed class RegistrationTests
             o =>
             {
                 o.OrchestratorAddress = registry.Address;
+                o.Mode = ExecutorMode.Push;
                 o.RegistrationRetryInitialDelay = TimeSpan.FromMilliseconds(50);
             });
 
@@ -90,6 +96,7 @@ public sealed class RegistrationTests
             o =>
             {
                 o.OrchestratorAddress = registry.Address;
+                o.Mode = ExecutorMode.Push;
                 o.AdvertisedAddress = "http://executor.internal:9000/";
             });
 

@@ -23,7 +23,11 @@ public sealed class ShutdownTests
                 await release.Task.WaitAsync(ct);
                 return StructJson.ParseStruct("""{"done": true}""");
             }),
-            o => o.OrchestratorAddress = registry.Address);
+            o =>
+            {
+                o.OrchestratorAddress = registry.Address;
+                o.Mode = ExecutorMode.Push;
+            });
         var events = registry.Calls.Events.Reader;
         Assert.Equal("register:executor-1", await events.ReadAsync().AsTask().DefaultTimeout());
         var client = new StepExecutorService.StepExecutorServiceClient(server.Channel);

@@ -121,6 +121,51 @@ public sealed class SessionFailureTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, failedAttempts);
     }
 
+    [Fact]
+    public async Task Step_CrashesEveryExecutorItReaches_FailsWithTheReasonAfterTheBoundedResends()
+    {
+        var databasePath = Path.Combine(_folder, "orchestrator.db");
+        using var orchestrator = await OrchestratorProcess.StartAsync(databasePath, null, "--Dispatch:MaxLostDeliveries=1");
+        var address = await orchestrator.Process.WaitForListeningAsync();
+        var definition = new WorkflowDefinition { Id = "poison", DefaultRetryPolicy = new RetryPolicy { MaxAttempts = 1 } };
+        definition.Steps["boom"] = new StepDefinition { Type = "crash" };
+        var crashes = 0;
+        TestProcess? executor = null;
+        try
+        {
+            executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, "crash-0.jsonl"), address);
+            await orchestrator.WaitForSessionsAsync(1);
+            var executionId = (await orchestrator.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout()).ExecutionId;
+
+            // Each crash kills the only replica; a new one replaces it, as an orchestration platform would.
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            while (await orchestrator.CountActiveAsync() > 0)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(120), "the poisoned execution did not end within 120 s");
+                await Task.WhenAny(executor.Exited, Task.Delay(TimeSpan.FromMilliseconds(200)));
+                if (executor.HasExited && await orchestrator.CountActiveAsync() > 0)
+                {
+                    Assert.True(++crashes <= 4, "the orchestrator kept re-sending a step that crashes every executor");
+                    await executor.DisposeAsync();
+                    executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, $"crash-{crashes}.jsonl"), address);
+                }
+            }
+
+            var execution = (await orchestrator.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = executionId }).ResponseAsync.DefaultTimeout()).Execution;
+            output.WriteLine($"{crashes} crashes; {execution.State}: {execution.Error}");
+            Assert.Equal(ExecutionState.Failed, execution.State);
+            Assert.Equal(2, crashes);
+            Assert.Contains("Dispatch:MaxLostDeliveries", execution.Error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (executor is not null)
+            {
+                await executor.DisposeAsync();
+            }
+        }
+    }
+
     private static async Task<List<string>> SubmitAsync(OrchestratorProcess orchestrator, string prefix, int count, int steps, int milliseconds)
     {
         var ids = new List<string>();

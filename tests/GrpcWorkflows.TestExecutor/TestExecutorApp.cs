@@ -4,12 +4,12 @@ namespace GrpcWorkflows.TestExecutor;
 
 /// <summary>
 /// Builds the test executor: step types <c>noop</c>, <c>echo</c>, <c>sleep</c>, <c>flaky</c>, <c>fail</c>,
-/// <c>hang</c> and <c>count</c> on the executor SDK. <c>--log FILE</c> appends one JSON line per delivery.
+/// <c>hang</c>, <c>count</c> and <c>crash</c> on the executor SDK. <c>--log FILE</c> appends one JSON line per delivery.
 /// </summary>
 public static class TestExecutorApp
 {
     /// <summary>The step types served.</summary>
-    public static readonly string[] StepTypes = ["noop", "echo", "sleep", "flaky", "fail", "hang", "count"];
+    public static readonly string[] StepTypes = ["noop", "echo", "sleep", "flaky", "fail", "hang", "count", "crash"];
 
     /// <summary>Builds the application from command-line arguments (<c>--urls</c>, <c>--Executor:...</c>, <c>--log</c>).</summary>
     public static WebApplication Build(string[] args)
@@ -27,6 +27,7 @@ public static class TestExecutorApp
             .AddStepHandler("flaky", steps.FlakyAsync, "Fails input 'failures' times per execution and step with input 'code' (as a gRPC status, or in-band when 'in_band' is true), then succeeds.")
             .AddStepHandler("fail", steps.FailAsync, "Fails with input 'code', 'message' and 'retryable' (in-band; as a gRPC status when 'as_status' is true).")
             .AddStepHandler("hang", steps.HangAsync, "Runs until cancelled, then reports the cancellation on stdout ('CANCELLED <execution> <step> <attempt>').")
+            .AddStepHandler("crash", steps.CrashAsync, "Kills its own process (SIGKILL) without answering.")
             .AddStepHandler("count", steps.CountAsync, "Counts calls in flight in this process: waits input 'ms' (default 20) and returns 'max_in_flight' seen so far.");
         return builder.Build().UseTestExecutor();
     }

@@ -23,6 +23,14 @@ public sealed class TestSteps(DeliveryLog deliveries)
     /// <summary>Every delivery whose call was cancelled, as <c>execution/step/attempt</c>.</summary>
     public IReadOnlyCollection<string> Cancelled => _cancelled;
 
+    /// <summary>Kills its own process (SIGKILL) without answering: a step that crashes every executor it reaches.</summary>
+    public ValueTask<Struct> CrashAsync(StepContext context, CancellationToken cancellationToken)
+    {
+        _started.Enqueue($"{context.ExecutionId}/{context.StepId}/{context.Attempt}");
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+        return ValueTask.FromResult(new Struct());
+    }
+
     public ValueTask<Struct> NoopAsync(StepContext context, CancellationToken cancellationToken)
         => Logged(context, static (_, _) => ValueTask.FromResult(new Struct()), cancellationToken);
 

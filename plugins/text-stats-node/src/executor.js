@@ -30,34 +30,34 @@ const DESCRIPTION =
 export function createStepExecutor({ maxConcurrency, name, version, labels, simulateLatencyMs = 0, log }) {
   let inFlight = 0;
 
-  async function executeStep(call, callback) {
-    const request = call.request;
+  /**
+   * Runs one attempt and says how it ended: `{ response }` (an ExecuteStepResponse) or
+   * `{ status: { code, details } }` (a gRPC status). Shared by ExecuteStep calls (push) and
+   * session attempts (connect). `signal` aborts the work with reason 'cancelled' or 'deadline'.
+   */
+  async function runAttempt(request, deadline, signal) {
     const step = `step '${request.step_id}' (${request.step_type}) of execution '${request.execution_id}' attempt ${request.attempt}`;
     if (request.step_type !== STEP_TYPE) {
       log('warn', `${step}: step type not served`);
-      callback({ code: grpc.status.UNIMPLEMENTED, details: `Step type '${request.step_type}' is not served by this executor (it serves: ${STEP_TYPE}).` });
-      return;
+      return { status: { code: grpc.status.UNIMPLEMENTED, details: `Step type '${request.step_type}' is not served by this executor (it serves: ${STEP_TYPE}).` } };
     }
 
     const started = Date.now();
-    const deadline = effectiveDeadline(call, request, started);
     if (deadline <= started) {
       log('warn', `${step}: rejected, its deadline had passed when the call arrived`);
-      callback({ code: grpc.status.DEADLINE_EXCEEDED, details: "The step's deadline had passed when the call arrived." });
-      return;
+      return { status: { code: grpc.status.DEADLINE_EXCEEDED, details: "The step's deadline had passed when the call arrived." } };
     }
 
     if (inFlight >= maxConcurrency) {
       log('warn', `${step}: rejected, ${inFlight} calls in flight (limit ${maxConcurrency})`);
-      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `The executor is at its limit of ${maxConcurrency} calls in flight.` });
-      return;
+      return { status: { code: grpc.status.RESOURCE_EXHAUSTED, details: `The executor is at its limit of ${maxConcurrency} calls in flight.` } };
     }
 
     inFlight += 1;
     const abort = new AbortController();
-    // grpc-js ends the call itself when its deadline passes and reports that as 'cancelled' too.
-    const onCancelled = () => abort.abort(Date.now() + DEADLINE_TOLERANCE_MS >= deadline ? 'deadline' : 'cancelled');
-    call.on('cancelled', onCancelled);
+    const onAbort = () => abort.abort(signal.reason === 'deadline' || Date.now() + DEADLINE_TOLERANCE_MS >= deadline ? 'deadline' : 'cancelled');
+    signal.addEventListener('abort', onAbort);
+    if (signal.aborted) onAbort();
     const timer = Number.isFinite(deadline) ? setTimeout(() => abort.abort('deadline'), deadline - started) : null;
     log('info', `${step}: started (${inFlight}/${maxConcurrency} in flight)`);
     try {
@@ -67,25 +67,43 @@ export function createStepExecutor({ maxConcurrency, name, version, labels, simu
       }
       const output = await computeTextStats(parsed, abort.signal);
       log('info', `${step}: succeeded in ${Date.now() - started} ms (${output.words} words)`);
-      callback(null, { output: toStruct(output) });
+      return { response: { output: toStruct(output) } };
     } catch (error) {
       if (error instanceof InvalidInputError) {
         log('warn', `${step}: invalid input: ${error.message}`);
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: `Invalid text_stats input: ${error.message}` });
+        return { status: { code: grpc.status.INVALID_ARGUMENT, details: `Invalid text_stats input: ${error.message}` } };
       } else if (abort.signal.aborted && abort.signal.reason === 'deadline') {
         log('warn', `${step}: deadline exceeded after ${Date.now() - started} ms, work stopped`);
-        callback({ code: grpc.status.DEADLINE_EXCEEDED, details: "The step's deadline passed." });
+        return { status: { code: grpc.status.DEADLINE_EXCEEDED, details: "The step's deadline passed." } };
       } else if (abort.signal.aborted) {
         log('info', `${step}: cancelled by the caller after ${Date.now() - started} ms, work stopped`);
-        callback({ code: grpc.status.CANCELLED, details: 'The step was cancelled by the caller.' });
-      } else {
-        log('error', `${step}: failed: ${error?.stack ?? error}`);
-        callback(null, { error: { code: 'INTERNAL', message: `The text_stats executor failed: ${error?.message ?? error}`, retryable: false } });
+        return { status: { code: grpc.status.CANCELLED, details: 'The step was cancelled by the caller.' } };
       }
+      log('error', `${step}: failed: ${error?.stack ?? error}`);
+      return { response: { error: { code: 'INTERNAL', message: `The text_stats executor failed: ${error?.message ?? error}`, retryable: false } } };
     } finally {
       if (timer !== null) clearTimeout(timer);
-      call.removeListener('cancelled', onCancelled);
+      signal.removeEventListener('abort', onAbort);
       inFlight -= 1;
+    }
+  }
+
+  async function executeStep(call, callback) {
+    const request = call.request;
+    const deadline = effectiveDeadline(call, request, Date.now());
+    const cancelled = new AbortController();
+    // grpc-js ends the call itself when its deadline passes and reports that as 'cancelled' too.
+    const onCancelled = () => cancelled.abort('cancelled');
+    call.on('cancelled', onCancelled);
+    try {
+      const outcome = await runAttempt(request, deadline, cancelled.signal);
+      if (outcome.status) {
+        callback(outcome.status);
+      } else {
+        callback(null, outcome.response);
+      }
+    } finally {
+      call.removeListener('cancelled', onCancelled);
     }
   }
 
@@ -102,24 +120,30 @@ export function createStepExecutor({ maxConcurrency, name, version, labels, simu
   return {
     implementation: { ExecuteStep: executeStep, DescribeExecutor: describeExecutor },
     inFlight: () => inFlight,
+    runAttempt,
   };
 }
 
-/** The earlier of the call's gRPC deadline and the request's own `timeout`; Infinity when neither is set. */
-function effectiveDeadline(call, request, now) {
-  let deadline = Infinity;
-  const callDeadline = call.getDeadline();
-  if (callDeadline instanceof Date) {
-    deadline = callDeadline.getTime();
-  } else if (typeof callDeadline === 'number' && Number.isFinite(callDeadline)) {
-    deadline = callDeadline;
-  }
+/** When an attempt received at `now` must end: `now` + the request's `timeout`; Infinity when it has none. */
+export function requestDeadline(request, now) {
   const timeout = request.timeout;
   if (timeout) {
     const ms = Number(timeout.seconds ?? 0) * 1000 + Math.floor((timeout.nanos ?? 0) / 1e6);
     if (ms > 0) {
-      deadline = Math.min(deadline, now + ms);
+      return now + ms;
     }
+  }
+  return Infinity;
+}
+
+/** The earlier of the call's gRPC deadline and the request's own `timeout`; Infinity when neither is set. */
+function effectiveDeadline(call, request, now) {
+  let deadline = requestDeadline(request, now);
+  const callDeadline = call.getDeadline();
+  if (callDeadline instanceof Date) {
+    deadline = Math.min(deadline, callDeadline.getTime());
+  } else if (typeof callDeadline === 'number' && Number.isFinite(callDeadline)) {
+    deadline = Math.min(deadline, callDeadline);
   }
   return deadline;
 }

@@ -2,7 +2,7 @@
 // The text_stats step executor: a GrpcWorkflows StepExecutorService written in Node.
 //
 //   node plugins/text-stats-node/src/server.js --port 0 --host 127.0.0.1 \
-//     [--orchestrator http://127.0.0.1:PORT] [--max-concurrency 8]
+//     [--orchestrator http://127.0.0.1:PORT] [--mode connect|push] [--max-concurrency 8]
 //
 // Prints `Now listening on: http://HOST:PORT` once it serves (test harnesses parse that line).
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { loadContract } from './protos.js';
 import { createStepExecutor } from './executor.js';
 import { startRegistration } from './registration.js';
+import { startSession } from './session.js';
 import { STEP_TYPE } from './textStats.js';
 
 /** Defaults of the command-line options. */
@@ -21,13 +22,17 @@ const DEFAULTS = Object.freeze({
   maxConcurrency: 8,
   name: 'text-stats-node',
   shutdownGraceMs: 5000,
+  mode: 'connect',
 });
 
 const USAGE = `Usage: node src/server.js [options]
   --host HOST                 address to listen on (default ${DEFAULTS.host})
   --port PORT                 port to listen on, 0 for any free port (default ${DEFAULTS.port})
-  --orchestrator URL          register with the orchestrator at URL (http://host:port)
-  --endpoint URL              address to register (default http://HOST:PORT as bound)
+  --orchestrator URL          link up with the orchestrator at URL (http://host:port)
+  --mode MODE                 connect: open a session to the orchestrator and receive attempts on it,
+                              no inbound connection needed; push: register this address and be called
+                              (default ${DEFAULTS.mode})
+  --endpoint URL              push mode: address to register (default http://HOST:PORT as bound)
   --max-concurrency N         calls served at once; more get RESOURCE_EXHAUSTED (default ${DEFAULTS.maxConcurrency})
   --name NAME                 executor name (default ${DEFAULTS.name})
   --shutdown-grace-ms MS      how long calls in flight may finish on SIGTERM (default ${DEFAULTS.shutdownGraceMs})
@@ -49,6 +54,7 @@ function parseOptions(argv) {
       port: { type: 'string', default: DEFAULTS.port },
       orchestrator: { type: 'string' },
       endpoint: { type: 'string' },
+      mode: { type: 'string', default: DEFAULTS.mode },
       'max-concurrency': { type: 'string', default: String(DEFAULTS.maxConcurrency) },
       name: { type: 'string', default: DEFAULTS.name },
       'shutdown-grace-ms': { type: 'string', default: String(DEFAULTS.shutdownGraceMs) },
@@ -64,8 +70,12 @@ function parseOptions(argv) {
     }
     return value;
   };
+  if (values.mode !== 'connect' && values.mode !== 'push') {
+    throw new Error(`--mode must be connect or push, got '${values.mode}'`);
+  }
   return {
     help: values.help ?? false,
+    mode: values.mode,
     host: values.host,
     port: integer('port', 0),
     orchestrator: values.orchestrator,
@@ -117,7 +127,18 @@ async function main() {
   process.stdout.write(`Now listening on: ${address}\n`);
   log('info', `serving ${STEP_TYPE} (max concurrency ${options.maxConcurrency}, version ${version})`);
 
-  const registration = options.orchestrator
+  // An API key of role `executor` when the orchestrator authenticates clients (docs/security.md).
+  const session = options.orchestrator && options.mode === 'connect'
+    ? startSession({
+        contract,
+        orchestrator: options.orchestrator,
+        apiKey: process.env.GWF_API_KEY,
+        registration: { step_types: [STEP_TYPE], max_concurrency: options.maxConcurrency, name: options.name, version, labels },
+        runAttempt: executor.runAttempt,
+        log,
+      })
+    : null;
+  const registration = options.orchestrator && options.mode === 'push'
     ? startRegistration({
         contract,
         orchestrator: options.orchestrator,
@@ -143,6 +164,7 @@ async function main() {
     health.setStatus('', 'NOT_SERVING');
     health.setStatus(SERVICE_NAME, 'NOT_SERVING');
     if (registration) await registration.stop();
+    if (session) await session.stop(options.shutdownGraceMs);
     await new Promise((resolve) => {
       const force = setTimeout(() => {
         log('warn', `calls still in flight after ${options.shutdownGraceMs} ms: closing them`);

@@ -76,7 +76,7 @@ function freePort() {
 
 test('Executor_WithOrchestrator_RegistersHeartbeatsAndDeregistersOnSigterm', async (t) => {
   const registry = await startRegistry(t);
-  const executor = await startExecutor(t, ['--orchestrator', registry.address, '--max-concurrency', '5']);
+  const executor = await startExecutor(t, ['--orchestrator', registry.address, '--mode', 'push', '--max-concurrency', '5']);
 
   const registration = await registry.until(() => registry.registrations[0], 'RegisterExecutor');
   assert.equal(registration.endpoint, executor.address);
@@ -101,7 +101,7 @@ test('Executor_WithOrchestrator_RegistersHeartbeatsAndDeregistersOnSigterm', asy
 test('Executor_HeartbeatAnswersNotFound_RegistersAgainAndHeartbeatsWithTheNewId', async (t) => {
   const registry = await startRegistry(t);
   registry.heartbeatAnswers.push(grpc.status.NOT_FOUND);
-  const executor = await startExecutor(t, ['--orchestrator', registry.address]);
+  const executor = await startExecutor(t, ['--orchestrator', registry.address, '--mode', 'push']);
 
   await registry.until(() => registry.registrations.length >= 2, 'a second RegisterExecutor');
   assert.equal(registry.heartbeats[0].executorId, 'executor-1');
@@ -116,7 +116,7 @@ test('Executor_HeartbeatAnswersNotFound_RegistersAgainAndHeartbeatsWithTheNewId'
 
 test('Executor_OrchestratorNotUpYet_RetriesRegistrationUntilItAnswers', async (t) => {
   const port = await freePort();
-  const executor = await startExecutor(t, ['--orchestrator', `http://127.0.0.1:${port}`]);
+  const executor = await startExecutor(t, ['--orchestrator', `http://127.0.0.1:${port}`, '--mode', 'push']);
   await executor.waitForLines(/registration with .* failed .* retrying in \d+ ms/, 2);
 
   const registry = await startRegistry(t, port);
@@ -133,7 +133,7 @@ test('Executor_OrchestratorNotUpYet_RetriesRegistrationUntilItAnswers', async (t
 
 test('Executor_ApiKeyInEnvironment_SentWithRegistrationAndDeregistration', async (t) => {
   const registry = await startRegistry(t);
-  const executor = await startExecutor(t, ['--orchestrator', registry.address], { GWF_API_KEY: 'gwf_node-executor-key' });
+  const executor = await startExecutor(t, ['--orchestrator', registry.address, '--mode', 'push'], { GWF_API_KEY: 'gwf_node-executor-key' });
 
   const registration = await registry.until(() => registry.registrations[0], 'RegisterExecutor');
   executor.child.kill('SIGTERM');

@@ -92,7 +92,7 @@ internal sealed class ExecutorRegistrationService(
         }
 
         _channel = GrpcChannel.ForAddress(_options.OrchestratorAddress);
-        _invoker = _channel.Intercept(WithApiKey);
+        _invoker = _channel.Intercept(ApiKeyHeader.For(_options));
         var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_invoker);
         try
         {
@@ -108,15 +108,6 @@ internal sealed class ExecutorRegistrationService(
         }
     }
 
-    private Metadata WithApiKey(Metadata headers)
-    {
-        if (!string.IsNullOrEmpty(_options.ApiKey))
-        {
-            headers.Add("x-api-key", _options.ApiKey);
-        }
-
-        return headers;
-    }
 
     private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
     {

@@ -92,7 +92,7 @@ internal sealed class ExecutorSessionService(
             },
             MaxReceiveMessageSize = null,
         });
-        var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel.Intercept(WithApiKey));
+        var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel.Intercept(ApiKeyHeader.For(_options)));
         var delay = _options.RegistrationRetryInitialDelay;
         while (!stoppingToken.IsCancellationRequested && !shutdown.IsStopping)
         {
@@ -296,15 +296,5 @@ internal sealed class ExecutorSessionService(
                     : runner.Failed(request, "CANCELLED", "The step was cancelled by the orchestrator.", retryable: true, retryAfter: null, details: null);
             }
         }
-    }
-
-    private Metadata WithApiKey(Metadata headers)
-    {
-        if (!string.IsNullOrEmpty(_options.ApiKey))
-        {
-            headers.Add("x-api-key", _options.ApiKey);
-        }
-
-        return headers;
     }
 }
