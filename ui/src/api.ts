@@ -66,30 +66,24 @@ export async function watch(id: string, fromSequence: number, onEvent: (event: J
     return;
   }
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  // One JSON message per line (a message never contains a raw newline: JSON escapes it).
   let buffer = '';
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     buffer += value;
-    // Messages are complete JSON objects; split on top-level boundaries (a message never spans a brace balance of 0).
-    let depth = 0, inString = false, escaped = false, start = 0;
-    for (let i = 0; i < buffer.length; i++) {
-      const c = buffer[i];
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (c === '\\') escaped = true;
-        else if (c === '"') inString = false;
-        continue;
-      }
-      if (c === '"') inString = true;
-      else if (c === '{') { if (depth++ === 0) start = i; }
-      else if (c === '}' && --depth === 0) {
-        const message = JSON.parse(buffer.slice(start, i + 1));
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim()) {
+        const message = JSON.parse(line);
         onEvent(message.event ?? message);
-        buffer = buffer.slice(i + 1);
-        i = -1;
       }
     }
+  }
+  if (buffer.trim()) {
+    const message = JSON.parse(buffer);
+    onEvent(message.event ?? message);
   }
 }
 

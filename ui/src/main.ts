@@ -53,7 +53,7 @@ function executionsPage(): () => void {
   const counts = h('div', { class: 'counts', 'aria-label': 'executions by state' });
   const state = h('select', { name: 'state' }, h('option', { value: '' }, 'any state'), ...executionStates.map((s) => h('option', { value: s }, shortState(s))));
   const workflow = h('input', { name: 'workflow', placeholder: 'workflow id' });
-  const label = h('input', { name: 'label', placeholder: 'label key=value' });
+  const label = h('input', { name: 'label', placeholder: 'label key=value (this page)' });
   const search = h('input', { name: 'search', placeholder: 'execution id or its start', type: 'search' });
   state.value = params.get('state') ?? '';
   workflow.value = params.get('workflow') ?? '';
@@ -76,8 +76,6 @@ function executionsPage(): () => void {
     const st = onlyState ?? state.value;
     if (st) q.append('states', st);
     if (workflow.value.trim()) q.set('workflowId', workflow.value.trim());
-    const [k, v] = label.value.split('=');
-    if (k?.trim() && v !== undefined) q.set(`labels[${k.trim()}]`, v.trim());
     return `/v1/executions?${q}`;
   };
 
@@ -86,6 +84,8 @@ function executionsPage(): () => void {
       const prefix = search.value.trim();
       const listed = await get(query(tokens[pageIndex], 50));
       let rows: Json[] = listed.executions ?? [];
+      const [k, v] = label.value.split('=').map((x) => x.trim());
+      if (k) rows = rows.filter((e) => (v === undefined ? k in (e.labels ?? {}) : e.labels?.[k] === v));
       if (prefix) {
         rows = rows.filter((e) => e.executionId.startsWith(prefix));
         if (rows.length === 0 && prefix.length >= 6) {
@@ -149,6 +149,8 @@ function executionsPage(): () => void {
 
 // ---- One execution ----------------------------------------------------------------------------
 
+const TERMINAL = ['EXECUTION_STATE_SUCCEEDED', 'EXECUTION_STATE_FAILED', 'EXECUTION_STATE_CANCELLED'];
+
 const STEP_STATE_BY_EVENT: Record<string, (e: Json) => [string, string] | undefined> = {
   stepReady: (e) => [e.stepReady.stepId, 'ready'],
   awaitingExecutor: (e) => [e.awaitingExecutor.stepId, 'ready'],
@@ -199,7 +201,7 @@ function executionPage(id: string): () => void {
     toggle.addEventListener('click', () => { critical = !critical; dag?.highlight(critical ? f.criticalPath ?? [] : []); renderFacts(); });
     buttons.push(toggle);
     if (canOperate()) {
-      const terminal = ['EXECUTION_STATE_SUCCEEDED', 'EXECUTION_STATE_FAILED', 'EXECUTION_STATE_CANCELLED'].includes(execution.state);
+      const terminal = TERMINAL.includes(execution.state);
       if (!terminal) {
         const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel');
         cancel.addEventListener('click', async () => {
@@ -255,11 +257,14 @@ function executionPage(id: string): () => void {
         const graphSteps: GraphStep[] = steps.map((s) => ({ id: s.stepId, type: s.type, dependsOn: s.dependsOn ?? [], state: shortState(s.state) }));
         dag = new DagView(graph, graphSteps, select);
         graph.dataset.ready = 'true';
-      } else {
+      } else if (finished) {
+        // While the stream runs it is the truth: a snapshot fetched meanwhile may be older than events already shown.
         for (const s of steps) dag.setState(s.stepId, shortState(s.state));
       }
       renderFacts();
       renderPanel();
+      // A slow request sent before the end may answer after it: fetch again rather than show an old state.
+      if (finished && !TERMINAL.includes(execution.state)) window.setTimeout(() => void refresh(full), 300);
       if (steps.length <= DETAILED_LIMIT || full) drawTimeline(timeline, steps);
       else timeline.replaceChildren(h('p', { class: 'note' }, `The timeline shows executions of up to ${DETAILED_LIMIT} steps; select a step for its attempts.`));
     } catch (error) {
@@ -279,7 +284,8 @@ function executionPage(id: string): () => void {
   rawEvents.addEventListener('toggle', renderEvents);
 
   async function follow(): Promise<void> {
-    for (let tries = 0; !abort.signal.aborted && !finished && tries < 20; tries++) {
+    for (let failures = 0; !abort.signal.aborted && !finished && failures < 30;) {
+      const before = lastSequence;
       try {
         await watch(id, lastSequence + 1, (e) => {
           lastSequence = Math.max(lastSequence, Number(e.sequence ?? 0));
@@ -287,19 +293,21 @@ function executionPage(id: string): () => void {
           const kind = Object.keys(e).find((k) => k in STEP_STATE_BY_EVENT || k === 'finished' || k === 'retried');
           const change = kind && STEP_STATE_BY_EVENT[kind]?.(e);
           if (change) dag?.setState(change[0], change[1]);
+          if (kind === 'retried') for (const stepId of e.retried.stepIds ?? []) dag?.setState(stepId, 'waiting');
           if (kind === 'finished') { finished = true; void refresh(dag?.detailed ?? true); }
           else if (kind === 'retried') void refresh(dag?.detailed ?? false);
           else scheduleRefresh();
           if (events.length % 50 === 0 || kind === 'finished') renderEvents();
         }, abort.signal);
         renderEvents();
-        if (execution && ['EXECUTION_STATE_SUCCEEDED', 'EXECUTION_STATE_FAILED', 'EXECUTION_STATE_CANCELLED'].includes(execution.state)) finished = true;
+        if (execution && TERMINAL.includes(execution.state)) finished = true;
         if (!finished) await new Promise((r) => setTimeout(r, 500));
       } catch (error) {
         if (abort.signal.aborted) return;
         if (error instanceof ApiError) { showError(status, error); return; }
         await new Promise((r) => setTimeout(r, 1000));
       }
+      failures = lastSequence > before ? 0 : failures + 1;
     }
   }
 
