@@ -34,6 +34,9 @@ public sealed class DashboardTests(DashboardCluster stack, ITestOutputHelper out
     public Task ExecutorsPage_ListsEveryRegisteredExecutor() => RunAsync("executors");
 
     [Fact]
+    public Task ViewerKey_SeesExecutionsWithoutCancelOrRetry_AndNoKeyIsAskedForOne() => RunAsync("viewer");
+
+    [Fact]
     public Task ValidatePage_ShowsProblemsByPath_OrThePlanWithItsCriticalPath() => RunAsync("validate");
 
     private async Task RunAsync(string scenario)

@@ -294,8 +294,10 @@ function executionPage(id: string): () => void {
           const change = kind && STEP_STATE_BY_EVENT[kind]?.(e);
           if (change) dag?.setState(change[0], change[1]);
           if (kind === 'retried') for (const stepId of e.retried.stepIds ?? []) dag?.setState(stepId, 'waiting');
-          if (kind === 'finished') { finished = true; void refresh(dag?.detailed ?? true); }
-          else if (kind === 'retried') void refresh(dag?.detailed ?? false);
+          // Large graphs fetch the summary only, unless a step's panel (outputs, attempts) is open.
+          const full = (dag?.detailed ?? true) || selected !== undefined;
+          if (kind === 'finished') { finished = true; void refresh(full); }
+          else if (kind === 'retried') void refresh(full);
           else scheduleRefresh();
           if (events.length % 50 === 0 || kind === 'finished') renderEvents();
         }, abort.signal);

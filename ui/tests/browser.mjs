@@ -10,11 +10,14 @@ import { chromium } from 'playwright-core';
 const [scenario, base, shots] = process.argv.slice(2);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIMEOUT = 60_000;
+// The orchestrator requires API keys: an operator's for these tests, a viewer's for the role scenario.
+const KEY = process.env.GWF_API_KEY ?? '';
+const VIEWER_KEY = process.env.GWF_VIEWER_KEY ?? '';
 
 async function api(method, route, body) {
   const response = await fetch(new URL(route, base), {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { ...(KEY ? { 'x-api-key': KEY } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await response.json();
@@ -70,7 +73,7 @@ const scenarios = {
       }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
     });
     const id = await page.evaluate(async (d) => {
-      const r = await fetch('/v1/executions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ definition: d }) });
+      const r = await fetch('/v1/executions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': localStorage.getItem('gwf.apiKey') ?? '' }, body: JSON.stringify({ definition: d }) });
       const { executionId } = await r.json();
       location.hash = `#/executions/${executionId}`;
       return executionId;
@@ -146,6 +149,7 @@ const scenarios = {
     const allGreen = Date.now();
     await page.locator('.facts .badge[data-state="succeeded"]').waitFor({ timeout: TIMEOUT });
     check(await page.locator('.level-bar span:not([data-state="succeeded"])').count() === 0, 'every level shows all its steps succeeded');
+    await page.locator('.panel table.attempts tbody tr', { hasText: 'http://127.0.0.1:' }).waitFor({ timeout: TIMEOUT });
     await screenshot(page, 'execution-10000');
     console.log(`measure large ${JSON.stringify({ steps: 10000, openToRenderedMs: rendered - started, openToInteractiveMs: interactive - started, openToAllSucceededShownMs: allGreen - started })}`);
   },
@@ -157,6 +161,23 @@ const scenarios = {
     const text = await page.locator('table.executors').textContent();
     for (const type of ['input', 'process', 'ai', 'output', 'sleep']) check(text.includes(type), `the executors page lists step type ${type}`);
     await screenshot(page, 'executors');
+  },
+
+  // A viewer's key: executions are shown, Cancel and Retry are not; without a key the page asks for one.
+  async viewer(page) {
+    const id = await submit({ id: 'watched-by-a-viewer', steps: { slow: { type: 'sleep', input: { ms: 120000 } } } });
+    await page.goto(new URL('/ui/', base).href);
+    await page.evaluate((key) => localStorage.setItem('gwf.apiKey', key), VIEWER_KEY);
+    await page.goto(new URL(`/ui/#/executions/${id}`, base).href);
+    await page.reload();
+    await page.locator('.dag-svg .node[data-step="slow"][data-state="running"]').waitFor({ timeout: TIMEOUT });
+    check((await page.locator('#who').textContent()).includes('viewer'), 'the header names the viewer credential');
+    check(await page.locator('.actions button', { hasText: 'Cancel' }).count() === 0, 'a viewer gets no Cancel button');
+    await page.evaluate(() => localStorage.removeItem('gwf.apiKey'));
+    await page.goto(new URL('/ui/#/executions', base).href);
+    await page.reload();
+    await page.locator('.error', { hasText: 'enter an API key' }).waitFor({ timeout: TIMEOUT });
+    await api('POST', `/v1/executions/${id}:cancel`, { reason: 'test over' });
   },
 
   // Validate: every problem by path, or the plan drawn.
@@ -189,6 +210,15 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+// The dashboard keeps the API key in local storage: start each page with the operator's.
+await page.addInitScript((key) => {
+  try {
+    if (location.pathname.startsWith('/ui') && !sessionStorage.getItem('gwf.test.keyed')) {
+      localStorage.setItem('gwf.apiKey', key);
+      sessionStorage.setItem('gwf.test.keyed', '1');
+    }
+  } catch { /* about:blank has no storage */ }
+}, KEY);
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
 try {

@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Orchestrator.Metrics;
 /// dispatch and the duration of attempts. Step types are learned from each execution's submitted
 /// definition; an execution recovered after a restart counts under the type <c>unknown</c>.
 /// </summary>
-internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable
+internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
 {
     private const string UnknownType = "unknown";
 
@@ -98,6 +98,9 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable
                 break;
         }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
 
     private void Persisted(long started, int events, string operation)
     {
