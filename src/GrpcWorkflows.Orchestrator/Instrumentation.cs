@@ -14,4 +14,22 @@ public static class Instrumentation
 
     /// <summary>Counter: times an endpoint's circuit opened.</summary>
     public const string CircuitOpenedMetric = "grpcworkflows.executor.circuit_opened";
+
+    /// <summary>Histogram: seconds to persist one batch of events.</summary>
+    public const string StoreAppendDurationMetric = "grpcworkflows.store.append.duration";
+
+    /// <summary>Histogram: events per store call.</summary>
+    public const string StoreBatchSizeMetric = "grpcworkflows.store.append.batch_size";
+
+    /// <summary>Counter: executions accepted.</summary>
+    public const string ExecutionsStartedMetric = "grpcworkflows.executions.started";
+
+    /// <summary>Counter: executions finished, by state.</summary>
+    public const string ExecutionsFinishedMetric = "grpcworkflows.executions.finished";
+
+    /// <summary>Histogram: seconds between READY and dispatch, by step type.</summary>
+    public const string StepQueueWaitMetric = "grpcworkflows.step.queue_wait";
+
+    /// <summary>Histogram: seconds from dispatch to result of an attempt, by step type and outcome.</summary>
+    public const string AttemptDurationMetric = "grpcworkflows.step.attempt.duration";
 }

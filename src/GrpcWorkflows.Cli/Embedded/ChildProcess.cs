@@ -17,6 +17,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _tail = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<Uri> _addresses = new();
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<string, string>? _echo;
 
@@ -94,6 +95,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return child;
     }
+
+    /// <summary>Every address the process said it listens on so far, in order (the orchestrator's HTTP address comes second).</summary>
+    public IReadOnlyList<Uri> ListeningAddresses => [.. _addresses];
 
     /// <summary>Waits for the process to print its listening address.</summary>
     public async Task<Uri> WaitForListeningAsync(TimeSpan timeout, CancellationToken cancellationToken)
@@ -189,6 +193,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         var match = ListeningLine().Match(line);
         if (match.Success && Uri.TryCreate(match.Groups["url"].Value, UriKind.Absolute, out var url))
         {
+            _addresses.Enqueue(url);
             _listening.TrySetResult(url);
         }
     }

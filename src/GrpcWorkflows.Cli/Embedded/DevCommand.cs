@@ -35,6 +35,8 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         // Authentication on even on loopback: an admin key for gwf (saved to the credentials file) and one for the executors.
         var keys = DevKeys.Create();
         orchestratorArguments.AddRange(keys.OrchestratorArguments());
+        // The dashboard, the JSON API and /metrics on a second, HTTP/1.1 address: port + 80 (5180 by default).
+        orchestratorArguments.Add(string.Create(CultureInfo.InvariantCulture, $"--Orchestrator:HttpAddress=http://127.0.0.1:{(settings.Port == 0 ? 0 : settings.Port + 80)}"));
         var external = ExecutorsFile.Load(settings.ExecutorsFile);
         var names = string.Concat(external.Select(e => $", {e.Name}"));
         Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors{names}...");
@@ -60,6 +62,7 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             var document = new
             {
                 orchestrator = cluster.OrchestratorAddress.GetLeftPart(UriPartial.Authority),
+                dashboard = Dashboard(cluster)?.ToString(),
                 storage,
                 credentials,
                 processes = cluster.Members.Select(m => new { name = m.Name, address = m.Address.GetLeftPart(UriPartial.Authority) }),
@@ -80,6 +83,11 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             Console.Out.WriteLine(settings.Port == 5100
                 ? $"Orchestrator ready at {orchestrator}; other gwf commands use it by default. Ctrl-C stops everything."
                 : $"Orchestrator ready at {orchestrator}: export {GlobalSettings.AddressVariable}={orchestrator}. Ctrl-C stops everything.");
+            if (Dashboard(cluster) is { } dashboard)
+            {
+                Console.Out.WriteLine($"Dashboard at {dashboard} (the JSON API under /v1, Prometheus metrics at /metrics); it asks for the API key below.");
+            }
+
             Console.Out.WriteLine(credentials is null
                 ? $"It requires an API key: export {GlobalSettings.ApiKeyVariable}={keys.Admin}"
                 : $"It requires an API key: gwf commands read the admin key saved for it in {credentials}.");
@@ -104,6 +112,10 @@ public sealed class DevCommand : GwfCommand<DevSettings>
 
         return ExitCodes.Success;
     }
+
+    /// <summary>The dashboard's URL: the orchestrator's second listening address, <c>/ui/</c>.</summary>
+    private static Uri? Dashboard(LocalCluster cluster)
+        => cluster.Processes[0].ListeningAddresses.Skip(1).Select(http => new Uri(http, "/ui/")).FirstOrDefault();
 
     /// <summary>Saves the admin key for <paramref name="address"/>; returns the file, or null (with a warning) when it cannot be written.</summary>
     private static string? SaveCredentials(Uri address, string apiKey)

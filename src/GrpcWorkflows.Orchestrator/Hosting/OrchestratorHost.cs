@@ -1,3 +1,4 @@
+using GrpcWorkflows.Orchestrator.Http;
 using GrpcWorkflows.Orchestrator.Services;
 using Microsoft.Extensions.Options;
 
@@ -21,23 +22,38 @@ public static class OrchestratorHost
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
         // Refused credentials are logged once, briefly, by the authorization interceptor.
         builder.Logging.AddFilter("GrpcWorkflows.Orchestrator.Security.Internal", LogLevel.Warning);
-        if (string.IsNullOrWhiteSpace(builder.Configuration["urls"]))
+        var section = builder.Configuration.GetSection(OrchestratorOptions.SectionName);
+        var tls = section.GetSection(nameof(OrchestratorOptions.Tls))[nameof(TlsOptions.CertificatePath)];
+        var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey];
+        if (string.IsNullOrWhiteSpace(urls))
         {
-            var tls = builder.Configuration.GetSection(OrchestratorOptions.SectionName).GetSection(nameof(OrchestratorOptions.Tls))[nameof(TlsOptions.CertificatePath)];
-            builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(tls) ? OrchestratorOptions.DefaultUrl : OrchestratorOptions.DefaultTlsUrl);
+            urls = string.IsNullOrWhiteSpace(tls) ? OrchestratorOptions.DefaultUrl : OrchestratorOptions.DefaultTlsUrl;
+            builder.WebHost.UseUrls(urls);
+        }
+
+        // A second, HTTP/1.1 + HTTP/2 address for the dashboard, the JSON API and /metrics (h2c answers HTTP/2 only).
+        var httpAddress = section[nameof(OrchestratorOptions.HttpAddress)];
+        if (!string.IsNullOrWhiteSpace(httpAddress) && string.IsNullOrWhiteSpace(tls))
+        {
+            HttpListeners.Configure(builder, urls, httpAddress);
         }
 
         builder.Services.AddGrpcWorkflowsOrchestrator(builder.Configuration);
         return builder;
     }
 
-    /// <summary>Maps WorkflowService, ExecutorRegistryService, grpc.health.v1 and server reflection.</summary>
+    /// <summary>
+    /// Maps WorkflowService (over gRPC and, transcoded, as the JSON API under <c>/v1</c>), ExecutorRegistryService,
+    /// grpc.health.v1, server reflection, and the HTTP routes of <see cref="HttpEndpoints.MapGrpcWorkflowsHttp"/>
+    /// (health, <c>/metrics</c>, the dashboard at <c>/ui</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapGrpcWorkflowsOrchestrator(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<WorkflowGrpcService>();
         endpoints.MapGrpcService<ExecutorRegistryGrpcService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapGrpcReflectionService();
+        endpoints.MapGrpcWorkflowsHttp();
         return endpoints;
     }
 

@@ -18,6 +18,14 @@ public sealed class OrchestratorOptions
     /// <summary>How long in-flight attempts may run on shutdown before they are cancelled (and persisted for recovery).</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = DefaultShutdownGracePeriod;
 
+    /// <summary>
+    /// A second listening address without TLS (for example <c>http://127.0.0.1:5180</c>) that speaks HTTP/1.1
+    /// for browsers, <c>curl</c> and Prometheus: the dashboard at <c>/ui</c>, the JSON API under
+    /// <c>/v1</c>, <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c>. Empty: none (the h2c address answers
+    /// only HTTP/2 clients). Not used with TLS, where the one address serves every protocol.
+    /// </summary>
+    public string? HttpAddress { get; set; }
+
     /// <summary>TLS and mutual TLS; off when <see cref="TlsOptions.CertificatePath"/> is empty.</summary>
     public TlsOptions Tls { get; set; } = new();
 }

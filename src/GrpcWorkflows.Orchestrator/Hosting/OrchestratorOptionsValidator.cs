@@ -36,6 +36,18 @@ internal sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrat
             failures.Add($"Orchestrator:Tls:ClientCaPath '{tls.ClientCaPath}' does not exist; give a PEM file of CA certificates.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.HttpAddress))
+        {
+            if (tls.Enabled)
+            {
+                failures.Add("Orchestrator:HttpAddress is for running without TLS; with Orchestrator:Tls:CertificatePath set, the TLS address serves the dashboard, the JSON API and /metrics too: leave it empty.");
+            }
+            else if (!Uri.TryCreate(options.HttpAddress, UriKind.Absolute, out var http) || http.Scheme != Uri.UriSchemeHttp || http.IsDefaultPort && !options.HttpAddress.Contains(":80", StringComparison.Ordinal))
+            {
+                failures.Add($"Orchestrator:HttpAddress '{options.HttpAddress}' is not an http:// address with a port; for example http://127.0.0.1:5180.");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

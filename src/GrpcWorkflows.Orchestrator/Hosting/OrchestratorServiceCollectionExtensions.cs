@@ -5,6 +5,7 @@ using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Dispatch;
 using GrpcWorkflows.Orchestrator.Hosting;
+using GrpcWorkflows.Orchestrator.Metrics;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.Orchestrator.Security;
 using GrpcWorkflows.Orchestrator.Security.Internal;
@@ -17,6 +18,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -26,6 +28,9 @@ public static class OrchestratorServiceCollectionExtensions
 {
     /// <summary>The configuration key of the OTLP endpoint; when set, traces and metrics are exported there.</summary>
     public const string OtlpEndpointKey = "OpenTelemetry:Otlp:Endpoint";
+
+    /// <summary>Histogram buckets of durations in seconds: 1 ms to 5 minutes.</summary>
+    private static readonly double[] SecondsBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
     /// <summary>
     /// Adds the orchestrator's services, bound from <paramref name="configuration"/> (sections
@@ -47,6 +52,12 @@ public static class OrchestratorServiceCollectionExtensions
 
         // Storage:Provider = sqlite (the default, durable) or memory; Storage:Sqlite:Path, Storage:Retention:...
         services.AddGrpcWorkflowsStorage(configuration);
+        // The store measured on its way (append latency and batch sizes, executions and steps by type for /metrics).
+        var store = services.Last(d => d.ServiceType == typeof(IExecutionStore));
+        services.Remove(store);
+        services.AddSingleton<IExecutionStore>(sp => new MeteredExecutionStore(
+            store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!),
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
 
         services.TryAddSingleton(sp => new ExecutorRegistry(
             sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(),
@@ -86,7 +97,7 @@ public static class OrchestratorServiceCollectionExtensions
         {
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<ExceptionInterceptor>();
-        });
+        }).AddJsonTranscoding();
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<EngineOptions>>((grpc, engine) =>
         {
             var limits = engine.Value.Limits;
@@ -110,13 +121,23 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OrchestratorOptions>>((kestrel, orchestrator)
             => KestrelTls.Configure(kestrel, orchestrator.Value.Tls));
 
+        // Metrics are always collected for the Prometheus scrape endpoint (/metrics); traces and metrics
+        // also go to an OTLP collector when OpenTelemetry:Otlp:Endpoint is set.
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("grpcworkflows-orchestrator"))
+            .WithMetrics(metrics => metrics
+                .AddMeter("GrpcWorkflows.*", "System.Net.Http", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+                .AddView(GrpcWorkflows.Engine.Instrumentation.StepDurationMetric, new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
+                .AddView(GrpcWorkflows.Orchestrator.Instrumentation.StepQueueWaitMetric, new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
+                .AddView(GrpcWorkflows.Orchestrator.Instrumentation.AttemptDurationMetric, new ExplicitBucketHistogramConfiguration { Boundaries = SecondsBuckets })
+                .AddView(GrpcWorkflows.Orchestrator.Instrumentation.StoreAppendDurationMetric, new ExplicitBucketHistogramConfiguration { Boundaries = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1] })
+                .AddView(GrpcWorkflows.Orchestrator.Instrumentation.StoreBatchSizeMetric, new ExplicitBucketHistogramConfiguration { Boundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500] })
+                .AddPrometheusExporter());
         var otlpEndpoint = configuration[OtlpEndpointKey];
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
         {
-            services.AddOpenTelemetry()
-                .ConfigureResource(resource => resource.AddService("grpcworkflows-orchestrator"))
+            telemetry
                 .WithTracing(tracing => tracing.AddSource("GrpcWorkflows.*", "System.Net.Http", "Microsoft.AspNetCore"))
-                .WithMetrics(metrics => metrics.AddMeter("GrpcWorkflows.*", "System.Net.Http", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"))
                 .UseOtlpExporter(OtlpExportProtocol.Grpc, new Uri(otlpEndpoint));
         }
 

@@ -1,8 +1,6 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Security.Internal;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Security;
@@ -44,38 +42,9 @@ public sealed class AuthorizationInterceptor(IOptions<AuthOptions> options, ILog
 
     private async Task AuthorizeAsync(ServerCallContext context)
     {
-        if (!options.Value.Enabled)
+        if (await CallAuthorizer.CheckAsync(context.GetHttpContext(), context.Method, options.Value, logger) is { } refused)
         {
-            return;
-        }
-
-        var http = context.GetHttpContext();
-        var result = await http.AuthenticateAsync(AuthenticationSetup.SchemeName);
-        if (!result.Succeeded)
-        {
-            Log.CallNotAuthenticated(logger, context.Method, result.Failure switch
-            {
-                null => "no credential",
-                AuthenticationFailureException refused => refused.Message,
-                var token => token.GetType().Name,
-            });
-            throw new RpcException(new Status(StatusCode.Unauthenticated, result.None
-                ? $"This call needs a credential: an API key in the '{AuthOptions.ApiKeyHeader}' header or a bearer token in 'authorization'."
-                : "The credential was refused: an unknown API key, or a token that is expired, badly signed or meant for another audience."));
-        }
-
-        http.User = result.Principal;
-        var jwt = options.Value.Jwt;
-        var caller = CallerPrincipal.From(result.Principal, jwt.NamespaceClaim, jwt.StepTypeClaim);
-        http.Items[typeof(CallerPrincipal)] = caller;
-        var required = RpcPolicies.For(context.Method);
-        if (required is null || !caller.Holds(required))
-        {
-            Log.CallNotAuthorized(logger, context.Method, caller.Name, required ?? "(not in the policy table)");
-            var held = caller.Roles.Count == 0 ? "no known role" : "the role(s) " + string.Join(", ", caller.Roles.Order(StringComparer.Ordinal));
-            throw new RpcException(new Status(StatusCode.PermissionDenied, required is null
-                ? $"{context.Method} is not open to any credential."
-                : $"{context.Method} needs the role '{required}'; the credential '{caller.Name}' has {held}."));
+            throw new RpcException(refused);
         }
     }
 }

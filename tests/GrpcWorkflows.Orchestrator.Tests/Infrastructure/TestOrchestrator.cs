@@ -38,6 +38,9 @@ internal sealed class TestOrchestrator : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The HTTP/1.1 address (dashboard, JSON API, /metrics) when <c>Orchestrator:HttpAddress</c> was set; otherwise null.</summary>
+    public Uri? HttpAddress => _app.Urls.Skip(1).Select(url => new Uri(url)).FirstOrDefault();
+
     public GrpcChannel Channel { get; }
 
     public WorkflowService.WorkflowServiceClient Workflows { get; }
