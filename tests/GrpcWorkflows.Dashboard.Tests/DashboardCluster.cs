@@ -42,6 +42,8 @@ public sealed partial class DashboardCluster : IAsyncLifetime
                 $"--Auth:ApiKeys:{i}:Name={key.Key}-key",
                 $"--Auth:ApiKeys:{i}:Role={key.Key}",
                 $"--Auth:ApiKeys:{i}:Sha256={Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Value)))}",
+                // An executor credential registers the step types it is scoped to: these executors serve several.
+                $"--Auth:ApiKeys:{i}:StepTypes:0=*",
             }),
         ]));
         var grpc = await orchestrator.WaitForListeningAsync();

@@ -10,6 +10,8 @@ import { chromium } from 'playwright-core';
 const [scenario, base, shots] = process.argv.slice(2);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TIMEOUT = 60_000;
+// Where an attempt ran: an executor address (push) or an executor session (connect, the SDK's default).
+const ENDPOINT = /http:\/\/127\.0\.0\.1:|session:\/\//;
 // The orchestrator requires API keys: an operator's for these tests, a viewer's for the role scenario.
 const KEY = process.env.GWF_API_KEY ?? '';
 const VIEWER_KEY = process.env.GWF_VIEWER_KEY ?? '';
@@ -107,7 +109,7 @@ const scenarios = {
     await page.locator('.panel .step-error', { hasText: 'the upstream service said no' }).waitFor({ timeout: TIMEOUT });
     const attempts = page.locator('.panel table.attempts tbody tr');
     await page.waitForFunction(() => document.querySelectorAll('.panel table.attempts tbody tr').length === 3, null, { timeout: TIMEOUT });
-    check((await attempts.nth(0).textContent()).includes('http://127.0.0.1:'), 'each attempt shows its executor endpoint');
+    check(ENDPOINT.test(await attempts.nth(0).textContent()), 'each attempt shows its executor endpoint (pushed to an address or sent on a session)');
     check((await page.locator('.tl-bar.attempt.failed').count()) === 3, 'the timeline shows 3 failed attempts');
     check((await page.locator('.tl-bar.backoff').count()) >= 2, 'the timeline shows the backoff between attempts');
     check(await page.locator('.dag-svg .node[data-step="after"][data-state="skipped"]').count() === 1, 'the dependent step is skipped');
@@ -149,7 +151,7 @@ const scenarios = {
     const allGreen = Date.now();
     await page.locator('.facts .badge[data-state="succeeded"]').waitFor({ timeout: TIMEOUT });
     check(await page.locator('.level-bar span:not([data-state="succeeded"])').count() === 0, 'every level shows all its steps succeeded');
-    await page.locator('.panel table.attempts tbody tr', { hasText: 'http://127.0.0.1:' }).waitFor({ timeout: TIMEOUT });
+    await page.locator('.panel table.attempts tbody tr', { hasText: ENDPOINT }).waitFor({ timeout: TIMEOUT });
     await screenshot(page, 'execution-10000');
     console.log(`measure large ${JSON.stringify({ steps: 10000, openToRenderedMs: rendered - started, openToInteractiveMs: interactive - started, openToAllSucceededShownMs: allGreen - started })}`);
   },
