@@ -4,6 +4,7 @@ namespace GrpcWorkflows.Bench;
 internal sealed record BenchResult(
     string Scenario,
     string Store,
+    string Mode,
     string Size,
     int Concurrency,
     double Rate,

@@ -20,6 +20,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private readonly Dictionary<int, double> _rawRates = [];
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("gwf-bench-").FullName;
     private TestProcess? _executorProcess;
+    private string _mode = "-";
     private Uri? _executorUri;
 
     public async Task<IReadOnlyList<BenchResult>> RunAsync()
@@ -33,26 +34,43 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         }
 
         var stores = settings.OrchestratorAddress is null ? settings.Stores : ["external"];
+        var modes = settings.OrchestratorAddress is null ? settings.Modes : ["push"];
         foreach (var store in stores)
         {
             foreach (var scenario in WorkflowScenarios.Where(settings.Scenarios.Contains))
             {
-                await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, _executorUri, _dataFolder, scenario);
-                Console.Error.WriteLine($"{scenario} on {store}: orchestrator at {orchestrator.Address}");
-                await orchestrator.WarmUpAsync(settings.Quick);
-                var result = scenario switch
+                foreach (var mode in modes)
                 {
-                    "S1" => await RunChainAsync(orchestrator, store),
-                    "S2" => await RunFanAsync(orchestrator, store),
-                    "S3" => await RunSmallAsync(orchestrator, store),
-                    _ => await RunDagAsync(orchestrator, store),
-                };
-                _results.Add(result);
-                Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
+                    _mode = mode;
+                    var connect = mode == "connect";
+                    await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, connect ? null : _executorUri, _dataFolder, scenario);
+                    await using var session = connect ? await StartConnectedExecutorAsync(orchestrator) : null;
+                    Console.Error.WriteLine($"{scenario} on {store} ({mode}): orchestrator at {orchestrator.Address}");
+                    await orchestrator.WarmUpAsync(settings.Quick);
+                    var result = scenario switch
+                    {
+                        "S1" => await RunChainAsync(orchestrator, store),
+                        "S2" => await RunFanAsync(orchestrator, store),
+                        "S3" => await RunSmallAsync(orchestrator, store),
+                        _ => await RunDagAsync(orchestrator, store),
+                    };
+                    _results.Add(result);
+                    Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
+                }
             }
         }
 
         return _results;
+    }
+
+    /// <summary>A no-op executor in connect mode, holding <see cref="BenchSettings.ExecutorCapacity"/> credits on <paramref name="orchestrator"/>.</summary>
+    private async Task<TestProcess> StartConnectedExecutorAsync(OrchestratorSession orchestrator)
+    {
+        var process = TestProcess.StartDotnet(
+            "GrpcWorkflows.Bench",
+            ["executor", "--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", $"--Executor:OrchestratorAddress={orchestrator.Address}", $"--Executor:MaxConcurrency={settings.ExecutorCapacity}"]);
+        await orchestrator.WaitForSessionAsync();
+        return process;
     }
 
     private async Task<Uri> StartExecutorAsync()
@@ -78,7 +96,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
             var rate = count / elapsed.TotalSeconds;
             _rawRates[concurrency] = rate;
             var (p50, p99) = Stats.P50P99(latencies);
-            _results.Add(new BenchResult("S0", "-", $"{settings.RawDuration.TotalSeconds:0.#} s", concurrency, rate, "calls/s", null, elapsed.TotalSeconds, p50, p99, "call latency", "raw ExecuteStep, one GrpcChannel"));
+            _results.Add(new BenchResult("S0", "-", "push", $"{settings.RawDuration.TotalSeconds:0.#} s", concurrency, rate, "calls/s", null, elapsed.TotalSeconds, p50, p99, "call latency", "raw ExecuteStep, one GrpcChannel"));
             Console.Error.WriteLine($"S0 c={concurrency}: {rate:N0} calls/s");
         }
     }
@@ -186,7 +204,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private BenchResult Row(string scenario, string store, string size, int concurrency, double rate, string unit, double wall, double p50, double p99, string latencyMeaning, string notes)
     {
         double? ratio = _rawRates.TryGetValue(concurrency, out var raw) ? rate / raw : null;
-        return new BenchResult(scenario, store, size, concurrency, rate, unit, ratio, wall, p50, p99, latencyMeaning, notes);
+        return new BenchResult(scenario, store, _mode, size, concurrency, rate, unit, ratio, wall, p50, p99, latencyMeaning, notes);
     }
 
     /// <summary>

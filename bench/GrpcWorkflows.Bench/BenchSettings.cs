@@ -7,6 +7,7 @@ internal sealed class BenchSettings
 {
     public HashSet<string> Scenarios { get; } = new(StringComparer.OrdinalIgnoreCase) { "S0", "S1", "S2", "S3", "S4" };
     public List<string> Stores { get; } = ["memory", "sqlite"];
+    public List<string> Modes { get; } = ["push", "connect"];
     public int ChainLength { get; set; } = 2_000;
     public int ChainWorkflows { get; set; } = 20;
     public int FanWidth { get; set; } = 4_000;
@@ -38,6 +39,8 @@ internal sealed class BenchSettings
 
           --scenario S0,S1,...   scenarios to run (default: all of S0-S4)
           --store memory,sqlite  stores to run S1-S4 with (default: both)
+          --mode push,connect    how the executor gets its attempts in S1-S4 (default: both): push = the
+                                 orchestrator calls ExecuteStep; connect = the executor's session (Connect)
           --quick                tiny sizes, for CI (N=10, W=10, M=50, DAG 300, 0.5 s raw)
           --peer-sizes           N=50, W=100, M=1000: the sizes used to measure other engines here
           --chain N              steps per chain in S1 (default 2000)
@@ -68,6 +71,10 @@ internal sealed class BenchSettings
                 case "--store":
                     settings.Stores.Clear();
                     settings.Stores.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    break;
+                case "--mode":
+                    settings.Modes.Clear();
+                    settings.Modes.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                     break;
                 case "--quick":
                     settings.Quick = true;

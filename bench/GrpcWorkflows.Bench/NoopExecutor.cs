@@ -16,10 +16,12 @@ internal static class NoopExecutor
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = Executor.Hosting.GrpcWorkflowsExecutorHost.CreateBuilder(args);
+        // Push: a large limit (the orchestrator's static capacity is what bounds it). Connect: the credits granted.
+        var capacity = int.TryParse(builder.Configuration["Executor:MaxConcurrency"], System.Globalization.CultureInfo.InvariantCulture, out var given) ? given : 10_000;
         builder.Services.AddGrpcWorkflowsExecutor(options =>
             {
                 options.Name = "bench-noop";
-                options.MaxConcurrency = 10_000;
+                options.MaxConcurrency = capacity;
             })
             .AddStepHandler(StepType, (_, _) =>
             {

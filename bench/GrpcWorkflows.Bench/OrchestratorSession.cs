@@ -25,7 +25,8 @@ internal sealed class OrchestratorSession : IAsyncDisposable
 
     public WorkflowService.WorkflowServiceClient Client { get; }
 
-    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri executor, string dataFolder, string scenario)
+    /// <summary>Starts an orchestrator; with <paramref name="executor"/> listed statically (push), or none (an executor connects to it).</summary>
+    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario)
     {
         if (settings.OrchestratorAddress is { } given)
         {
@@ -44,12 +45,31 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             // Parallelism limits high enough that they are not what is measured.
             "--Engine:MaxParallelSteps=100000",
             "--Engine:MaxActiveExecutions=1000000",
-            $"--Executors:Static:0:Endpoint={executor}",
-            $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
-            $"--Executors:Static:0:MaxConcurrency={settings.ExecutorCapacity}",
+            .. executor is null ? Array.Empty<string>() :
+            [
+                $"--Executors:Static:0:Endpoint={executor}",
+                $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
+                $"--Executors:Static:0:MaxConcurrency={settings.ExecutorCapacity}",
+            ],
         ]);
         var address = await process.WaitForListeningAsync();
         return new OrchestratorSession(process, address);
+    }
+
+    /// <summary>Waits until an executor session is open on this orchestrator.</summary>
+    public async Task WaitForSessionAsync()
+    {
+        var registry = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel);
+        var deadline = Stopwatch.StartNew();
+        while ((await registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync).Executors.All(e => e.Source != ExecutorSource.Connected))
+        {
+            if (deadline.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                throw new TimeoutException("No executor session opened within a minute.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>

@@ -14,21 +14,29 @@ internal static class Report
         var c = CultureInfo.InvariantCulture;
         writer.WriteLine($"Machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}; sizes: {settings.SizesName}; SQLite synchronous={settings.SqliteSynchronous} (WAL)");
         writer.WriteLine();
-        writer.WriteLine("| scenario | store | size | concurrency | rate | ratio to S0 at that concurrency | wall (s) | p50 (ms) | p99 (ms) | latency is | notes |");
-        writer.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
+        writer.WriteLine("| scenario | store | mode | size | concurrency | rate | ratio to S0 at that concurrency | wall (s) | p50 (ms) | p99 (ms) | latency is | notes |");
+        writer.WriteLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var r in results)
         {
             var ratio = r.RatioToRaw is { } value ? value.ToString("P0", c) : "-";
-            writer.WriteLine(string.Create(c, $"| {r.Scenario} | {r.Store} | {r.Size} | {r.Concurrency} | {r.Rate:N0} {r.RateUnit} | {ratio} | {r.WallSeconds:N2} | {r.P50Ms:N2} | {r.P99Ms:N2} | {r.LatencyMeaning} | {r.Notes} |"));
+            writer.WriteLine(string.Create(c, $"| {r.Scenario} | {r.Store} | {r.Mode} | {r.Size} | {r.Concurrency} | {r.Rate:N0} {r.RateUnit} | {ratio} | {r.WallSeconds:N2} | {r.P50Ms:N2} | {r.P99Ms:N2} | {r.LatencyMeaning} | {r.Notes} |"));
         }
 
-        foreach (var scenario in results.Where(r => r.Store == "sqlite").Select(r => r.Scenario))
+        foreach (var sqlite in results.Where(r => r.Store == "sqlite"))
         {
-            var memory = results.FirstOrDefault(r => r.Scenario == scenario && r.Store == "memory");
-            var sqlite = results.First(r => r.Scenario == scenario && r.Store == "sqlite");
+            var memory = results.FirstOrDefault(r => r.Scenario == sqlite.Scenario && r.Mode == sqlite.Mode && r.Store == "memory");
             if (memory is not null)
             {
-                writer.WriteLine(string.Create(c, $"\n{scenario}: SQLite runs at {sqlite.Rate / memory.Rate:P0} of the in-memory store's rate."));
+                writer.WriteLine(string.Create(c, $"\n{sqlite.Scenario} ({sqlite.Mode}): SQLite runs at {sqlite.Rate / memory.Rate:P0} of the in-memory store's rate."));
+            }
+        }
+
+        foreach (var connect in results.Where(r => r.Mode == "connect"))
+        {
+            var push = results.FirstOrDefault(r => r.Scenario == connect.Scenario && r.Store == connect.Store && r.Mode == "push");
+            if (push is not null)
+            {
+                writer.WriteLine(string.Create(c, $"\n{connect.Scenario} on {connect.Store}: connect runs at {connect.Rate / push.Rate:P0} of push's rate."));
             }
         }
     }

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { orchestratorTarget, REGISTRATION_RETRY_INITIAL_MS, REGISTRATION_RETRY_MAX_MS, DEFAULT_HEARTBEAT_INTERVAL_MS } from './registration.js';
 import { requestDeadline } from './executor.js';
 
-/** How long a drained session waits for the orchestrator to end the call before cancelling it. */
+/** The least time a drained session waits for the orchestrator to end the call before cancelling it. */
 const END_WAIT_MS = 2000;
 
 /**
@@ -145,8 +145,9 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
         await Promise.race([new Promise((resolve) => (session.idle = resolve)), delay(graceMs)]);
       }
       endIfIdle(session);
-      // The orchestrator ends the call once it has every result; past a moment, stop waiting.
-      await Promise.race([loop, delay(END_WAIT_MS)]);
+      // The orchestrator ends the call once it has every result (cancelling earlier could drop the
+      // last results still in flight on the wire); past the grace period, stop waiting.
+      await Promise.race([loop, delay(Math.max(END_WAIT_MS, graceMs))]);
       if (!session.done) session.call.cancel();
     }
     await loop;
