@@ -95,6 +95,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             new(W + "WatchExecution", StatusCode.OK, h => ReadAllAsync(workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = executionId, FromSequence = 1 }, h).ResponseStream)),
             new(W + "CancelExecution", StatusCode.NotFound, h => workflows.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = "no-such-execution" }, h).ResponseAsync),
             new(W + "RetryExecution", StatusCode.NotFound, h => workflows.RetryExecutionAsync(new RetryExecutionRequest { ExecutionId = "no-such-execution" }, h).ResponseAsync),
+            new(W + "SignalExecution", StatusCode.NotFound, h => workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = "no-such-execution", Name = "approval" }, h).ResponseAsync),
             new(W + "ValidateWorkflow", StatusCode.OK, h => workflows.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = definition }, h).ResponseAsync),
             new(R + "RegisterExecutor", StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
             new(R + "Heartbeat", StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
