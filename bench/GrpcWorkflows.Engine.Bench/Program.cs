@@ -78,15 +78,25 @@ Console.WriteLine($"{throughput.Steps:N0} steps in {throughput.Elapsed.TotalMill
 
 // 4. A 10,000-step random DAG with conditions and trigger rules, against the same DAG without them.
 var dagSteps = quick ? 1_000 : 10_000;
-var plain = await LanguageDag.RunAsync(dagSteps, conditions: false);
-var conditional = await LanguageDag.RunAsync(dagSteps, conditions: true);
+// Alternated and the best of three kept: the machine is shared, and one slow run says little.
+(int Succeeded, int Skipped, TimeSpan Elapsed) plain = default, triggered = default, conditional = default;
+for (var round = 0; round < 3; round++)
+{
+    var p = await LanguageDag.RunAsync(dagSteps, conditions: false);
+    var t = await LanguageDag.RunAsync(dagSteps, conditions: false, trigger: "none_failed");
+    var c = await LanguageDag.RunAsync(dagSteps, conditions: true, trigger: "none_failed");
+    plain = round == 0 || p.Elapsed < plain.Elapsed ? p : plain;
+    triggered = round == 0 || t.Elapsed < triggered.Elapsed ? t : triggered;
+    conditional = round == 0 || c.Elapsed < conditional.Elapsed ? c : conditional;
+}
+
 Console.WriteLine();
 Console.WriteLine();
-Console.WriteLine($"## Conditions: one execution of a {dagSteps:N0}-step random DAG (~3 edges/step), instant in-process dispatcher, in-memory store, real clock");
+Console.WriteLine($"## Conditions: one execution of a {dagSteps:N0}-step random DAG (~3 edges/step), instant in-process dispatcher, in-memory store, real clock; best of 3 alternated runs");
 Console.WriteLine();
 Console.WriteLine("| variant | steps run | steps skipped | time | steps/s |");
 Console.WriteLine("|---|---:|---:|---:|---:|");
-foreach (var (name, r) in new[] { ("plain (no when, default trigger)", plain), ("every other step has a `when` (1 in 10 false), every step `none_failed`", conditional) })
+foreach (var (name, r) in new[] { ("plain (no when, default trigger)", plain), ("every step `none_failed`, no when", triggered), ("every other step has a `when` (1 in 10 false), every step `none_failed`", conditional) })
 {
     Console.WriteLine($"| {name} | {r.Succeeded:N0} | {r.Skipped:N0} | {r.Elapsed.TotalMilliseconds:N0} ms | {dagSteps / r.Elapsed.TotalSeconds:N0} |");
 }
@@ -96,19 +106,16 @@ namespace GrpcWorkflows.Engine.Bench
     /// <summary>One execution of a random DAG, with or without conditions and trigger rules.</summary>
     internal static class LanguageDag
     {
-        public static async Task<(int Succeeded, int Skipped, TimeSpan Elapsed)> RunAsync(int steps, bool conditions)
+        public static async Task<(int Succeeded, int Skipped, TimeSpan Elapsed)> RunAsync(int steps, bool conditions, string trigger = "")
         {
             var definition = RandomDag.Build(steps, 3, seed: 7);
-            if (conditions)
+            var i = 0;
+            foreach (var step in definition.Steps.Values)
             {
-                var i = 0;
-                foreach (var step in definition.Steps.Values)
+                step.Trigger = trigger;
+                if (conditions && i++ % 2 == 0)
                 {
-                    step.Trigger = "none_failed";
-                    if (i++ % 2 == 0)
-                    {
-                        step.When = $"workflow.input.threshold != {i % 10} && size(workflow.input.tags) > 0";
-                    }
+                    step.When = $"workflow.input.threshold != {i % 10} && size(workflow.input.tags) > 0";
                 }
             }
 
