@@ -39,7 +39,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_NewExecution_IsPendingWithItsSubmittedEvent()
     {
         var submitted = Submitted("e1", Epoch, workflowId: "orders", steps: 4, labels: new Dictionary<string, string> { ["team"] = "blue" });
@@ -62,7 +62,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([submitted], events);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_SameIdempotencyKey_ReturnsFirstExecutionAndWritesNothing()
     {
         await Store.CreateAsync(Submitted("first", idempotencyKey: "key-1")).DefaultTimeout();
@@ -75,7 +75,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Single((await Store.ListAsync(new ExecutionQuery(10, null, [], null)).DefaultTimeout()).Items);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_ConcurrentSubmissionsWithOneKey_CreateExactlyOneExecution()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(index =>
@@ -86,7 +86,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Single((await Store.ListAsync(new ExecutionQuery(100, null, [], null)).DefaultTimeout()).Items);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_ExistingExecutionId_ThrowsSequenceConflict()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -94,7 +94,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<SequenceConflictException>(() => Store.CreateAsync(Submitted("e1")).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_FirstEventNotSubmittedWithSequenceOne_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Started("e1", 1)).AsTask()).DefaultTimeout();
@@ -103,7 +103,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(wrongSequence).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_ContinuingSequences_StoresEventsInOrder()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -118,7 +118,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(4, (await Store.GetAsync("e1").DefaultTimeout())!.LastSequence);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(4)]
     [InlineData(2)]
     [InlineData(1)]
@@ -137,7 +137,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.GetAsync("e1").DefaultTimeout())!.LastSequence);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_GapInsideTheBatch_ThrowsSequenceConflictAndWritesNothing()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -148,7 +148,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([1L], (await ReadAllAsync("e1")).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_TwoWritersRaceForOneSequence_ExactlyOneWins()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -171,14 +171,14 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([1L, 2], (await ReadAllAsync("e1")).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_UnknownExecution_ThrowsExecutionNotFound()
     {
         await Assert.ThrowsAsync<ExecutionNotFoundException>(() =>
             Store.AppendAsync("missing", [Started("missing", 2)]).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_EventOfAnotherExecution_ThrowsArgumentException()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -187,7 +187,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Store.AppendAsync("e1", []).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadEventsAsync_FromSequence_ReturnsThatSequenceOnwards()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -204,7 +204,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Empty(unknown);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadEventsAsync_LongLog_ReturnsEveryEventInOrder()
     {
         await Store.CreateAsync(Submitted("long", steps: 1)).DefaultTimeout();
@@ -222,7 +222,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(300, 402).Select(n => (long)n), tail.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task GetAsync_ThroughStartedFinishedAndRetried_DerivesStateTimesAndCounts()
     {
         var end = Epoch.AddMinutes(5);
@@ -245,13 +245,13 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(Epoch, succeeded.CreateTime);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task GetAsync_UnknownExecution_ReturnsNull()
     {
         Assert.Null(await Store.GetAsync("missing").DefaultTimeout());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_PagesThroughEveryExecution_NewestFirstWithoutOverlap()
     {
         // Two executions share a create time: the order between them must still be stable.
@@ -277,7 +277,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, pages);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_FilteredByStateAndWorkflow_ReturnsOnlyMatches()
     {
         await Store.CreateAsync(Submitted("pending-a", Epoch, workflowId: "a")).DefaultTimeout();
@@ -303,7 +303,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Null(secondPage.NextPageToken);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_FilteredByLabels_ReturnsOnlyExecutionsCarryingEveryLabel()
     {
         var dataGold = new Dictionary<string, string> { ["team"] = "data", ["tier"] = "gold" };
@@ -324,7 +324,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Null(unknown.NextPageToken);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_LabelMatchesOnlyThroughTheDefinition_IsFoundWithTheMergedLabels()
     {
         var viaDefinition = Submitted("via-definition", Epoch);
@@ -341,7 +341,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["overridden"], ofWeb.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_LabelFilterOverManyPages_PagesThroughEveryMatchOnce()
     {
         var expected = new List<string>();
@@ -371,7 +371,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, pages);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_CreatedAfterAndBefore_ReturnsTheHalfOpenRangeWithOtherFilters()
     {
         for (var index = 0; index < 6; index++)
@@ -390,7 +390,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["e4", "e2"], evenInWindow.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_TokenUsedWithOtherFilters_ThrowsArgumentException()
     {
         for (var index = 0; index < 4; index++)
@@ -421,13 +421,13 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_TokenNotMadeByTheStore_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new ExecutionQuery(10, "not a token!", [], null)).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListActiveAsync_AndListAsyncByUnfinishedStates_MixedStates_ReturnPendingAndRunningOnly()
     {
         await Store.CreateAsync(Submitted("pending")).DefaultTimeout();
@@ -451,7 +451,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["failed"], failed.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_EndedBefore_DeletesOnlyFinishedExecutionsThatEndedEarlier()
     {
         await CreateFinishedAsync("old", Epoch.AddHours(1));
@@ -469,7 +469,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, (await ReadAllAsync("recent")).Count);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_KeepAtMost_DeletesTheOldestFinishedBeyondTheCount()
     {
         for (var index = 0; index < 5; index++)
@@ -487,7 +487,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(0, await Store.PurgeAsync(DateTimeOffset.MinValue, keepAtMost: 2).DefaultTimeout());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_PurgedExecutionsIdempotencyKey_CanBeUsedAgain()
     {
         await Store.CreateAsync(Submitted("first", idempotencyKey: "k")).DefaultTimeout();
@@ -499,7 +499,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(new CreateExecutionResult("second", Existing: false), again);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_ManyExecutionsAppendingConcurrently_EveryLogIsComplete()
     {
         const int executions = 40;

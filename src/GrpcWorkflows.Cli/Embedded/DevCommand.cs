@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using GrpcWorkflows.Cli.Commands;
 using GrpcWorkflows.Cli.Credentials;
+using GrpcWorkflows.Storage.Postgres.Local;
 using Spectre.Console;
 
 namespace GrpcWorkflows.Cli.Embedded;
@@ -25,6 +26,14 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             orchestratorArguments.Add($"--Storage:Sqlite:Path={Path.Combine(folder, "grpcworkflows.db")}");
         }
 
+        await using var postgres = storage == "postgres" && settings.PostgresConnectionString is null
+            ? await StartThrowawayPostgresAsync(cancellationToken)
+            : null;
+        if (storage == "postgres")
+        {
+            orchestratorArguments.Add($"--Storage:Postgres:ConnectionString={settings.PostgresConnectionString ?? postgres!.ConnectionString}");
+        }
+
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}");
         if (settings.Port != 0 && await OrchestratorProbe.IsListeningAsync(new Uri(url), TimeSpan.FromSeconds(1), cancellationToken))
         {
@@ -37,7 +46,14 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         orchestratorArguments.AddRange(keys.OrchestratorArguments());
         var external = ExecutorsFile.Load(settings.ExecutorsFile);
         var names = string.Concat(external.Select(e => $", {e.Name}"));
-        Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors{names}...");
+        var storageText = storage switch
+        {
+            "sqlite" => $"SQLite under {settings.DataDirectory}/",
+            "postgres" when postgres is not null => $"a throwaway PostgreSQL on 127.0.0.1:{postgres.Port}, deleted at the end",
+            "postgres" => "PostgreSQL",
+            _ => "memory storage",
+        };
+        Console.Error.WriteLine($"gwf: starting the orchestrator ({storageText}) and the built-in executors{names}...");
         Action<string, string>? echo = settings.Logs ? (name, line) => Console.Error.WriteLine($"[{name}] {line}") : null;
         await using var cluster = await LocalCluster.StartAsync(
             new LocalClusterOptions
@@ -103,6 +119,20 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Starts a throwaway PostgreSQL server for the session (durable settings: what a developer sees is what a deployment does).</summary>
+    private static async Task<ThrowawayPostgresServer> StartThrowawayPostgresAsync(CancellationToken cancellationToken)
+    {
+        Console.Error.WriteLine("gwf: starting a throwaway PostgreSQL server (pass --postgres CONNECTION_STRING to use an existing one)...");
+        try
+        {
+            return await ThrowawayPostgresServer.StartAsync(durable: true, cancellationToken);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new LocalClusterException(e.Message, e);
+        }
     }
 
     /// <summary>Saves the admin key for <paramref name="address"/>; returns the file, or null (with a warning) when it cannot be written.</summary>

@@ -43,7 +43,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorRegistryOptions>, ExecutorRegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
 
-        // Storage:Provider = sqlite (the default, durable) or memory; Storage:Sqlite:Path, Storage:Retention:...
+        // Storage:Provider = sqlite (the default, durable), postgres or memory; Storage:Sqlite:Path, Storage:Postgres:ConnectionString, Storage:Retention:...
         services.AddGrpcWorkflowsStorage(configuration);
 
         services.TryAddSingleton<ExecutorRegistry>();
