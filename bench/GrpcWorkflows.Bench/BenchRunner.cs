@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
+using GrpcWorkflows.Storage.Postgres.Local;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 
@@ -21,6 +22,8 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("gwf-bench-").FullName;
     private TestProcess? _executorProcess;
     private Uri? _executorUri;
+    private ThrowawayPostgresServer? _postgresServer;
+    private string? _postgres;
 
     public async Task<IReadOnlyList<BenchResult>> RunAsync()
     {
@@ -32,14 +35,27 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
             await RunRawAsync();
         }
 
+        if (settings.OrchestratorAddress is null && settings.Stores.Any(store => OrchestratorSession.Provider(store) == "postgres"))
+        {
+            _postgres = settings.PostgresConnectionString;
+            if (_postgres is null)
+            {
+                _postgresServer = await ThrowawayPostgresServer.StartAsync(durable: true);
+                _postgres = _postgresServer.ConnectionString;
+                Console.Error.WriteLine($"throwaway PostgreSQL at 127.0.0.1:{_postgresServer.Port} ({_postgresServer.DataDirectory})");
+            }
+        }
+
         var stores = settings.OrchestratorAddress is null ? settings.Stores : ["external"];
         foreach (var store in stores)
         {
             foreach (var scenario in WorkflowScenarios.Where(settings.Scenarios.Contains))
             {
-                await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, _executorUri, _dataFolder, scenario);
+                await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, _executorUri, _dataFolder, scenario, _postgres);
                 Console.Error.WriteLine($"{scenario} on {store}: orchestrator at {orchestrator.Address}");
                 await orchestrator.WarmUpAsync(settings.Quick);
+                var probe = OrchestratorSession.Provider(store) == "postgres" && _postgres is not null ? new PostgresProbe(_postgres, _postgresServer) : null;
+                var before = probe is null ? default : await probe.ReadAsync();
                 var result = scenario switch
                 {
                     "S1" => await RunChainAsync(orchestrator, store),
@@ -47,6 +63,11 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                     "S3" => await RunSmallAsync(orchestrator, store),
                     _ => await RunDagAsync(orchestrator, store),
                 };
+                if (probe is not null)
+                {
+                    result = result with { Notes = result.Notes + DatabaseNote(before, await probe.ReadAsync(), (int)Math.Round(result.Rate * result.WallSeconds)) };
+                }
+
                 _results.Add(result);
                 Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
             }
@@ -175,6 +196,18 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     }
 
     /// <summary>
+    /// What the database did per step over the scenario (and the bench's own reads of the results, a few
+    /// hundred transactions): transactions, each one round trip, and the server's CPU.
+    /// </summary>
+    private static string DatabaseNote((long Transactions, TimeSpan? Cpu) before, (long Transactions, TimeSpan? Cpu) after, int steps)
+    {
+        var note = string.Create(CultureInfo.InvariantCulture, $"; PostgreSQL {(double)(after.Transactions - before.Transactions) / steps:N2} transactions (round trips)/step");
+        return after.Cpu is { } end && before.Cpu is { } start
+            ? note + string.Create(CultureInfo.InvariantCulture, $", server CPU {(end - start).TotalMicroseconds / steps:N0} µs/step")
+            : note;
+    }
+
+    /// <summary>
     /// The orchestrator's CPU time per step over the scenario: unlike rates, it barely moves when
     /// other tenants of a shared machine take cores, so it is the figure to compare two builds by.
     /// </summary>
@@ -229,6 +262,11 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         if (_executorProcess is not null)
         {
             await _executorProcess.DisposeAsync();
+        }
+
+        if (_postgresServer is not null)
+        {
+            await _postgresServer.DisposeAsync();
         }
 
         try

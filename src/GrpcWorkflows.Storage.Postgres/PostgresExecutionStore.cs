@@ -23,7 +23,7 @@ namespace GrpcWorkflows.Storage.Postgres;
 /// may or may not have been kept (the next append's sequence check tells). Cancelling a create or append
 /// stops the wait, not the write.
 /// </remarks>
-public sealed partial class PostgresExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgresExecutionStore : IExecutionStore, IExecutionLeaseStore, IAsyncDisposable, IDisposable
 {
     private const int PurgeChunk = 1000;
     private const int ReadChunkSize = 256;

@@ -14,6 +14,12 @@ internal sealed class AppendRequest : WriteRequest
     /// <summary>The serialized events, made by the caller so the writer only binds them.</summary>
     public required byte[][] Payloads { get; init; }
 
+    /// <summary>The lease's epoch the append is conditional on, or <see cref="Unfenced"/>.</summary>
+    public long Epoch { get; init; } = Unfenced;
+
+    /// <summary>The <see cref="Epoch"/> of an append made without a lease.</summary>
+    public const long Unfenced = -1;
+
     public Task Task => _done.Task;
 
     public void Complete() => _done.TrySetResult();

@@ -39,13 +39,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
         SELECT execution_id FROM created
         """;
 
-    // The update is conditional on the expected last sequence; only the executions it moved get their events.
+    // The update is conditional on the expected last sequence and, for appends made through a lease, on the
+    // lease's epoch (-1: unfenced); only the executions it moved get their events.
     private const string AppendSql = """
         WITH moved AS (
             UPDATE executions x
             SET last_sequence = v.last, state = v.state, end_time = nullif(v.end_time, -1), succeeded_step_count = v.succeeded
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::integer[], $5::bigint[], $6::integer[]) AS v(id, expected, last, state, end_time, succeeded)
-            WHERE x.execution_id = v.id AND x.last_sequence = v.expected
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::integer[], $5::bigint[], $6::integer[], $11::bigint[]) AS v(id, expected, last, state, end_time, succeeded, epoch)
+            WHERE x.execution_id = v.id AND x.last_sequence = v.expected AND (v.epoch < 0 OR x.epoch = v.epoch)
             RETURNING x.execution_id),
         appended AS (
             INSERT INTO events (execution_id, sequence, kind, payload)
@@ -204,26 +205,28 @@ internal sealed class PostgresWriter : IAsyncDisposable
         }
 
         var groups = GroupAppends(batch);
+        var sent = groups.Where(g => g.Sent).ToList();
         using var command = new NpgsqlBatch(connection);
         if (creates.Count > 0)
         {
             command.BatchCommands.Add(CreateCommand(creates));
         }
 
-        if (groups.Count > 0)
+        if (sent.Count > 0)
         {
-            command.BatchCommands.Add(AppendCommand(groups));
+            command.BatchCommands.Add(AppendCommand(sent));
         }
 
+        var created = new HashSet<string>(StringComparer.Ordinal);
+        var moved = new HashSet<string>(StringComparer.Ordinal);
         if (command.BatchCommands.Count == 0)
         {
+            await CompleteAppendsAsync(connection, groups, moved).ConfigureAwait(false);
             return;
         }
 
         // No explicit transaction: Npgsql sends the batch with one Sync, so the server runs it as one
         // implicit transaction, committed before the last result arrives: one round trip for everything.
-        var created = new HashSet<string>(StringComparer.Ordinal);
-        var moved = new HashSet<string>(StringComparer.Ordinal);
         Interlocked.Increment(ref _roundTrips);
         var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -234,7 +237,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
                 await reader.NextResultAsync().ConfigureAwait(false);
             }
 
-            if (groups.Count > 0)
+            if (sent.Count > 0)
             {
                 await ReadIdsAsync(reader, moved).ConfigureAwait(false);
             }
@@ -271,15 +274,32 @@ internal sealed class PostgresWriter : IAsyncDisposable
             var expected = execution.LastSequence + 1;
             if (append.Events[0].Sequence != expected)
             {
-                append.Fail(new SequenceConflictException(append.ExecutionId, expected, append.Events[0].Sequence));
+                if (append.Epoch == AppendRequest.Unfenced)
+                {
+                    append.Fail(new SequenceConflictException(append.ExecutionId, expected, append.Events[0].Sequence));
+                    continue;
+                }
+
+                // Through a lease, a lost lease is the answer to give before a sequence conflict: the
+                // database says which, after the batch.
+                var refused = new AppendGroup(append.ExecutionId, execution.LastSequence, execution, append.Epoch) { Sent = false };
+                refused.Requests.Add(append);
+                groups.Add(refused);
                 continue;
             }
 
             if (!byId.TryGetValue(append.ExecutionId, out var group))
             {
-                group = new AppendGroup(append.ExecutionId, execution.LastSequence, execution);
+                group = new AppendGroup(append.ExecutionId, execution.LastSequence, execution, append.Epoch);
                 byId.Add(append.ExecutionId, group);
                 groups.Add(group);
+            }
+            else if (group.Epoch != append.Epoch)
+            {
+                // Two epochs for one execution in one batch: one of them is stale. The database decides in
+                // the next batch, once this one is written.
+                Requeue(append);
+                continue;
             }
 
             foreach (var @event in append.Events)
@@ -291,6 +311,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
         }
 
         return groups;
+    }
+
+    private void Requeue(AppendRequest append)
+    {
+        if (!_queue.Writer.TryWrite(append))
+        {
+            append.Fail(new ObjectDisposedException(nameof(PostgresExecutionStore)));
+        }
     }
 
     private static NpgsqlBatchCommand CreateCommand(List<CreateRequest> creates)
@@ -340,6 +368,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         command.Parameters.Add(Array(sequences));
         command.Parameters.Add(Array(kinds));
         command.Parameters.Add(new NpgsqlParameter { Value = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        command.Parameters.Add(Array(groups.Select(g => g.Epoch).ToArray()));
         return command;
     }
 
@@ -407,7 +436,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         var refused = new List<AppendGroup>();
         foreach (var group in groups)
         {
-            if (!moved.Contains(group.ExecutionId))
+            if (!group.Sent || !moved.Contains(group.ExecutionId))
             {
                 // Another writer moved the log (or deleted the execution): the cached entry is stale.
                 _cache.Remove(group.ExecutionId);
@@ -433,8 +462,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
             return;
         }
 
-        var stored = new Dictionary<string, long>(StringComparer.Ordinal);
-        using var lookup = new NpgsqlCommand("SELECT execution_id, last_sequence FROM executions WHERE execution_id = ANY($1)", connection);
+        var stored = new Dictionary<string, (long LastSequence, long Epoch)>(StringComparer.Ordinal);
+        using var lookup = new NpgsqlCommand("SELECT execution_id, last_sequence, epoch FROM executions WHERE execution_id = ANY($1)", connection);
         lookup.Parameters.Add(Array(refused.Select(g => g.ExecutionId).ToArray()));
         Interlocked.Increment(ref _roundTrips);
         var reader = await lookup.ExecuteReaderAsync().ConfigureAwait(false);
@@ -442,7 +471,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             while (await reader.ReadAsync().ConfigureAwait(false))
             {
-                stored[reader.GetString(0)] = reader.GetInt64(1);
+                stored[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2));
             }
         }
 
@@ -450,9 +479,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
         {
             foreach (var request in group.Requests)
             {
-                request.Fail(stored.TryGetValue(group.ExecutionId, out var last)
-                    ? new SequenceConflictException(group.ExecutionId, last + 1, request.Events[0].Sequence)
-                    : new ExecutionNotFoundException(group.ExecutionId));
+                request.Fail(stored.TryGetValue(group.ExecutionId, out var row) switch
+                {
+                    false => new ExecutionNotFoundException(group.ExecutionId),
+                    true when group.Epoch != AppendRequest.Unfenced && row.Epoch != group.Epoch => new ExecutionLeaseLostException(group.ExecutionId, group.Epoch, row.Epoch),
+                    true => new SequenceConflictException(group.ExecutionId, row.LastSequence + 1, request.Events[0].Sequence),
+                });
             }
         }
     }
@@ -509,8 +541,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private static NpgsqlParameter Array<T>(T[] values) => new() { Value = values };
 
     /// <summary>An execution's accepted appends in one batch: written together, conditional on the last sequence before them.</summary>
-    private sealed class AppendGroup(string executionId, long expectedLastSequence, CachedExecution execution)
+    private sealed class AppendGroup(string executionId, long expectedLastSequence, CachedExecution execution, long epoch)
     {
+        /// <summary>The lease epoch every append of the group is conditional on, or <see cref="AppendRequest.Unfenced"/>.</summary>
+        public long Epoch { get; } = epoch;
+
+        /// <summary>False for a fenced append already refused by the cached sequence: not sent, classified after the batch.</summary>
+        public bool Sent { get; init; } = true;
+
         public string ExecutionId { get; } = executionId;
 
         public long ExpectedLastSequence { get; } = expectedLastSequence;

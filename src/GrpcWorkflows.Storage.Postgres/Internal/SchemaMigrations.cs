@@ -49,6 +49,14 @@ internal static class SchemaMigrations
                 PRIMARY KEY (execution_id, sequence)
             );
             """),
+        (2, "execution leases with a fencing epoch", """
+            -- Who owns an execution among replicas, until when (the server's clock), and its epoch: one more at
+            -- each change of hands; appends made through a lease are conditional on it.
+            ALTER TABLE executions
+                ADD COLUMN owner         text NULL,
+                ADD COLUMN epoch         bigint NOT NULL DEFAULT 0,
+                ADD COLUMN lease_expires timestamptz NULL;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
