@@ -49,7 +49,7 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         var storageText = storage switch
         {
             "sqlite" => $"SQLite under {settings.DataDirectory}/",
-            "postgres" when postgres is not null => $"a throwaway PostgreSQL on 127.0.0.1:{postgres.Port}, deleted at the end",
+            "postgres" when postgres is not null => $"a throwaway PostgreSQL on 127.0.0.1:{postgres.Port} in {postgres.DataDirectory}, deleted at the end",
             "postgres" => "PostgreSQL",
             _ => "memory storage",
         };
