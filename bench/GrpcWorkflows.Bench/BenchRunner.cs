@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
+using GrpcWorkflows.Storage.Postgres.Local;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 
@@ -22,6 +23,8 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private TestProcess? _executorProcess;
     private string _mode = "-";
     private Uri? _executorUri;
+    private ThrowawayPostgresServer? _postgresServer;
+    private string? _postgres;
 
     public async Task<IReadOnlyList<BenchResult>> RunAsync()
     {
@@ -31,6 +34,17 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         if (settings.Scenarios.Contains("S0"))
         {
             await RunRawAsync();
+        }
+
+        if (settings.OrchestratorAddress is null && settings.Stores.Any(store => OrchestratorSession.Provider(store) == "postgres"))
+        {
+            _postgres = settings.PostgresConnectionString;
+            if (_postgres is null)
+            {
+                _postgresServer = await ThrowawayPostgresServer.StartAsync(durable: true);
+                _postgres = _postgresServer.ConnectionString;
+                Console.Error.WriteLine($"throwaway PostgreSQL at 127.0.0.1:{_postgresServer.Port} ({_postgresServer.DataDirectory})");
+            }
         }
 
         var stores = settings.OrchestratorAddress is null ? settings.Stores : ["external"];
@@ -43,10 +57,12 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                 {
                     _mode = mode;
                     var connect = mode == "connect";
-                    await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, connect ? null : _executorUri, _dataFolder, scenario);
+                    await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, connect ? null : _executorUri, _dataFolder, scenario, _postgres);
                     await using var session = connect ? await StartConnectedExecutorAsync(orchestrator) : null;
                     Console.Error.WriteLine($"{scenario} on {store} ({mode}): orchestrator at {orchestrator.Address}");
                     await orchestrator.WarmUpAsync(settings.Quick);
+                    var probe = OrchestratorSession.Provider(store) == "postgres" && _postgres is not null ? new PostgresProbe(_postgres, _postgresServer) : null;
+                    var before = probe is null ? default : await probe.ReadAsync();
                     var result = scenario switch
                     {
                         "S1" => await RunChainAsync(orchestrator, store),
@@ -54,6 +70,11 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                         "S3" => await RunSmallAsync(orchestrator, store),
                         _ => await RunDagAsync(orchestrator, store),
                     };
+                    if (probe is not null)
+                    {
+                        result = result with { Notes = result.Notes + DatabaseNote(before, await probe.ReadAsync(), (int)Math.Round(result.Rate * result.WallSeconds)) };
+                    }
+
                     _results.Add(result);
                     Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
                 }
@@ -193,6 +214,18 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     }
 
     /// <summary>
+    /// What the database did per step over the scenario (and the bench's own reads of the results, a few
+    /// hundred transactions): transactions, each one round trip, and the server's CPU.
+    /// </summary>
+    private static string DatabaseNote((long Transactions, TimeSpan? Cpu) before, (long Transactions, TimeSpan? Cpu) after, int steps)
+    {
+        var note = string.Create(CultureInfo.InvariantCulture, $"; PostgreSQL {(double)(after.Transactions - before.Transactions) / steps:N2} transactions (round trips)/step");
+        return after.Cpu is { } end && before.Cpu is { } start
+            ? note + string.Create(CultureInfo.InvariantCulture, $", server CPU {(end - start).TotalMicroseconds / steps:N0} µs/step")
+            : note;
+    }
+
+    /// <summary>
     /// The orchestrator's CPU time per step over the scenario: unlike rates, it barely moves when
     /// other tenants of a shared machine take cores, so it is the figure to compare two builds by.
     /// </summary>
@@ -247,6 +280,11 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         if (_executorProcess is not null)
         {
             await _executorProcess.DisposeAsync();
+        }
+
+        if (_postgresServer is not null)
+        {
+            await _postgresServer.DisposeAsync();
         }
 
         try

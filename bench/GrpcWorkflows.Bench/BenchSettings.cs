@@ -19,6 +19,9 @@ internal sealed class BenchSettings
     public int[] RawConcurrency { get; } = [1, 20, 100];
     public string SqliteSynchronous { get; set; } = "NORMAL";
 
+    /// <summary>The PostgreSQL server of the <c>postgres</c> store; null starts a throwaway one for the run.</summary>
+    public string? PostgresConnectionString { get; set; }
+
     /// <summary>
     /// The no-op executor's in-flight budget registered with the orchestrator: 100, the highest
     /// concurrency S0 measures (where raw calls/s have levelled off), so the orchestrator keeps at
@@ -38,7 +41,8 @@ internal sealed class BenchSettings
         Usage: dotnet run -c Release --project bench/GrpcWorkflows.Bench -- [options]
 
           --scenario S0,S1,...   scenarios to run (default: all of S0-S4)
-          --store memory,sqlite  stores to run S1-S4 with (default: both)
+          --store memory,sqlite,postgres  stores to run S1-S4 with (default: memory,sqlite); also sqlite-full
+                                 (synchronous=FULL) and postgres-async (synchronous_commit=off)
           --mode push,connect    how the executor gets its attempts in S1-S4 (default: both): push = the
                                  orchestrator calls ExecuteStep; connect = the executor's session (Connect)
           --quick                tiny sizes, for CI (N=10, W=10, M=50, DAG 300, 0.5 s raw)
@@ -50,6 +54,7 @@ internal sealed class BenchSettings
           --executor-capacity C  in-flight calls the orchestrator may send the executor (default 100)
           --raw-seconds S        duration of each S0 concurrency level (default 3)
           --sqlite-synchronous X SQLite synchronous setting for the sqlite store (default NORMAL)
+          --postgres CONNSTR     the PostgreSQL server of the postgres store (default: a throwaway one, durable settings)
           --json FILE            also write the results as JSON
           --orchestrator URL     use a running orchestrator (one store: whatever it runs) instead of starting one
           --executor URL         use a running no-op executor instead of starting one
@@ -99,6 +104,7 @@ internal sealed class BenchSettings
                 case "--raw-seconds": settings.RawDuration = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                 case "--sqlite-synchronous": settings.SqliteSynchronous = Next(); break;
                 case "--json": settings.JsonPath = Next(); break;
+                case "--postgres": settings.PostgresConnectionString = Next(); break;
                 case "--orchestrator": settings.OrchestratorAddress = Next(); break;
                 case "--executor": settings.ExecutorAddress = Next(); break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.\n\n{Usage}");

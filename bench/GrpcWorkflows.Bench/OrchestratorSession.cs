@@ -26,7 +26,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
     public WorkflowService.WorkflowServiceClient Client { get; }
 
     /// <summary>Starts an orchestrator; with <paramref name="executor"/> listed statically (push), or none (an executor connects to it).</summary>
-    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario)
+    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario, string? postgres)
     {
         if (settings.OrchestratorAddress is { } given)
         {
@@ -39,9 +39,12 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             "--urls", "http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",
-            $"--Storage:Provider={store}",
+            $"--Storage:Provider={Provider(store)}",
             $"--Storage:Sqlite:Path={database}",
-            $"--Storage:Sqlite:Synchronous={settings.SqliteSynchronous}",
+            $"--Storage:Sqlite:Synchronous={(store == "sqlite-full" ? "FULL" : settings.SqliteSynchronous)}",
+            // A fresh schema per scenario, as SQLite gets a fresh file. postgres-async: commits do not wait for the WAL flush.
+            $"--Storage:Postgres:ConnectionString={postgres}{(store == "postgres-async" ? ";Options=-c synchronous_commit=off" : string.Empty)}",
+            $"--Storage:Postgres:Schema=bench_{scenario.ToLowerInvariant()}_{Guid.NewGuid():N}",
             // Parallelism limits high enough that they are not what is measured.
             "--Engine:MaxParallelSteps=100000",
             "--Engine:MaxActiveExecutions=1000000",
@@ -71,6 +74,14 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             await Task.Delay(50);
         }
     }
+
+    /// <summary>The <c>Storage:Provider</c> of a store name: <c>sqlite-full</c> is SQLite with synchronous=FULL, <c>postgres-async</c> PostgreSQL with synchronous_commit=off.</summary>
+    public static string Provider(string store) => store switch
+    {
+        "sqlite-full" => "sqlite",
+        "postgres-async" => "postgres",
+        _ => store,
+    };
 
     /// <summary>
     /// Runs every scenario's shape at a small size, in rounds with an idle pause after each, so that

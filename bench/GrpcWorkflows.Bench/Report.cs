@@ -39,6 +39,20 @@ internal static class Report
                 writer.WriteLine(string.Create(c, $"\n{connect.Scenario} on {connect.Store}: connect runs at {connect.Rate / push.Rate:P0} of push's rate."));
             }
         }
+
+        foreach (var postgres in results.Where(r => r.Store.StartsWith("postgres", StringComparison.Ordinal)))
+        {
+            var sqlite = results.FirstOrDefault(r => r.Scenario == postgres.Scenario && r.Store == "sqlite");
+            var sqliteFull = results.FirstOrDefault(r => r.Scenario == postgres.Scenario && r.Store == "sqlite-full");
+            var memory = results.FirstOrDefault(r => r.Scenario == postgres.Scenario && r.Store == "memory");
+            var versus = string.Join(", ", new[] { (sqlite, "SQLite's (NORMAL)"), (sqliteFull, "SQLite's (FULL)"), (memory, "the in-memory store's") }
+                .Where(other => other.Item1 is not null)
+                .Select(other => string.Create(c, $"{postgres.Rate / other.Item1!.Rate:P0} of {other.Item2}")));
+            if (versus.Length > 0)
+            {
+                writer.WriteLine(string.Create(c, $"\n{postgres.Scenario}: {postgres.Store} runs at {versus} rate."));
+            }
+        }
     }
 
     public static async Task WriteJsonAsync(string path, BenchSettings settings, IReadOnlyList<BenchResult> results)

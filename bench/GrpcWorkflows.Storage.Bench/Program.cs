@@ -2,21 +2,26 @@ using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Storage.Postgres;
+using GrpcWorkflows.Storage.Postgres.Local;
 using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.V1;
 
-// Usage: dotnet run -c Release --project bench/GrpcWorkflows.Storage.Bench -- [--seconds 3] [--writers 1,20,100] [--synchronous Normal]
+// Usage: dotnet run -c Release --project bench/GrpcWorkflows.Storage.Bench -- [--seconds 3] [--writers 1,20,100] [--synchronous Normal] [--postgres CONNSTR | --no-postgres]
+// With neither --postgres nor --no-postgres, a throwaway PostgreSQL server (durable settings) is started for the run.
 // Each writer runs three-step workflows against the store the way the engine does: create, then
 // one append per state change (started; ready+attempt; success; ... finished), awaiting each.
 var seconds = double.Parse(Option("--seconds", "3"), CultureInfo.InvariantCulture);
 var writerCounts = Option("--writers", "1,20,100").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
 var synchronous = System.Enum.Parse<SqliteSynchronous>(Option("--synchronous", "Normal"), ignoreCase: true);
+await using var throwaway = args.Contains("--no-postgres") || args.Contains("--postgres") ? null : await ThrowawayPostgresServer.StartAsync(durable: true);
+var postgres = args.Contains("--no-postgres") ? null : Option("--postgres", throwaway?.ConnectionString ?? string.Empty);
 
 Console.WriteLine($"# Execution store bench: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 Console.WriteLine($"# {seconds} s per run, SQLite synchronous={synchronous} (WAL), three-step workflows, one append per state change");
 Console.WriteLine();
-Console.WriteLine("| writers | memory appends/s | sqlite appends/s | sqlite/memory | sqlite events/s | events per commit | appends per commit |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|");
+Console.WriteLine("| writers | memory appends/s | sqlite appends/s | sqlite/memory | sqlite events/s | events per commit | appends per commit | postgres appends/s | postgres/sqlite | postgres appends per round trip |");
+Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 
 var folder = Directory.CreateTempSubdirectory("grpcworkflows-bench-").FullName;
 try
@@ -34,8 +39,20 @@ try
         await using var sqlite = new SqliteExecutionStore(new SqliteStoreOptions { Path = Path.Combine(folder, $"bench-{writers}.db"), Synchronous = synchronous });
         var result = await RunAsync(sqlite, writers, TimeSpan.FromSeconds(seconds));
         var statistics = sqlite.Statistics;
+        var postgresColumns = " - | - | - |";
+        if (!string.IsNullOrEmpty(postgres))
+        {
+            await using var store = new PostgresExecutionStore(new PostgresStoreOptions { ConnectionString = postgres, Schema = $"bench_{writers}_{Guid.NewGuid():N}" });
+            await RunAsync(store, writers: 4, TimeSpan.FromSeconds(0.5));
+            var warm = store.Statistics;
+            var onPostgres = await RunAsync(store, writers, TimeSpan.FromSeconds(seconds));
+            var done = store.Statistics;
+            postgresColumns = string.Create(CultureInfo.InvariantCulture,
+                $" {onPostgres.AppendsPerSecond:N0} | {onPostgres.AppendsPerSecond / result.AppendsPerSecond:P0} | {(double)(done.Writes - warm.Writes) / (done.RoundTrips - warm.RoundTrips):N1} |");
+        }
+
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {writers} | {memory.AppendsPerSecond:N0} | {result.AppendsPerSecond:N0} | {result.AppendsPerSecond / memory.AppendsPerSecond:P0} | {result.EventsPerSecond:N0} | {statistics.EventsPerBatch:N1} | {statistics.WritesPerBatch:N1} |"));
+            $"| {writers} | {memory.AppendsPerSecond:N0} | {result.AppendsPerSecond:N0} | {result.AppendsPerSecond / memory.AppendsPerSecond:P0} | {result.EventsPerSecond:N0} | {statistics.EventsPerBatch:N1} | {statistics.WritesPerBatch:N1} |{postgresColumns}"));
     }
 }
 finally

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Sqlite.Internal;
@@ -16,28 +15,10 @@ public sealed partial class SqliteExecutionStore
     /// Reads in chunks of <c>256</c> events, each on a short read transaction, so a slow consumer (a
     /// watcher streaming to a slow client) never holds a snapshot that would stop WAL checkpoints.
     /// </remarks>
-    public async IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
-        string executionId,
-        long fromSequence,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        var next = Math.Max(fromSequence, 1);
-        while (true)
-        {
-            var chunk = await ReadChunkAsync(executionId, next, cancellationToken).ConfigureAwait(false);
-            foreach (var @event in chunk)
-            {
-                yield return @event;
-            }
-
-            if (chunk.Count < ReadChunkSize)
-            {
-                yield break;
-            }
-
-            next = chunk[^1].Sequence + 1;
-        }
+        return StoreChunks.ReadEventsAsync((next, token) => ReadChunkAsync(executionId, next, token), fromSequence, ReadChunkSize, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -173,17 +173,7 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
     /// <inheritdoc />
     public ValueTask AppendAsync(string executionId, IReadOnlyList<ExecutionEvent> events, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(executionId);
-        ArgumentNullException.ThrowIfNull(events);
-        StoreArguments.CheckAppendedEvents(executionId, events);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        var payloads = new byte[events.Count][];
-        for (var index = 0; index < payloads.Length; index++)
-        {
-            payloads[index] = events[index].ToByteArray();
-        }
-
+        var payloads = StoreChunks.CheckAndSerialize(executionId, events, cancellationToken);
         var request = new AppendRequest { ExecutionId = executionId, Events = events, Payloads = payloads };
         _writer.Enqueue(request);
         return new ValueTask(request.Task.WaitAsync(cancellationToken));
@@ -191,27 +181,17 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
 
     /// <inheritdoc />
     /// <remarks>Deletes in chunks of a thousand executions, one transaction each, so appends keep flowing.</remarks>
-    public async ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int? keepAtMost, CancellationToken cancellationToken = default)
-    {
-        if (keepAtMost is < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(keepAtMost), keepAtMost, "keepAtMost must be zero or more.");
-        }
-
-        var total = 0;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var request = new PurgeRequest { EndedBeforeTicks = endedBefore.UtcTicks, KeepAtMost = keepAtMost, Limit = PurgeChunk };
-            _writer.Enqueue(request);
-            var deleted = await request.Task.ConfigureAwait(false);
-            total += deleted;
-            if (deleted < PurgeChunk)
+    public ValueTask<int> PurgeAsync(DateTimeOffset endedBefore, int? keepAtMost, CancellationToken cancellationToken = default) =>
+        StoreChunks.PurgeAsync(
+            _ =>
             {
-                return total;
-            }
-        }
-    }
+                var request = new PurgeRequest { EndedBeforeTicks = endedBefore.UtcTicks, KeepAtMost = keepAtMost, Limit = PurgeChunk };
+                _writer.Enqueue(request);
+                return request.Task;
+            },
+            PurgeChunk,
+            keepAtMost,
+            cancellationToken);
 
     /// <summary>
     /// Writes what is queued, stops the writer, checkpoints the write-ahead log into the database file

@@ -39,7 +39,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_NewExecution_IsPendingWithItsSubmittedEvent()
     {
         var submitted = Submitted("e1", Epoch, workflowId: "orders", steps: 4, labels: new Dictionary<string, string> { ["team"] = "blue" });
@@ -62,7 +62,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([submitted], events);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_Namespaces_RecordCarriesItsNamespaceAndEmptyMeansDefault()
     {
         var inTeam = Submitted("in-team", inNamespace: "team-a");
@@ -74,7 +74,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([inTeam], await ReadAllAsync("in-team"));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_SameIdempotencyKeyInAnotherNamespace_CreatesASecondExecution()
     {
         await Store.CreateAsync(Submitted("a", idempotencyKey: "key-1", inNamespace: "team-a")).DefaultTimeout();
@@ -88,7 +88,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(new CreateExecutionResult("d", Existing: false), unnamed);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_ByNamespace_NeverReturnsAnotherNamespacesExecutions()
     {
         await Store.CreateAsync(Submitted("a1", Epoch, inNamespace: "team-a")).DefaultTimeout();
@@ -108,7 +108,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Throws<ArgumentException>(() => new ExecutionQuery(1, teamA.NextPageToken, [], null) { Namespace = "team-b" }.ReadPageToken());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_SameIdempotencyKey_ReturnsFirstExecutionAndWritesNothing()
     {
         await Store.CreateAsync(Submitted("first", idempotencyKey: "key-1")).DefaultTimeout();
@@ -121,7 +121,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Single((await Store.ListAsync(new ExecutionQuery(10, null, [], null)).DefaultTimeout()).Items);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_ConcurrentSubmissionsWithOneKey_CreateExactlyOneExecution()
     {
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(index =>
@@ -132,7 +132,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Single((await Store.ListAsync(new ExecutionQuery(100, null, [], null)).DefaultTimeout()).Items);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_ExistingExecutionId_ThrowsSequenceConflict()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -140,7 +140,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<SequenceConflictException>(() => Store.CreateAsync(Submitted("e1")).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task CreateAsync_FirstEventNotSubmittedWithSequenceOne_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(Started("e1", 1)).AsTask()).DefaultTimeout();
@@ -149,7 +149,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Store.CreateAsync(wrongSequence).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_ContinuingSequences_StoresEventsInOrder()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -164,7 +164,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(4, (await Store.GetAsync("e1").DefaultTimeout())!.LastSequence);
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData(4)]
     [InlineData(2)]
     [InlineData(1)]
@@ -183,7 +183,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(2, (await Store.GetAsync("e1").DefaultTimeout())!.LastSequence);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_GapInsideTheBatch_ThrowsSequenceConflictAndWritesNothing()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -194,7 +194,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([1L], (await ReadAllAsync("e1")).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_TwoWritersRaceForOneSequence_ExactlyOneWins()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -217,14 +217,14 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal([1L, 2], (await ReadAllAsync("e1")).Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_UnknownExecution_ThrowsExecutionNotFound()
     {
         await Assert.ThrowsAsync<ExecutionNotFoundException>(() =>
             Store.AppendAsync("missing", [Started("missing", 2)]).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_EventOfAnotherExecution_ThrowsArgumentException()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -233,7 +233,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => Store.AppendAsync("e1", []).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadEventsAsync_FromSequence_ReturnsThatSequenceOnwards()
     {
         await Store.CreateAsync(Submitted("e1")).DefaultTimeout();
@@ -250,7 +250,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Empty(unknown);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ReadEventsAsync_LongLog_ReturnsEveryEventInOrder()
     {
         await Store.CreateAsync(Submitted("long", steps: 1)).DefaultTimeout();
@@ -268,7 +268,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(Enumerable.Range(300, 402).Select(n => (long)n), tail.Select(e => e.Sequence));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task GetAsync_ThroughStartedFinishedAndRetried_DerivesStateTimesAndCounts()
     {
         var end = Epoch.AddMinutes(5);
@@ -291,13 +291,13 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(Epoch, succeeded.CreateTime);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task GetAsync_UnknownExecution_ReturnsNull()
     {
         Assert.Null(await Store.GetAsync("missing").DefaultTimeout());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_PagesThroughEveryExecution_NewestFirstWithoutOverlap()
     {
         // Two executions share a create time: the order between them must still be stable.
@@ -323,7 +323,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, pages);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_FilteredByStateAndWorkflow_ReturnsOnlyMatches()
     {
         await Store.CreateAsync(Submitted("pending-a", Epoch, workflowId: "a")).DefaultTimeout();
@@ -349,7 +349,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Null(secondPage.NextPageToken);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_FilteredByLabels_ReturnsOnlyExecutionsCarryingEveryLabel()
     {
         var dataGold = new Dictionary<string, string> { ["team"] = "data", ["tier"] = "gold" };
@@ -370,7 +370,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Null(unknown.NextPageToken);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_LabelMatchesOnlyThroughTheDefinition_IsFoundWithTheMergedLabels()
     {
         var viaDefinition = Submitted("via-definition", Epoch);
@@ -387,7 +387,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["overridden"], ofWeb.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_LabelFilterOverManyPages_PagesThroughEveryMatchOnce()
     {
         var expected = new List<string>();
@@ -417,7 +417,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, pages);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_CreatedAfterAndBefore_ReturnsTheHalfOpenRangeWithOtherFilters()
     {
         for (var index = 0; index < 6; index++)
@@ -436,7 +436,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["e4", "e2"], evenInWindow.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_TokenUsedWithOtherFilters_ThrowsArgumentException()
     {
         for (var index = 0; index < 4; index++)
@@ -467,13 +467,13 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         }
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListAsync_TokenNotMadeByTheStore_ThrowsArgumentException()
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new ExecutionQuery(10, "not a token!", [], null)).AsTask()).DefaultTimeout();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task ListActiveAsync_AndListAsyncByUnfinishedStates_MixedStates_ReturnPendingAndRunningOnly()
     {
         await Store.CreateAsync(Submitted("pending")).DefaultTimeout();
@@ -497,7 +497,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(["failed"], failed.Items.Select(r => r.ExecutionId));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_EndedBefore_DeletesOnlyFinishedExecutionsThatEndedEarlier()
     {
         await CreateFinishedAsync("old", Epoch.AddHours(1));
@@ -515,7 +515,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(3, (await ReadAllAsync("recent")).Count);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_KeepAtMost_DeletesTheOldestFinishedBeyondTheCount()
     {
         for (var index = 0; index < 5; index++)
@@ -533,7 +533,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(0, await Store.PurgeAsync(DateTimeOffset.MinValue, keepAtMost: 2).DefaultTimeout());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task PurgeAsync_PurgedExecutionsIdempotencyKey_CanBeUsedAgain()
     {
         await Store.CreateAsync(Submitted("first", idempotencyKey: "k")).DefaultTimeout();
@@ -545,7 +545,7 @@ public abstract class ExecutionStoreContractTests : IAsyncLifetime
         Assert.Equal(new CreateExecutionResult("second", Existing: false), again);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task AppendAsync_ManyExecutionsAppendingConcurrently_EveryLogIsComplete()
     {
         const int executions = 40;

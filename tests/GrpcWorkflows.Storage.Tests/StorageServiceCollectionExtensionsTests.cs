@@ -1,7 +1,7 @@
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Sqlite;
-using GrpcWorkflows.Storage.Sqlite.Configuration;
-using GrpcWorkflows.Storage.Sqlite.Retention;
+using GrpcWorkflows.Storage.Configuration;
+using GrpcWorkflows.Storage.Retention;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Configuration;
@@ -64,6 +64,17 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
     }
 
     [Fact]
+    public async Task AddGrpcWorkflowsStorage_PostgresWithoutConnectionString_FailsValidationNamingTheSetting()
+    {
+        await using var services = Build(new() { ["Storage:Provider"] = "Postgres", ["Storage:Postgres:MaxBatchSize"] = "0" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StorageOptions>>().Value);
+
+        Assert.Contains(error.Failures, f => f.Contains("Storage:Postgres:ConnectionString is empty", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("Storage:Postgres:MaxBatchSize is 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task RetentionService_IntervalElapses_PurgesExecutionsPastMaxAgeOnly()
     {
         var time = new FakeTimeProvider(Epoch.AddDays(10));
@@ -106,7 +117,7 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
         Assert.NotNull(await store.GetAsync("e2").DefaultTimeout());
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings, TimeProvider? time = null)
+    internal static ServiceProvider Build(Dictionary<string, string?> settings, TimeProvider? time = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();

@@ -198,6 +198,6 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (?<url>https?://\S+)")]
+    [GeneratedRegex(@"Now listening on: (?<url>(https?|postgresql)://\S+)")]
     private static partial Regex ListeningLine();
 }

@@ -25,6 +25,14 @@ public sealed class DevCommand : GwfCommand<DevSettings>
             orchestratorArguments.Add($"--Storage:Sqlite:Path={Path.Combine(folder, "grpcworkflows.db")}");
         }
 
+        await using var postgres = storage == "postgres" && settings.PostgresConnectionString is null
+            ? await LocalPostgres.StartAsync(cancellationToken)
+            : null;
+        if (storage == "postgres")
+        {
+            orchestratorArguments.Add($"--Storage:Postgres:ConnectionString={settings.PostgresConnectionString ?? postgres!.ConnectionString}");
+        }
+
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{settings.Port}");
         if (settings.Port != 0 && await OrchestratorProbe.IsListeningAsync(new Uri(url), TimeSpan.FromSeconds(1), cancellationToken))
         {
@@ -39,7 +47,14 @@ public sealed class DevCommand : GwfCommand<DevSettings>
         orchestratorArguments.Add(string.Create(CultureInfo.InvariantCulture, $"--Orchestrator:HttpAddress=http://127.0.0.1:{(settings.Port == 0 ? 0 : settings.Port + 80)}"));
         var external = ExecutorsFile.Load(settings.ExecutorsFile);
         var names = string.Concat(external.Select(e => $", {e.Name}"));
-        Console.Error.WriteLine($"gwf: starting the orchestrator ({(storage == "sqlite" ? $"SQLite under {settings.DataDirectory}/" : "memory storage")}) and the built-in executors{names}...");
+        var storageText = storage switch
+        {
+            "sqlite" => $"SQLite under {settings.DataDirectory}/",
+            "postgres" when postgres is not null => $"a throwaway PostgreSQL on 127.0.0.1:{postgres.Port} in {postgres.DataDirectory}, deleted at the end",
+            "postgres" => "PostgreSQL",
+            _ => "memory storage",
+        };
+        Console.Error.WriteLine($"gwf: starting the orchestrator ({storageText}) and the built-in executors{names}...");
         Action<string, string>? echo = settings.Logs ? (name, line) => Console.Error.WriteLine($"[{name}] {line}") : null;
         await using var cluster = await LocalCluster.StartAsync(
             new LocalClusterOptions

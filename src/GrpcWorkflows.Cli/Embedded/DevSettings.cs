@@ -16,7 +16,7 @@ public sealed class DevSettings : GlobalSettings
 
     /// <summary>The orchestrator's storage.</summary>
     [CommandOption("--storage <PROVIDER>")]
-    [Description("sqlite (durable, in --data-dir; executions survive a restart) or memory (nothing survives).")]
+    [Description("sqlite (durable, in --data-dir; executions survive a restart), postgres (--postgres, or a throwaway PostgreSQL server started for the session) or memory (nothing survives).")]
     [DefaultValue("sqlite")]
     public string Storage { get; set; } = "sqlite";
 
@@ -25,6 +25,11 @@ public sealed class DevSettings : GlobalSettings
     [Description("The folder of the SQLite database with --storage sqlite.")]
     [DefaultValue(".data")]
     public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>The PostgreSQL database with <c>--storage postgres</c>.</summary>
+    [CommandOption("--postgres <CONNECTION_STRING>")]
+    [Description("The PostgreSQL database with --storage postgres, as an Npgsql connection string (Host=...;Port=...;Username=...;Password=...;Database=...). Without it, a throwaway server is started from the installed postgresql package and deleted at the end.")]
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>The executors file.</summary>
     [CommandOption("--executors <FILE>")]
@@ -54,6 +59,11 @@ public sealed class DevSettings : GlobalSettings
             return ValidationResult.Error("--port must be between 0 and 65535.");
         }
 
-        return Storage is "memory" or "sqlite" ? base.Validate() : ValidationResult.Error($"--storage '{Storage}': use memory or sqlite.");
+        if (PostgresConnectionString is not null && Storage != "postgres")
+        {
+            return ValidationResult.Error("--postgres goes with --storage postgres.");
+        }
+
+        return Storage is "memory" or "sqlite" or "postgres" ? base.Validate() : ValidationResult.Error($"--storage '{Storage}': use memory, sqlite or postgres.");
     }
 }

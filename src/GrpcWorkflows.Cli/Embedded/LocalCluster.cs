@@ -61,7 +61,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                 .Select(e => ChildProcess.StartDotnet(
                     e.Assembly,
                     BuiltInExecutables.PathOf(e.Assembly),
-                    ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}", .. BuiltInArguments(e.StepType, options)],
+                    // Push mode: each registers its address, so `gwf executors --schemas` can ask it with
+                    // DescribeExecutor (an executor that connects out has no address the orchestrator or gwf can call).
+                    ["--urls", "http://127.0.0.1:0", $"--Executor:OrchestratorAddress={orchestratorAddress.GetLeftPart(UriPartial.Authority)}", "--Executor:Mode=Push", .. BuiltInArguments(e.StepType, options)],
                     options.Echo,
                     options.ExecutorEnvironment))
                 .Concat(options.ExternalExecutors.Select(e => ChildProcess.Start(e.Name, e.Command, e.ArgumentsFor(orchestratorAddress), e.WorkingDirectory, options.Echo, e.Setup is null ? null : $"set it up with: {e.Setup}", options.ExecutorEnvironment)))

@@ -27,6 +27,32 @@ public sealed record ExecutionRecord(
 {
     /// <summary>The execution's namespace (<see cref="Namespaces.ExecutionNamespace.Default"/> for executions stored before namespaces).</summary>
     public string Namespace { get; init; } = Namespaces.ExecutionNamespace.Default;
+    /// <summary>
+    /// The record of an execution created from <paramref name="firstEvent"/> (checked with
+    /// <see cref="StoreArguments.CheckFirstEvent"/>): PENDING, sequence 1, no step succeeded yet.
+    /// </summary>
+    /// <param name="firstEvent">The execution's submitted event.</param>
+    /// <param name="fallbackCreateTime">The create time when the event carries no time.</param>
+    public static ExecutionRecord OfNewExecution(ExecutionEvent firstEvent, DateTimeOffset fallbackCreateTime)
+    {
+        ArgumentNullException.ThrowIfNull(firstEvent);
+        StoreArguments.CheckFirstEvent(firstEvent);
+        var submitted = firstEvent.Submitted;
+        return new ExecutionRecord(
+            firstEvent.ExecutionId,
+            submitted.Definition?.Id ?? string.Empty,
+            ExecutionState.Pending,
+            firstEvent.Time?.ToDateTimeOffset() ?? fallbackCreateTime,
+            EndTime: null,
+            LastSequence: 1,
+            string.IsNullOrEmpty(submitted.IdempotencyKey) ? null : submitted.IdempotencyKey,
+            submitted.Definition?.Steps.Count ?? 0,
+            SucceededStepCount: 0,
+            ExecutionLabels.Of(submitted))
+        {
+            Namespace = Namespaces.ExecutionNamespace.OrDefault(submitted.Namespace),
+        };
+    }
 }
 
 /// <summary>The result of <see cref="IExecutionStore.CreateAsync"/>.</summary>

@@ -1,6 +1,6 @@
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Orchestrator.Internal;
-using GrpcWorkflows.Storage.Sqlite.Configuration;
+using GrpcWorkflows.Storage.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Hosting;

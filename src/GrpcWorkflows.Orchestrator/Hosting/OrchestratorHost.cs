@@ -68,7 +68,7 @@ public static class OrchestratorHost
         Check<GrpcWorkflows.Engine.EngineOptions>(services, failures);
         Check<GrpcWorkflows.Orchestrator.Registry.ExecutorRegistryOptions>(services, failures);
         Check<GrpcWorkflows.Orchestrator.Dispatch.DispatchOptions>(services, failures);
-        Check<GrpcWorkflows.Storage.Sqlite.Configuration.StorageOptions>(services, failures);
+        Check<GrpcWorkflows.Storage.Configuration.StorageOptions>(services, failures);
         Check<GrpcWorkflows.Orchestrator.Security.AuthOptions>(services, failures);
         return failures;
     }

@@ -50,7 +50,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ExecutorRegistryOptions>, ExecutorRegistryOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DispatchOptions>, DispatchOptionsValidator>());
 
-        // Storage:Provider = sqlite (the default, durable) or memory; Storage:Sqlite:Path, Storage:Retention:...
+        // Storage:Provider = sqlite (the default, durable), postgres or memory; Storage:Sqlite:Path, Storage:Postgres:ConnectionString, Storage:Retention:...
         services.AddGrpcWorkflowsStorage(configuration);
         // The store measured on its way (append latency and batch sizes, executions and steps by type for /metrics).
         var store = services.Last(d => d.ServiceType == typeof(IExecutionStore));

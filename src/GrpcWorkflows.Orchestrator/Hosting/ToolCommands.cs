@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Google.Protobuf;
 using GrpcWorkflows.Engine.Validation;
+using GrpcWorkflows.Storage.Postgres.Local;
 using GrpcWorkflows.Storage.Sqlite;
 using GrpcWorkflows.V1;
 
@@ -14,6 +16,9 @@ namespace GrpcWorkflows.Orchestrator.Hosting;
 /// <see cref="ValidateWorkflowResponse"/> as protobuf JSON on stdout (the engine's rules; executors not checked).</item>
 /// <item><c>backup DESTINATION [--database PATH]</c>: a consistent copy of a SQLite store
 /// (<see cref="SqliteStoreBackup"/>); one line on stdout, or the reason on stderr.</item>
+/// <item><c>postgres-local</c>: starts a throwaway PostgreSQL server from the machine's binaries
+/// (<see cref="ThrowawayPostgresServer"/>, durable settings), prints <c>Now listening on: postgresql://127.0.0.1:PORT</c>,
+/// and stops and deletes it on SIGTERM or SIGINT (<c>gwf dev --storage postgres</c>).</item>
 /// </list>
 /// Exit codes: 0 done, 2 bad input (no such file, destination exists, unreadable JSON), 1 the command failed.
 /// </summary>
@@ -34,7 +39,8 @@ internal static class ToolCommands
             ["validate"] => await ValidateAsync(input, output, error).ConfigureAwait(false),
             ["backup", var destination] => await BackupAsync(SqliteStoreOptions.DefaultPath, destination, output, error).ConfigureAwait(false),
             ["backup", var destination, "--database", var database] => await BackupAsync(database, destination, output, error).ConfigureAwait(false),
-            ["validate" or "backup", ..] => await UsageAsync(error).ConfigureAwait(false),
+            ["postgres-local"] => await RunLocalPostgresAsync(output, error).ConfigureAwait(false),
+            ["validate" or "backup" or "postgres-local", ..] => await UsageAsync(error).ConfigureAwait(false),
             _ => null,
         };
     }
@@ -86,9 +92,42 @@ internal static class ToolCommands
         }
     }
 
+    private static async Task<int> RunLocalPostgresAsync(TextWriter output, TextWriter error)
+    {
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        ThrowawayPostgresServer server;
+        try
+        {
+            server = await ThrowawayPostgresServer.StartAsync(durable: true).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException e)
+        {
+            await error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return Failed;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            await output.WriteLineAsync($"Data directory: {server.DataDirectory} (deleted when this process stops)").ConfigureAwait(false);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Now listening on: postgresql://127.0.0.1:{server.Port}")).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
+            await stop.Task.ConfigureAwait(false);
+        }
+
+        return 0;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        }
+    }
+
     private static async Task<int> UsageAsync(TextWriter error)
     {
-        await error.WriteLineAsync("usage: GrpcWorkflows.Orchestrator validate < definition.json | backup DESTINATION [--database PATH]").ConfigureAwait(false);
+        await error.WriteLineAsync("usage: GrpcWorkflows.Orchestrator validate < definition.json | backup DESTINATION [--database PATH] | postgres-local").ConfigureAwait(false);
         return BadInput;
     }
 }

@@ -14,12 +14,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "SQLite write of {Count} requests failed and was rolled back; each caller gets the error.")]
     public static partial void BatchFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Retention purged {Count} finished executions (ended before {EndedBefore}, keeping at most {KeepAtMost}).")]
-    public static partial void Purged(ILogger logger, int count, DateTimeOffset endedBefore, int? keepAtMost);
-
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Retention purge failed; it runs again in {Interval}.")]
-    public static partial void PurgeFailed(ILogger logger, Exception exception, TimeSpan interval);
-
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "SQLite '{Path}': the checkpoint at close failed; the next open replays the write-ahead log.")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, string path);
 }

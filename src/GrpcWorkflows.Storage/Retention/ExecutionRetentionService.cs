@@ -1,11 +1,11 @@
 using GrpcWorkflows.Engine.Storage;
-using GrpcWorkflows.Storage.Sqlite.Configuration;
-using GrpcWorkflows.Storage.Sqlite.Internal;
+using GrpcWorkflows.Storage.Configuration;
+using GrpcWorkflows.Storage.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace GrpcWorkflows.Storage.Sqlite.Retention;
+namespace GrpcWorkflows.Storage.Retention;
 
 /// <summary>
 /// The background job that purges finished executions past <see cref="RetentionOptions.MaxAge"/>

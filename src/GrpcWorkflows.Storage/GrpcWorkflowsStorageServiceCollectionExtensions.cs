@@ -1,7 +1,8 @@
 using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Storage.Configuration;
+using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Storage.Sqlite;
-using GrpcWorkflows.Storage.Sqlite.Configuration;
-using GrpcWorkflows.Storage.Sqlite.Retention;
+using GrpcWorkflows.Storage.Retention;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -16,13 +17,14 @@ public static class GrpcWorkflowsStorageServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="IExecutionStore"/> as a singleton chosen by <c>Storage:Provider</c>
     /// (<c>sqlite</c>, the default: <see cref="SqliteExecutionStore"/> on <c>Storage:Sqlite:Path</c>;
+    /// <c>postgres</c>: <see cref="PostgresExecutionStore"/> on <c>Storage:Postgres:ConnectionString</c>;
     /// <c>memory</c>: <see cref="InMemoryExecutionStore"/>), validates <see cref="StorageOptions"/> at
-    /// start, and adds the retention job (<see cref="ExecutionRetentionService"/>).
+    /// start, and adds the retention job (<see cref="ExecutionRetentionService"/>) whichever store it is.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The application's configuration root; the <c>Storage</c> section is read.</param>
     /// <returns>The services, for chaining.</returns>
-    /// <remarks>The store opens (and migrates the SQLite file) when first resolved; the container disposes it.</remarks>
+    /// <remarks>The store opens (and migrates its schema) when first resolved; the container disposes it.</remarks>
     public static IServiceCollection AddGrpcWorkflowsStorage(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -37,9 +39,15 @@ public static class GrpcWorkflowsStorageServiceCollectionExtensions
         {
             var options = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
             var timeProvider = provider.GetRequiredService<TimeProvider>();
-            return string.Equals(options.Provider.Trim(), StorageProviders.Memory, StringComparison.OrdinalIgnoreCase)
-                ? new InMemoryExecutionStore(timeProvider)
-                : new SqliteExecutionStore(options.Sqlite, timeProvider, provider.GetService<ILoggerFactory>());
+            var loggerFactory = provider.GetService<ILoggerFactory>();
+            if (StorageProviders.Is(options.Provider, StorageProviders.Memory))
+            {
+                return new InMemoryExecutionStore(timeProvider);
+            }
+
+            return StorageProviders.Is(options.Provider, StorageProviders.Postgres)
+                ? new PostgresExecutionStore(options.Postgres, timeProvider, loggerFactory)
+                : new SqliteExecutionStore(options.Sqlite, timeProvider, loggerFactory);
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ExecutionRetentionService>());
         return services;

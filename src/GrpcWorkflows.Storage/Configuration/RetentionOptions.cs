@@ -1,4 +1,4 @@
-namespace GrpcWorkflows.Storage.Sqlite.Configuration;
+namespace GrpcWorkflows.Storage.Configuration;
 
 /// <summary>
 /// How long finished (succeeded, failed or cancelled) executions are kept before the background

@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace GrpcWorkflows.Storage.Postgres.Internal;
+
+/// <summary>
+/// The versioned schema. The missing migrations run at open in one transaction that holds an advisory
+/// lock, so replicas starting together migrate once; each applied version is a row of
+/// <c>schema_migrations</c>.
+/// </summary>
+internal static class SchemaMigrations
+{
+    // pg_advisory_xact_lock key: "gwf-mig" as an integer; one lock per database, held for the migration's transaction.
+    private const long AdvisoryLockKey = 0x6777_662D_6D69_67;
+
+    /// <summary>Every migration, oldest first. Append new ones; never edit a shipped one.</summary>
+    private static readonly (int Version, string Description, string Sql)[] Migrations =
+    [
+        (1, "executions and the event log", """
+            -- One row per execution: the indexed facts the API lists and filters by. last_sequence is not
+            -- indexed, so the update that every append makes is a HOT update (fillfactor leaves room for it).
+            -- Ids compare byte-wise (COLLATE "C"), the order of page tokens.
+            CREATE TABLE executions (
+                execution_id         text COLLATE "C" PRIMARY KEY,
+                workflow_id          text NOT NULL,
+                state                integer NOT NULL,      -- grpcworkflows.v1.ExecutionState
+                create_time          bigint NOT NULL,       -- UTC ticks
+                end_time             bigint NULL,           -- UTC ticks; set exactly while the state is terminal
+                last_sequence        bigint NOT NULL,       -- the log's last sequence: appends are conditional on it
+                idempotency_key      text NULL UNIQUE,
+                step_count           integer NOT NULL,
+                succeeded_step_count integer NOT NULL,
+                labels               jsonb NULL             -- the merged labels, as a JSON object
+            ) WITH (fillfactor = 80);
+
+            -- ListExecutions: newest first, optionally by state or workflow id; keyset paging on (create_time, execution_id).
+            CREATE INDEX ix_executions_create_time ON executions (create_time DESC, execution_id DESC);
+            CREATE INDEX ix_executions_state_create_time ON executions (state, create_time DESC, execution_id DESC);
+            CREATE INDEX ix_executions_workflow_create_time ON executions (workflow_id, create_time DESC, execution_id DESC);
+            -- Retention: finished executions by end time.
+            CREATE INDEX ix_executions_end_time ON executions (end_time, execution_id) WHERE end_time IS NOT NULL;
+
+            -- The log: one row per event, found by (execution_id, sequence). The submitted event is stored whole.
+            CREATE TABLE events (
+                execution_id text COLLATE "C" NOT NULL,
+                sequence     bigint NOT NULL,
+                kind         integer NOT NULL,              -- ExecutionEvent.KindOneofCase
+                payload      bytea NOT NULL,                -- the serialized ExecutionEvent
+                PRIMARY KEY (execution_id, sequence)
+            );
+            """),
+        (2, "execution leases with a fencing epoch", """
+            -- Who owns an execution among replicas, until when (the server's clock), and its epoch: one more at
+            -- each change of hands; appends made through a lease are conditional on it.
+            ALTER TABLE executions
+                ADD COLUMN owner         text NULL,
+                ADD COLUMN epoch         bigint NOT NULL DEFAULT 0,
+                ADD COLUMN lease_expires timestamptz NULL;
+            """),
+        (3, "namespaces", """
+            -- Every execution belongs to one namespace ('default' for those stored before). Idempotency keys are
+            -- unique per namespace, and listings are per namespace.
+            ALTER TABLE executions ADD COLUMN namespace text NOT NULL DEFAULT 'default';
+            ALTER TABLE executions DROP CONSTRAINT IF EXISTS executions_idempotency_key_key;
+            CREATE UNIQUE INDEX ux_executions_namespace_idempotency_key ON executions (namespace, idempotency_key);
+            CREATE INDEX ix_executions_namespace_create_time ON executions (namespace, create_time DESC, execution_id DESC);
+            """),
+    ];
+
+    /// <summary>The schema version this build writes.</summary>
+    public static int LatestVersion => Migrations[^1].Version;
+
+    /// <summary>Creates the schema when missing and applies the migrations it lacks; returns the version it ends at.</summary>
+    /// <exception cref="InvalidOperationException">The schema was made by a newer version of the store.</exception>
+    public static int Apply(NpgsqlConnection connection, string schema, ILogger logger)
+    {
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({AdvisoryLockKey})");
+        Execute(connection, transaction, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}");
+        Execute(connection, transaction, $"""
+            CREATE TABLE IF NOT EXISTS {Quote(schema)}.schema_migrations (
+                version     integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """);
+        var current = Convert.ToInt32(
+            Execute(connection, transaction, $"SELECT coalesce(max(version), 0) FROM {Quote(schema)}.schema_migrations"),
+            System.Globalization.CultureInfo.InvariantCulture);
+        if (current > LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL schema '{schema}' has version {current}, newer than this orchestrator's {LatestVersion}. Run a newer orchestrator, or set Storage:Postgres:Schema to another schema.");
+        }
+
+        Execute(connection, transaction, $"SET LOCAL search_path TO {Quote(schema)}");
+        var applied = new List<(int Version, string Description)>();
+        foreach (var (version, description, sql) in Migrations)
+        {
+            if (version <= current)
+            {
+                continue;
+            }
+
+            Execute(connection, transaction, sql);
+            using (var record = new NpgsqlCommand("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)", connection, transaction))
+            {
+                record.Parameters.Add(new NpgsqlParameter { Value = version });
+                record.Parameters.Add(new NpgsqlParameter { Value = description });
+                record.ExecuteNonQuery();
+            }
+
+            applied.Add((version, description));
+            current = version;
+        }
+
+        transaction.Commit();
+        foreach (var (version, description) in applied)
+        {
+            Log.MigrationApplied(logger, schema, version, description);
+        }
+
+        return current;
+    }
+
+    /// <summary>A schema name as a quoted identifier.</summary>
+    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private static object? Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        return command.ExecuteScalar();
+    }
+}
