@@ -3,7 +3,7 @@ using Grpc.Core;
 namespace GrpcWorkflows.Orchestrator.Dispatch;
 
 /// <summary>gRPC status codes as the engine's error codes (<c>UNAVAILABLE</c>, ...); which of them are retried is <see cref="Engine.Retry.RetryClassification"/>'s.</summary>
-public static class StatusCodes
+internal static class StatusCodes
 {
     private static readonly string[] Names =
     [

@@ -17,7 +17,7 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// Host names are resolved and every address they resolve to must pass.
 /// </summary>
 /// <remarks>Thread-safe; the options are parsed once.</remarks>
-public sealed class ExecutorEndpointPolicy
+internal sealed class ExecutorEndpointPolicy
 {
     /// <summary>How long resolving a registered host name may take.</summary>
     public static readonly TimeSpan ResolveTimeout = TimeSpan.FromSeconds(5);

@@ -5,7 +5,7 @@ namespace GrpcWorkflows.Orchestrator.Registry;
 /// registration: a step type it is not scoped to, or an endpoint another credential registered.
 /// The services answer it with <c>PERMISSION_DENIED</c> and its message.
 /// </summary>
-public sealed class ExecutorRegistrationDeniedException : Exception
+internal sealed class ExecutorRegistrationDeniedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public ExecutorRegistrationDeniedException()

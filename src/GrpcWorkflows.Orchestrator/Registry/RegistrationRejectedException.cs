@@ -3,7 +3,7 @@ using GrpcWorkflows.V1;
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>Thrown by <see cref="ExecutorRegistry.RegisterAsync"/> when a registration breaks a rule: every problem, by field.</summary>
-public sealed class RegistrationRejectedException : Exception
+internal sealed class RegistrationRejectedException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public RegistrationRejectedException()

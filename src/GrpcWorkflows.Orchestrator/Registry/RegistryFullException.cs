@@ -1,7 +1,7 @@
 namespace GrpcWorkflows.Orchestrator.Registry;
 
 /// <summary>Thrown by <see cref="ExecutorRegistry.RegisterAsync"/> when <see cref="ExecutorRegistryOptions.MaxRegistrations"/> executors are registered.</summary>
-public sealed class RegistryFullException : Exception
+internal sealed class RegistryFullException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public RegistryFullException()

@@ -8,7 +8,7 @@ namespace GrpcWorkflows.Orchestrator.Security;
 /// Checks <see cref="AuthOptions"/> at start, with messages that say what to change; refuses a
 /// non-loopback listening address when no credential is configured (secure by default).
 /// </summary>
-public sealed class AuthOptionsValidator(IConfiguration configuration) : IValidateOptions<AuthOptions>
+internal sealed class AuthOptionsValidator(IConfiguration configuration) : IValidateOptions<AuthOptions>
 {
     /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, AuthOptions options)

@@ -10,7 +10,7 @@ namespace GrpcWorkflows.Orchestrator.Security;
 /// <see cref="RpcPolicies"/>: no or a refused credential answers <c>UNAUTHENTICATED</c>, a role
 /// too small <c>PERMISSION_DENIED</c>. Does nothing when <see cref="AuthOptions.Enabled"/> is off.
 /// </summary>
-public sealed class AuthorizationInterceptor(IOptions<AuthOptions> options, ILogger<AuthorizationInterceptor> logger) : Interceptor
+internal sealed class AuthorizationInterceptor(IOptions<AuthOptions> options, ILogger<AuthorizationInterceptor> logger) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

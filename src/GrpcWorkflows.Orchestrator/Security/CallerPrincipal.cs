@@ -12,7 +12,7 @@ namespace GrpcWorkflows.Orchestrator.Security;
 /// <param name="Roles">The roles the credential carries (see <see cref="Security.Roles"/>).</param>
 /// <param name="Namespaces">The namespaces it covers; <c>*</c> covers all. A credential that names none covers <c>default</c>.</param>
 /// <param name="StepTypes">The step types an executor credential may register; <c>*</c> allows all.</param>
-public sealed record CallerPrincipal(string Name, IReadOnlySet<string> Roles, IReadOnlySet<string> Namespaces, IReadOnlySet<string> StepTypes)
+internal sealed record CallerPrincipal(string Name, IReadOnlySet<string> Roles, IReadOnlySet<string> Namespaces, IReadOnlySet<string> StepTypes)
 {
     /// <summary>The claim type that carries a role on principals built by the API-key handler.</summary>
     public const string RoleClaimType = "role";

@@ -8,7 +8,7 @@ namespace GrpcWorkflows.Orchestrator.Security;
 /// checks that every method of every service in the contract is here, and that
 /// <c>docs/security.md</c> shows <see cref="ToMarkdown"/>.
 /// </summary>
-public static class RpcPolicies
+internal static class RpcPolicies
 {
     private const string Workflows = "/grpcworkflows.v1.WorkflowService/";
     private const string Registry = "/grpcworkflows.v1.ExecutorRegistryService/";
