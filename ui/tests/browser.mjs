@@ -53,6 +53,11 @@ const scenarios = {
     await page.locator('.filters button[type="submit"]').click();
     await page.waitForFunction((id) => document.querySelectorAll('tr[data-execution]').length === 1 && document.querySelector(`tr[data-execution="${id}"]`), ids[1], { timeout: TIMEOUT });
     await page.locator('input[name="search"]').fill('');
+    // Labels filter on the server: every label given must match.
+    await page.locator('input[name="label"]').fill('team=dashboard, run=2');
+    await page.locator('.filters button[type="submit"]').click();
+    await page.waitForFunction((id) => document.querySelectorAll('tr[data-execution]').length === 1 && document.querySelector(`tr[data-execution="${id}"]`), ids[2], { timeout: TIMEOUT });
+    await page.locator('input[name="label"]').fill('');
     await page.locator('.filters button[type="submit"]').click();
     await page.locator(`tr[data-execution="${ids[0]}"]`).waitFor({ timeout: TIMEOUT });
     await screenshot(page, 'executions');

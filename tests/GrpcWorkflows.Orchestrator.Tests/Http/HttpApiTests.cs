@@ -125,6 +125,29 @@ public sealed class HttpApiTests
     }
 
     [Fact]
+    public async Task ListingByLabelsAndIdPrefix_FiltersOnTheServer()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync(new Dictionary<string, string> { ["Orchestrator:HttpAddress"] = "http://127.0.0.1:0" });
+        using var http = new HttpClient { BaseAddress = orchestrator.HttpAddress, Timeout = AsyncTestHelpers.DefaultTimeoutSpan };
+        var ids = new Dictionary<string, string>();
+        foreach (var team in new[] { "data", "web", "data" })
+        {
+            var submitted = await PostAsync(http, "/v1/executions", """{"definition": {"id": "l", "steps": {"w": {"sleep": {"duration": "600s"}}}}, "labels": {"team": "TEAM"}}""".Replace("TEAM", team, StringComparison.Ordinal));
+            ids[submitted["executionId"]!.GetValue<string>()] = team;
+        }
+
+        var data = await PostAsync(http, "/v1/executions:search", """{"labels": {"team": "data"}, "pageSize": 10}""");
+        var one = ids.Keys.First(id => ids[id] == "web");
+        var byPrefix = await GetAsync(http, $"/v1/executions?executionIdPrefix={one[..^1]}");
+        using var badPrefix = await http.GetAsync("/v1/executions?executionIdPrefix=01%25");
+
+        Assert.Equal(ids.Where(p => p.Value == "data").Select(p => p.Key).Order(), data["executions"]!.AsArray().Select(e => e!["executionId"]!.GetValue<string>()).Order());
+        Assert.Contains(byPrefix["executions"]!.AsArray(), e => e!["executionId"]!.GetValue<string>() == one);
+        Assert.All(byPrefix["executions"]!.AsArray(), e => Assert.StartsWith(one[..^1], e!["executionId"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, badPrefix.StatusCode);
+    }
+
+    [Fact]
     public async Task RefusedSubmissions_AnswerJsonErrorsWithTheirDetails()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync(new Dictionary<string, string> { ["Orchestrator:HttpAddress"] = "http://127.0.0.1:0" });
