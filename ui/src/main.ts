@@ -4,7 +4,7 @@
 import './style.css';
 import { ApiError, Json, apiKey, executionStates, formatMillis, formatTime, get, millis, post, session, setApiKey, shortState, watch, type Session } from './api';
 import { DETAILED_LIMIT, DagView, type GraphStep } from './graph';
-import { drawTimeline } from './timeline';
+import { drawTimeline, executorWaits } from './timeline';
 
 const page = document.getElementById('page')!;
 let me: Session = { authEnabled: false, authenticated: true, name: '', roles: [] };
@@ -234,6 +234,7 @@ function executionPage(id: string): () => void {
       h('p', {}, `type ${step.type} · ${step.attempts ?? 0} attempt(s) · waited ${formatMillis(millis(step.readyTime, step.startTime)) || '—'} · ran ${formatMillis(millis(step.startTime, step.endTime)) || '—'}`),
       ...(step.error ? [h('p', { class: 'error step-error' }, `${step.error.code}: ${step.error.message}`)] : []),
       ...(step.reason ? [h('p', { class: 'note' }, step.reason)] : []),
+      ...(step.executorWait ? [h('p', { class: 'note awaiting' }, `Waiting for an executor since ${formatTime(step.executorWait.since)} (gives up at ${formatTime(step.executorWait.deadline)}): ${step.executorWait.reason}`)] : []),
       h('h3', {}, 'Attempts'),
       h('table', { class: 'attempts' }, h('thead', {}, h('tr', {}, ...['#', 'Endpoint', 'Started', 'Took', 'Result'].map((t) => h('th', {}, t)))), h('tbody', {}, ...attempts)),
       h('h3', {}, 'Input'), json(definition.input),
@@ -264,7 +265,7 @@ function executionPage(id: string): () => void {
       renderPanel();
       // A slow request sent before the end may answer after it: fetch again rather than show an old state.
       if (finished && !TERMINAL.includes(execution.state)) window.setTimeout(() => void refresh(full), 300);
-      if (steps.length <= DETAILED_LIMIT || full) drawTimeline(timeline, steps);
+      if (steps.length <= DETAILED_LIMIT || full) drawTimeline(timeline, steps, executorWaits(events));
       else timeline.replaceChildren(h('p', { class: 'note' }, `The timeline shows executions of up to ${DETAILED_LIMIT} steps; select a step for its attempts.`));
     } catch (error) {
       if (!abort.signal.aborted) showError(status, error);

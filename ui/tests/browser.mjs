@@ -121,6 +121,18 @@ const scenarios = {
     await screenshot(page, 'execution-failed');
   },
 
+  // A step whose only executor cannot be reached waits for one, visibly: a bar in the timeline, the reason in the panel.
+  async awaiting(page) {
+    const id = await submit({ id: 'awaits-an-executor', steps: { call: { type: 'unreachable' } } });
+    await page.goto(new URL(`/ui/#/executions/${id}`, base).href);
+    await page.locator('.tl-row[data-step="call"] .tl-bar.awaiting').waitFor({ timeout: TIMEOUT });
+    await page.locator('.dag-svg .node[data-step="call"]').click();
+    await page.locator('.panel .awaiting', { hasText: 'Waiting for an executor' }).waitFor({ timeout: TIMEOUT });
+    const title = await page.locator('.tl-row[data-step="call"] .tl-bar.awaiting').getAttribute('title');
+    check(title.includes('127.0.0.1:9'), `the wait names the executor it could not reach: ${title}`);
+    await api('POST', `/v1/executions/${id}:cancel`, { reason: 'done with the test' });
+  },
+
   // Cancel from the page: the running step and the execution end CANCELLED.
   async cancel(page) {
     const id = await submit({ id: 'cancel-me', steps: { slow: { type: 'sleep', input: { ms: 120000 } }, never: { type: 'noop', depends_on: ['slow'] } } });
