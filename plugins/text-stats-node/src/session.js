@@ -83,8 +83,10 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
     });
   }
 
+  // Nothing is written once this side has ended: a write after `end()` (a heartbeat tick, say) fails the
+  // call with ERR_STREAM_WRITE_AFTER_END, which cancels it and loses the results still on their way out.
   function write(session, message) {
-    if (!session.done) session.call.write(message);
+    if (!session.done && !session.ended) session.call.write(message);
   }
 
   async function run(session, attempt) {
@@ -113,6 +115,7 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
   function endIfIdle(session) {
     if (session.draining && session.running.size === 0 && !session.ended) {
       session.ended = true;
+      clearInterval(session.heartbeat);
       session.idle?.();
       if (!session.done) session.call.end();
     }
