@@ -5,6 +5,7 @@ using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -39,15 +40,20 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     private readonly ILogger<GrpcStepDispatcher> _logger;
     private readonly EndpointPipelines _pipelines;
     private readonly DispatchMetrics _metrics;
+    private readonly CallerTokenIssuer? _tokens;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReconnectProbe> _probes = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _losses = new(StringComparer.Ordinal);
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
 
-    /// <summary>Creates the dispatcher; its metrics are recorded when <paramref name="meterFactory"/> is given.</summary>
-    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger, IMeterFactory? meterFactory = null)
+    /// <summary>
+    /// Creates the dispatcher; its metrics are recorded when <paramref name="meterFactory"/> is given, and each call
+    /// carries a caller token for its executor when <paramref name="tokens"/> is given.
+    /// </summary>
+    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger, IMeterFactory? meterFactory = null, CallerTokenIssuer? tokens = null)
     {
+        _tokens = tokens;
         _registry = registry;
         _channels = channels;
         _options = options.Value;
@@ -150,9 +156,10 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
                 return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, _registry.EndpointsFor(stepType));
             }
 
+            var token = _tokens?.Issue(endpoint!.ExecutorId, request.Request);
             var result = endpoint!.Session is { } session
-                ? await CallSessionAsync(endpoint, session, request, cancellationToken)
-                : await CallAsync(endpoint, request, cancellationToken);
+                ? await CallSessionAsync(endpoint, session, request, token, cancellationToken)
+                : await CallAsync(endpoint, request, token, cancellationToken);
             if (result.ReachedExecutor)
             {
                 if (!_losses.IsEmpty)
@@ -185,11 +192,11 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// Runs an attempt on an executor session: one credit was taken with the slot. Cancellation is sent
     /// on the session; a session that ends first answers undelivered (lost).
     /// </summary>
-    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, CancellationToken cancellationToken)
+    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         try
         {
-            return await session.RunAsync(request.Request, cancellationToken).ConfigureAwait(false);
+            return await session.RunAsync(request.Request, callerToken, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -377,7 +384,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// </summary>
     private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
-    private async ValueTask<StepAttemptResult> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
+    private async ValueTask<StepAttemptResult> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         StepAttemptResult? result = null;
@@ -386,11 +393,12 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             var pipeline = _pipelines.For(endpoint);
             var client = _channels.GetClient(endpoint);
             DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout + DeadlineGrace : null;
+            var headers = callerToken is null ? null : new Metadata { { "authorization", "Bearer " + callerToken } };
             var response = await pipeline.ExecuteAsync(
                 static (ctx, state) => new ValueTask<ExecuteStepResponse>(
-                    state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
+                    state.client.ExecuteStepAsync(state.message, state.headers, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
                 context,
-                (client, message: request.Request, deadline));
+                (client, message: request.Request, headers, deadline));
             result = AttemptOutcomes.FromResponse(response, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

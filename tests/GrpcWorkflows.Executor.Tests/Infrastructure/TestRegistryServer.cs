@@ -62,6 +62,9 @@ internal sealed class TestRegistryServer : IAsyncDisposable
 
         public TimeSpan HeartbeatInterval => heartbeatInterval;
 
+        /// <summary>When set, registrations receive a caller-token key: this secret, issuer "test-orchestrator", audience the executor id.</summary>
+        public byte[]? CallerTokenSecret { get; set; }
+
         /// <summary>DeregisterExecutor waits for this before it answers (already complete unless a test holds it).</summary>
         public TaskCompletionSource DeregisterGate { get; } = CompletedGate();
 
@@ -115,6 +118,9 @@ internal sealed class TestRegistryServer : IAsyncDisposable
                 ExecutorId = id,
                 HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval),
                 LeaseDuration = Duration.FromTimeSpan(recorder.HeartbeatInterval * 3),
+                CallerTokenKey = recorder.CallerTokenSecret is { } secret
+                    ? new CallerTokenKey { Algorithm = "HS256", Key = Google.Protobuf.ByteString.CopyFrom(secret), Issuer = "test-orchestrator", Audience = id }
+                    : null,
             });
         }
 
