@@ -73,6 +73,16 @@ internal sealed class TestRegistryServer : IAsyncDisposable
 
         public int RegisterAttempts => Volatile.Read(ref _registerAttempts);
 
+        /// <summary>How many of the next <c>Connect</c> calls are refused with <c>UNAVAILABLE</c> (an orchestrator that went away).</summary>
+        public int RefuseSessions;
+
+        /// <summary>Completing it ends the open session (as an orchestrator that goes away); replace it before the next one.</summary>
+        public TaskCompletionSource EndSession { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private int _sessions;
+
+        public int NextSession() => Interlocked.Increment(ref _sessions);
+
         public bool ShouldFailRegistration() => Interlocked.Increment(ref _registerAttempts) <= failFirstRegistrations;
 
         public string NextId() => $"executor-{Interlocked.Increment(ref _registrations)}";
@@ -122,6 +132,36 @@ internal sealed class TestRegistryServer : IAsyncDisposable
                     ? new CallerTokenKey { Algorithm = "HS256", Key = Google.Protobuf.ByteString.CopyFrom(secret), Issuer = "test-orchestrator", Audience = id }
                     : null,
             });
+        }
+
+        public override async Task Connect(IAsyncStreamReader<ConnectRequest> requestStream, IServerStreamWriter<ConnectResponse> responseStream, ServerCallContext context)
+        {
+            var n = recorder.NextSession();
+            if (Interlocked.Decrement(ref recorder.RefuseSessions) >= 0)
+            {
+                recorder.Events.Writer.TryWrite($"connect-refused:{n}");
+                throw new RpcException(new Status(StatusCode.Unavailable, "the orchestrator is away"));
+            }
+
+            Interlocked.Exchange(ref recorder.RefuseSessions, 0);
+            if (!await requestStream.MoveNext(context.CancellationToken))
+            {
+                return;
+            }
+
+            await responseStream.WriteAsync(new ConnectResponse
+            {
+                Registered = new SessionRegistered { ExecutorId = $"session-{n}", HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval) },
+            });
+            recorder.Events.Writer.TryWrite($"connect:{n}");
+            var end = recorder.EndSession.Task;
+            var reading = Task.Run(async () =>
+            {
+                while (await requestStream.MoveNext(context.CancellationToken))
+                {
+                }
+            });
+            await Task.WhenAny(end, reading);
         }
 
         public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)
