@@ -157,9 +157,18 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             }
 
             var token = _tokens?.Issue(endpoint!.ExecutorId, request.Request);
-            var result = endpoint!.Session is { } session
-                ? await CallSessionAsync(endpoint, session, request, token, cancellationToken)
-                : await CallAsync(endpoint, request, token, cancellationToken);
+            StepAttemptResult result;
+            bool lost;
+            if (endpoint!.Session is { } session)
+            {
+                result = await CallSessionAsync(endpoint, session, request, token, cancellationToken);
+                lost = !result.ReachedExecutor;
+            }
+            else
+            {
+                (result, lost) = await CallAsync(endpoint, request, token, cancellationToken);
+            }
+
             if (result.ReachedExecutor)
             {
                 if (!_losses.IsEmpty)
@@ -170,7 +179,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
                 return result;
             }
 
-            if (endpoint.Session is not null && CountLoss(request.Request, endpoint, result) is { } failed)
+            if (lost && CountLoss(request.Request, endpoint, result) is { } failed)
             {
                 return failed;
             }
@@ -205,7 +214,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     }
 
     /// <summary>
-    /// An attempt was lost with its session. Returns null while it may be sent again (it is not an
+    /// An attempt was lost with its session or its connection. Returns null while it may be sent again (it is not an
     /// attempt), or the failed attempt once it was lost more than <see cref="DispatchOptions.MaxLostDeliveries"/> times.
     /// </summary>
     private StepAttemptResult? CountLoss(ExecuteStepRequest request, ExecutorEndpoint endpoint, StepAttemptResult lost)
@@ -228,7 +237,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         _losses.TryRemove(key, out _);
         return StepAttemptResult.Failure(
             "UNAVAILABLE",
-            $"attempt {request.Attempt} was sent {losses} times and every time the executor's session ended before it answered "
+            $"attempt {request.Attempt} was sent {losses} times and every time the executor's session or connection ended before it answered "
                 + $"(Dispatch:MaxLostDeliveries is {_options.MaxLostDeliveries}): the step may be crashing its executors; last: {reason}",
             retryable: true,
             endpoint: endpoint.Address);
@@ -384,10 +393,17 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// </summary>
     private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
-    private async ValueTask<StepAttemptResult> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <c>ExecuteStep</c> on a pushed endpoint. <c>Lost</c>: the call did not come back and may have reached
+    /// the executor (the connection broke after it was made, as when the executor dies mid-call); such losses
+    /// are bounded by <see cref="DispatchOptions.MaxLostDeliveries"/> as a session's are. A refused connection or
+    /// an open circuit is undelivered but not lost: the call went nowhere.
+    /// </summary>
+    private async ValueTask<(StepAttemptResult Result, bool Lost)> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         StepAttemptResult? result = null;
+        var lost = false;
         try
         {
             var pipeline = _pipelines.For(endpoint);
@@ -412,6 +428,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         catch (RpcException ex)
         {
             result = AttemptOutcomes.FromRpcException(ex, endpoint);
+            lost = !result.ReachedExecutor && !NeverConnected(ex.Status.DebugException);
         }
         catch (OperationCanceledException)
         {
@@ -426,6 +443,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
         {
             result = StepAttemptResult.Undelivered($"Executor {endpoint.Address} is unreachable: {ex.Message}", endpoint.Address);
+            lost = ex is not ObjectDisposedException && !NeverConnected(ex);
         }
         finally
         {
@@ -440,7 +458,22 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             OnSlotFreed();
         }
 
-        return result;
+        return (result, lost);
+    }
+
+    /// <summary>Whether <paramref name="exception"/> (or an inner one) says the connection was never made: the call reached nobody.</summary>
+    private static bool NeverConnected(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The delay of one reconnect try, cut short by a registry change.</summary>
