@@ -5,6 +5,8 @@ using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using static GrpcWorkflows.Orchestrator.Tests.Infrastructure.Workflows;
 
 namespace GrpcWorkflows.Orchestrator.Tests.Security;
@@ -79,5 +81,36 @@ public sealed class CallerTokenTests
         var response = await orchestrator.Registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = "http://127.0.0.1:1", StepTypes = { "echo" } }).ResponseAsync.DefaultTimeout();
 
         Assert.Null(response.CallerTokenKey);
+    }
+
+    [Fact]
+    public async Task Connect_TokensOn_TheSessionGetsItsKeyAndEachAttemptATokenSignedForItAndBoundToTheAttempt()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        using var call = orchestrator.Registry.Connect();
+        await call.RequestStream.WriteAsync(new ConnectRequest { Registration = new SessionRegistration { StepTypes = { "raw" }, MaxConcurrency = 1, Credits = 1, Name = "raw" } }).DefaultTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        var registered = call.ResponseStream.Current.Registered;
+        var key = registered.CallerTokenKey;
+        Assert.Equal(registered.ExecutorId, key.Audience);
+
+        var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = Define("raw", ("a", Step("raw"))) }).ResponseAsync.DefaultTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        var attempt = call.ResponseStream.Current.Attempt;
+
+        var checkedToken = await new JsonWebTokenHandler().ValidateTokenAsync(attempt.CallerToken, new TokenValidationParameters
+        {
+            ValidIssuer = key.Issuer,
+            ValidAudience = registered.ExecutorId,
+            IssuerSigningKey = new SymmetricSecurityKey(key.Key.ToByteArray()),
+            ValidAlgorithms = [key.Algorithm],
+        });
+        Assert.True(checkedToken.IsValid, checkedToken.Exception?.Message);
+        var jwt = (JsonWebToken)checkedToken.SecurityToken;
+        Assert.Equal(submitted.ExecutionId, jwt.GetPayloadValue<string>("execution_id"));
+        Assert.Equal("a", jwt.GetPayloadValue<string>("step_id"));
+        Assert.Equal(1, jwt.GetPayloadValue<int>("attempt"));
+        Assert.InRange(jwt.ValidTo - jwt.IssuedAt, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(2));
+        await call.RequestStream.CompleteAsync();
     }
 }
