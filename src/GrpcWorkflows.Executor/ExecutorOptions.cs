@@ -83,4 +83,21 @@ public sealed class ExecutorOptions
 
     /// <summary>How long deregistration may take on shutdown before it is abandoned (the lease then expires on its own).</summary>
     public TimeSpan DeregisterTimeout { get; set; } = DefaultDeregisterTimeout;
+
+    /// <summary>The default of <see cref="CallerTokenClockSkew"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultCallerTokenClockSkew = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Whether each call (an <c>ExecuteStep</c> call or a session attempt) must carry a valid caller token of the
+    /// orchestrator: signed with the key received at registration, for this executor, bound to the attempt, not
+    /// expired. Calls without one are refused with <c>UNAUTHENTICATED</c>, calls meant for another executor or
+    /// attempt with <c>PERMISSION_DENIED</c>. Default true. Applies once the executor registered or connected
+    /// (<see cref="OrchestratorAddress"/> set); an executor listed in the orchestrator's configuration (a static
+    /// endpoint) receives no key and cannot check: it serves unchecked calls and says so at start. Set false to
+    /// turn the check off (for example when mTLS or the network already restricts the callers).
+    /// </summary>
+    public bool VerifyCallerTokens { get; set; } = true;
+
+    /// <summary>How far the orchestrator's clock may be from this one when checking a caller token's times. Default <see cref="DefaultCallerTokenClockSkew"/>.</summary>
+    public TimeSpan CallerTokenClockSkew { get; set; } = DefaultCallerTokenClockSkew;
 }

@@ -66,17 +66,26 @@ internal sealed class OrchestratorProcess : IDisposable
                 .. extraArguments,
             ]);
 
-    /// <summary>Starts the test executor in connect mode: it connects out to <paramref name="orchestrator"/> (no static listing).</summary>
-    public static TestProcess StartConnectedExecutor(string deliveryLog, Uri orchestrator) => TestProcess.StartDotnet(
+    /// <summary>
+    /// Starts the test executor in connect mode: it connects out to <paramref name="orchestrator"/> (no static listing);
+    /// <paramref name="extraArguments"/> may change that (<c>--Executor:Mode=Push</c>: it registers its address instead).
+    /// </summary>
+    public static TestProcess StartConnectedExecutor(string deliveryLog, Uri orchestrator, params string[] extraArguments) => TestProcess.StartDotnet(
         "GrpcWorkflows.TestExecutor",
         [
             "--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64",
             $"--Executor:OrchestratorAddress={orchestrator.ToString().TrimEnd('/')}",
             "--Executor:RegistrationRetryInitialDelay=00:00:00.1", "--Executor:RegistrationRetryMaxDelay=00:00:01",
+            .. extraArguments,
         ]);
 
     /// <summary>The orchestrator's executor registry.</summary>
     public ExecutorRegistryService.ExecutorRegistryServiceClient Registry => new(_channel);
+
+    /// <summary>Waits until <paramref name="count"/> executors are listed, registered (push) or connected.</summary>
+    public Task WaitForExecutorsAsync(int count) => AsyncTestHelpers.WaitUntilAsync(
+        async () => (await Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors.Count >= count,
+        $"{count} executor(s) registered or connected");
 
     /// <summary>Waits until <paramref name="count"/> connected executors are listed.</summary>
     public Task WaitForSessionsAsync(int count) => AsyncTestHelpers.WaitUntilAsync(

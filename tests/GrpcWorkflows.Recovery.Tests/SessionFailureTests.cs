@@ -121,8 +121,10 @@ public sealed class SessionFailureTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, failedAttempts);
     }
 
-    [Fact]
-    public async Task Step_CrashesEveryExecutorItReaches_FailsWithTheReasonAfterTheBoundedResends()
+    [Theory]
+    [InlineData("Connect")]
+    [InlineData("Push")]
+    public async Task Step_CrashesEveryExecutorItReaches_FailsWithTheReasonAfterTheBoundedResends(string mode)
     {
         var databasePath = Path.Combine(_folder, "orchestrator.db");
         using var orchestrator = await OrchestratorProcess.StartAsync(databasePath, null, "--Dispatch:MaxLostDeliveries=1");
@@ -133,8 +135,8 @@ public sealed class SessionFailureTests(ITestOutputHelper output) : IDisposable
         TestProcess? executor = null;
         try
         {
-            executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, "crash-0.jsonl"), address);
-            await orchestrator.WaitForSessionsAsync(1);
+            executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, "crash-0.jsonl"), address, $"--Executor:Mode={mode}");
+            await orchestrator.WaitForExecutorsAsync(1);
             var executionId = (await orchestrator.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout()).ExecutionId;
 
             // Each crash kills the only replica; a new one replaces it, as an orchestration platform would.
@@ -147,7 +149,7 @@ public sealed class SessionFailureTests(ITestOutputHelper output) : IDisposable
                 {
                     Assert.True(++crashes <= 4, "the orchestrator kept re-sending a step that crashes every executor");
                     await executor.DisposeAsync();
-                    executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, $"crash-{crashes}.jsonl"), address);
+                    executor = OrchestratorProcess.StartConnectedExecutor(Path.Combine(_folder, $"crash-{crashes}.jsonl"), address, $"--Executor:Mode={mode}");
                 }
             }
 

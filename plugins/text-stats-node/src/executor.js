@@ -26,8 +26,9 @@ const DESCRIPTION =
  * @param {Record<string,string>} options.labels executor labels
  * @param {number} [options.simulateLatencyMs] a cancellable wait before each step's work (demos and tests)
  * @param {(level: string, message: string) => void} options.log logger
+ * @param {(metadata: object, request: object) => Promise<object | null>} [options.checkCaller] resolves to a gRPC status refusing the call, or null
  */
-export function createStepExecutor({ maxConcurrency, name, version, labels, simulateLatencyMs = 0, log }) {
+export function createStepExecutor({ maxConcurrency, name, version, labels, simulateLatencyMs = 0, log, checkCaller }) {
   let inFlight = 0;
 
   /**
@@ -90,6 +91,11 @@ export function createStepExecutor({ maxConcurrency, name, version, labels, simu
 
   async function executeStep(call, callback) {
     const request = call.request;
+    const refused = await checkCaller?.(call.metadata, request);
+    if (refused) {
+      callback(refused);
+      return;
+    }
     const deadline = effectiveDeadline(call, request, Date.now());
     const cancelled = new AbortController();
     // grpc-js ends the call itself when its deadline passes and reports that as 'cancelled' too.

@@ -35,9 +35,10 @@ export function orchestratorTarget(address) {
  * @param {string} [options.apiKey] sent as `x-api-key` with every call when set
  * @param {object} options.registration the RegisterExecutorRequest to send
  * @param {(level: string, message: string) => void} options.log logger
+ * @param {{ beginRegistration: () => void, accept: (key: object | null) => void }} [options.callerTokens] receives the caller-token key of each registration
  * @returns {{ stop: () => Promise<void> }} stop ends the loop and deregisters
  */
-export function startRegistration({ contract, orchestrator, apiKey, registration, log }) {
+export function startRegistration({ contract, orchestrator, apiKey, registration, log, callerTokens }) {
   const { target, credentials } = orchestratorTarget(orchestrator);
   // The channel's own reconnect backoff follows the registration backoff, so the executor
   // registers soon after an orchestrator comes up instead of waiting out grpc-js' defaults.
@@ -59,7 +60,9 @@ export function startRegistration({ contract, orchestrator, apiKey, registration
     let wait = REGISTRATION_RETRY_INITIAL_MS;
     for (;;) {
       try {
+        callerTokens?.beginRegistration();
         const response = await unary('RegisterExecutor', registration, CALL_TIMEOUT_MS);
+        callerTokens?.accept(response.caller_token_key);
         const interval = durationMs(response.heartbeat_interval) || DEFAULT_HEARTBEAT_INTERVAL_MS;
         log('info', `registered with ${orchestrator} as '${response.executor_id}' (${registration.endpoint}, types ${registration.step_types.join(',')}, heartbeat every ${interval} ms)`);
         return { id: response.executor_id, interval };

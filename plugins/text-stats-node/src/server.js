@@ -14,6 +14,7 @@ import { createStepExecutor } from './executor.js';
 import { startRegistration } from './registration.js';
 import { startSession } from './session.js';
 import { STEP_TYPE } from './textStats.js';
+import { bearerToken, createCallerTokenCheck } from './callerToken.js';
 
 /** Defaults of the command-line options. */
 const DEFAULTS = Object.freeze({
@@ -23,6 +24,7 @@ const DEFAULTS = Object.freeze({
   name: 'text-stats-node',
   shutdownGraceMs: 5000,
   mode: 'connect',
+  callerTokens: 'verify',
 });
 
 const USAGE = `Usage: node src/server.js [options]
@@ -37,6 +39,8 @@ const USAGE = `Usage: node src/server.js [options]
   --name NAME                 executor name (default ${DEFAULTS.name})
   --shutdown-grace-ms MS      how long calls in flight may finish on SIGTERM (default ${DEFAULTS.shutdownGraceMs})
   --simulate-latency-ms MS    wait MS (cancellable) before each step's work; for demos and tests (default 0)
+  --caller-tokens MODE        verify: with --orchestrator, refuse calls without a valid caller token of the
+                              orchestrator (docs/security.md); off: do not check (default ${DEFAULTS.callerTokens})
 Environment:
   GWF_API_KEY                 API key (role executor) sent when registering, if the orchestrator requires one`;
 
@@ -59,6 +63,7 @@ function parseOptions(argv) {
       name: { type: 'string', default: DEFAULTS.name },
       'shutdown-grace-ms': { type: 'string', default: String(DEFAULTS.shutdownGraceMs) },
       'simulate-latency-ms': { type: 'string', default: '0' },
+      'caller-tokens': { type: 'string', default: DEFAULTS.callerTokens },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -73,6 +78,9 @@ function parseOptions(argv) {
   if (values.mode !== 'connect' && values.mode !== 'push') {
     throw new Error(`--mode must be connect or push, got '${values.mode}'`);
   }
+  if (values['caller-tokens'] !== 'verify' && values['caller-tokens'] !== 'off') {
+    throw new Error(`--caller-tokens must be verify or off, got '${values['caller-tokens']}'`);
+  }
   return {
     help: values.help ?? false,
     mode: values.mode,
@@ -84,6 +92,7 @@ function parseOptions(argv) {
     name: values.name,
     shutdownGraceMs: integer('shutdown-grace-ms', 0),
     simulateLatencyMs: integer('simulate-latency-ms', 0),
+    callerTokens: values['caller-tokens'],
   };
 }
 
@@ -103,6 +112,11 @@ async function main() {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   const labels = { language: 'node', runtime: `node-${process.versions.node}` };
   const contract = loadContract();
+  // Only an executor that registers receives a key; one listed in the orchestrator's configuration cannot check.
+  const callerTokens = options.orchestrator && options.callerTokens === 'verify' ? createCallerTokenCheck({ log }) : null;
+  if (!callerTokens) {
+    log('warn', 'caller tokens are not checked: any process that reaches this executor can run its steps');
+  }
   const executor = createStepExecutor({
     maxConcurrency: options.maxConcurrency,
     name: options.name,
@@ -110,6 +124,7 @@ async function main() {
     labels,
     simulateLatencyMs: options.simulateLatencyMs,
     log,
+    checkCaller: callerTokens ? (metadata, request) => callerTokens.check(bearerToken(metadata), request) : undefined,
   });
 
   const server = new grpc.Server();
@@ -136,6 +151,7 @@ async function main() {
         registration: { step_types: [STEP_TYPE], max_concurrency: options.maxConcurrency, name: options.name, version, labels },
         runAttempt: executor.runAttempt,
         log,
+        callerTokens,
       })
     : null;
   const registration = options.orchestrator && options.mode === 'push'
@@ -153,6 +169,7 @@ async function main() {
           labels,
         },
         log,
+        callerTokens,
       })
     : null;
 

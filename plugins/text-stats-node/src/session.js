@@ -21,9 +21,10 @@ const END_WAIT_MS = 2000;
  * @param {object} options.registration the SessionRegistration (without credits)
  * @param {(request: object, deadline: number, signal: AbortSignal) => Promise<object>} options.runAttempt runs one attempt
  * @param {(level: string, message: string) => void} options.log logger
+ * @param {{ accept: (key: object | null) => void, check: (token: string, request: object) => Promise<object | null> }} [options.callerTokens] checks each attempt's caller token
  * @returns {{ stop: (graceMs: number) => Promise<void>, inFlight: () => number }}
  */
-export function startSession({ contract, orchestrator, apiKey, registration, runAttempt, log }) {
+export function startSession({ contract, orchestrator, apiKey, registration, runAttempt, log, callerTokens }) {
   const { target, credentials } = orchestratorTarget(orchestrator);
   const client = new contract.ExecutorRegistryService(target, credentials, {
     'grpc.initial_reconnect_backoff_ms': REGISTRATION_RETRY_INITIAL_MS,
@@ -57,6 +58,7 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
         switch (message.kind) {
           case 'registered': {
             session.registered = true;
+            callerTokens?.accept(message.registered.caller_token_key);
             const interval = durationMs(message.registered.heartbeat_interval) || DEFAULT_HEARTBEAT_INTERVAL_MS;
             log('info', `connected to ${orchestrator} as '${message.registered.executor_id}' (types ${registration.step_types.join(',')}, ${registration.max_concurrency} credits)`);
             session.heartbeat = setInterval(() => write(session, { heartbeat: { running_dispatch_ids: [...session.running.keys()] } }), interval);
@@ -83,8 +85,10 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
     });
   }
 
+  // Nothing is written once this side has ended: a write after `end()` (a heartbeat tick, say) fails the
+  // call with ERR_STREAM_WRITE_AFTER_END, which cancels it and loses the results still on their way out.
   function write(session, message) {
-    if (!session.done) session.call.write(message);
+    if (!session.done && !session.ended) session.call.write(message);
   }
 
   async function run(session, attempt) {
@@ -93,7 +97,8 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
     session.running.set(id, abort);
     let outcome;
     try {
-      outcome = await runAttempt(attempt.request, requestDeadline(attempt.request, Date.now()), abort.signal);
+      const refused = await callerTokens?.check(attempt.caller_token, attempt.request);
+      outcome = refused ? { status: refused } : await runAttempt(attempt.request, requestDeadline(attempt.request, Date.now()), abort.signal);
     } catch (error) {
       outcome = { response: { error: { code: 'INTERNAL', message: `The executor failed: ${error?.message ?? error}`, retryable: true } } };
     } finally {
@@ -113,6 +118,7 @@ export function startSession({ contract, orchestrator, apiKey, registration, run
   function endIfIdle(session) {
     if (session.draining && session.running.size === 0 && !session.ended) {
       session.ended = true;
+      clearInterval(session.heartbeat);
       session.idle?.();
       if (!session.done) session.call.end();
     }

@@ -98,11 +98,9 @@ test('Executor_ConnectMode_CancelStopsTheAttemptAndItAnswersCancelled', async (t
   assert.equal(result.status_code, grpc.status.CANCELLED);
 });
 
-// Known defect, skipped so the rest of the suite guards the executor: on SIGTERM in connect mode the
-// result of the attempt in flight often never reaches the orchestrator (reproduced 4 runs in 5 on a quiet
-// machine). The orchestrator sends such an attempt again elsewhere as undelivered, so no step fails, but the
-// drain promise is not kept. To fix in src/session.js (stop / endIfIdle ordering), then remove the skip.
-test('Executor_ConnectMode_SigtermWithAnAttemptInFlight_DrainsFinishesItAndExits', { skip: 'known defect: the drained attempt\'s result is lost (see the comment above)' }, async (t) => {
+// Regression (issue 15): a heartbeat tick written after the executor ended its side failed the call with
+// ERR_STREAM_WRITE_AFTER_END, which cancelled it and lost the drained attempt's result still on its way out.
+test('Executor_ConnectMode_SigtermWithAnAttemptInFlight_DrainsFinishesItAndExits', async (t) => {
   const orchestrator = await startOrchestrator(t);
   const executor = await startExecutor(t, ['--orchestrator', orchestrator.address, '--simulate-latency-ms', '2000']);
   const session = await orchestrator.until(() => orchestrator.sessions[0]?.received.length && orchestrator.sessions[0], 'a session');

@@ -40,6 +40,11 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
             failures.Add("Executor:DeregisterTimeout must be positive.");
         }
 
+        if (options.CallerTokenClockSkew < TimeSpan.Zero || options.CallerTokenClockSkew > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Executor:CallerTokenClockSkew must be between 00:00:00 and 00:10:00 (it is {options.CallerTokenClockSkew}).");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -46,6 +46,7 @@ public static class ExecutorServiceCollectionExtensions
         services.AddSingleton<ConcurrencyGate>();
         services.AddSingleton<ShutdownSignal>();
         services.AddSingleton<StepRunner>();
+        services.AddSingleton<CallerTokenVerifier>();
         services.AddSingleton<ExecutorRegistrationService>();
         services.AddHostedService(sp => sp.GetRequiredService<ExecutorRegistrationService>());
         services.AddSingleton<ExecutorSessionService>();

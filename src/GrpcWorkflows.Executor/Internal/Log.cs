@@ -55,4 +55,10 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Warning, "Shutdown: {Running} attempts still ran after the drain timeout of {Timeout}; they are cancelled")]
     public static partial void DrainTimedOut(ILogger logger, int running, TimeSpan timeout);
+
+    [LoggerMessage(170, LogLevel.Warning, "Step {StepId} of execution {ExecutionId}: call refused ({Code}): {Reason}")]
+    public static partial void CallerRefused(ILogger logger, string stepId, string executionId, string code, string reason);
+
+    [LoggerMessage(171, LogLevel.Warning, "Caller tokens are not checked: {Reason}. Any process that reaches this executor can run its steps; restrict who can reach it (mTLS, network policy) or let it register with the orchestrator.")]
+    public static partial void CallerTokensUnchecked(ILogger logger, string reason);
 }

@@ -14,12 +14,18 @@ internal sealed class StepExecutorServiceImpl(
     TimeProvider timeProvider,
     ShutdownSignal shutdown,
     StepRunner runner,
+    CallerTokenVerifier callerTokens,
     ILogger<StepExecutorServiceImpl> logger) : StepExecutorService.StepExecutorServiceBase
 {
     internal static readonly ActivitySource ActivitySource = new(Instrumentation.ActivitySourceName, typeof(StepExecutorServiceImpl).Assembly.GetName().Version?.ToString());
 
     public override async Task<ExecuteStepResponse> ExecuteStep(ExecuteStepRequest request, ServerCallContext context)
     {
+        if (await callerTokens.CheckAsync(BearerToken(context), request, context.CancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            throw new RpcException(refused);
+        }
+
         if (!catalog.TryGet(request.StepType, out var registration))
         {
             Log.UnknownStepType(logger, request.StepId, request.StepType);
@@ -100,6 +106,12 @@ internal sealed class StepExecutorServiceImpl(
                 ? new Status(StatusCode.DeadlineExceeded, "The step's deadline passed.")
                 : new Status(StatusCode.Cancelled, "The step was cancelled by the caller."));
         }
+    }
+
+    private static string? BearerToken(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        return header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     private static Activity? StartActivity(ExecuteStepRequest request, ServerCallContext context)

@@ -24,6 +24,7 @@ internal sealed class ExecutorRegistrationService(
     IServer server,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
+    CallerTokenVerifier callerTokens,
     ILogger<ExecutorRegistrationService> logger) : BackgroundService, IHostedLifecycleService
 {
     private readonly ExecutorOptions _options = options.Value;
@@ -161,7 +162,9 @@ internal sealed class ExecutorRegistrationService(
         {
             try
             {
+                callerTokens.BeginRegistration();
                 var response = await client.RegisterExecutorAsync(request, cancellationToken: stoppingToken).ConfigureAwait(false);
+                callerTokens.Accept(response.CallerTokenKey);
                 var interval = _options.HeartbeatInterval
                     ?? (response.HeartbeatInterval is { } d && d.ToTimeSpan() > TimeSpan.Zero ? d.ToTimeSpan() : ExecutorOptions.DefaultHeartbeatInterval);
                 _executorId = response.ExecutorId;

@@ -25,6 +25,7 @@ internal sealed class ExecutorSessionService(
     ConcurrencyGate gate,
     ShutdownSignal shutdown,
     StepRunner runner,
+    CallerTokenVerifier callerTokens,
     IServiceScopeFactory scopes,
     TimeProvider timeProvider,
     ILogger<ExecutorSessionService> logger) : BackgroundService, IHostedLifecycleService
@@ -155,6 +156,7 @@ internal sealed class ExecutorSessionService(
             }
 
             var registered = session.Responses.Current.Registered;
+            callerTokens.Accept(registered.CallerTokenKey);
             _executorId = registered.ExecutorId;
             _current = session;
             connected();
@@ -239,6 +241,11 @@ internal sealed class ExecutorSessionService(
             using var activity = StepExecutorServiceImpl.StartActivity(request, attempt.Traceparent, attempt.Tracestate);
             try
             {
+                if (await callerTokens.CheckAsync(attempt.CallerToken, request, cancel.Token).ConfigureAwait(false) is { } refused)
+                {
+                    throw new RpcException(refused);
+                }
+
                 result.Response = await ExecuteAsync(request, deadline, cancel.Token).ConfigureAwait(false);
                 if (result.Response.Error is { } error)
                 {

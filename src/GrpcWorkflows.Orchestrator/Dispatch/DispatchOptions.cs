@@ -84,7 +84,8 @@ public sealed class DispatchOptions
 
     /// <summary>
     /// How many times one attempt may be lost with an executor session (sent, and the session ended
-    /// before it answered: the executor died, the connection broke) and be sent again without counting
+    /// before it answered: the executor died, the connection broke), or with its <c>ExecuteStep</c>
+    /// connection (made, then broken before an answer), and be sent again without counting
     /// as a failed attempt. One more loss fails the attempt with <c>UNAVAILABLE</c> (the step's retry
     /// policy decides what follows), so a step that kills every executor it reaches still ends.
     /// </summary>

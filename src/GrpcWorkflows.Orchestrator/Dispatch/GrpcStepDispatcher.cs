@@ -5,6 +5,7 @@ using GrpcWorkflows.Engine.Secrets;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -39,15 +40,20 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     private readonly ILogger<GrpcStepDispatcher> _logger;
     private readonly EndpointPipelines _pipelines;
     private readonly DispatchMetrics _metrics;
+    private readonly CallerTokenIssuer? _tokens;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReconnectProbe> _probes = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _losses = new(StringComparer.Ordinal);
     private TaskCompletionSource _slotFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _slotWaiters;
     private int _rotation;
 
-    /// <summary>Creates the dispatcher; its metrics are recorded when <paramref name="meterFactory"/> is given.</summary>
-    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger, IMeterFactory? meterFactory = null)
+    /// <summary>
+    /// Creates the dispatcher; its metrics are recorded when <paramref name="meterFactory"/> is given, and each call
+    /// carries a caller token for its executor when <paramref name="tokens"/> is given.
+    /// </summary>
+    public GrpcStepDispatcher(ExecutorRegistry registry, ChannelPool channels, IOptions<DispatchOptions> options, TimeProvider timeProvider, ILogger<GrpcStepDispatcher> logger, IMeterFactory? meterFactory = null, CallerTokenIssuer? tokens = null)
     {
+        _tokens = tokens;
         _registry = registry;
         _channels = channels;
         _options = options.Value;
@@ -150,9 +156,19 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
                 return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, _registry.EndpointsFor(stepType));
             }
 
-            var result = endpoint!.Session is { } session
-                ? await CallSessionAsync(endpoint, session, request, cancellationToken)
-                : await CallAsync(endpoint, request, cancellationToken);
+            var token = _tokens?.Issue(endpoint!.ExecutorId, request.Request);
+            StepAttemptResult result;
+            bool lost;
+            if (endpoint!.Session is { } session)
+            {
+                result = await CallSessionAsync(endpoint, session, request, token, cancellationToken);
+                lost = !result.ReachedExecutor;
+            }
+            else
+            {
+                (result, lost) = await CallAsync(endpoint, request, token, cancellationToken);
+            }
+
             if (result.ReachedExecutor)
             {
                 if (!_losses.IsEmpty)
@@ -163,7 +179,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
                 return result;
             }
 
-            if (endpoint.Session is not null && CountLoss(request.Request, endpoint, result) is { } failed)
+            if (lost && CountLoss(request.Request, endpoint, result) is { } failed)
             {
                 return failed;
             }
@@ -185,11 +201,11 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// Runs an attempt on an executor session: one credit was taken with the slot. Cancellation is sent
     /// on the session; a session that ends first answers undelivered (lost).
     /// </summary>
-    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, CancellationToken cancellationToken)
+    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         try
         {
-            return await session.RunAsync(request.Request, cancellationToken).ConfigureAwait(false);
+            return await session.RunAsync(request.Request, callerToken, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -198,7 +214,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     }
 
     /// <summary>
-    /// An attempt was lost with its session. Returns null while it may be sent again (it is not an
+    /// An attempt was lost with its session or its connection. Returns null while it may be sent again (it is not an
     /// attempt), or the failed attempt once it was lost more than <see cref="DispatchOptions.MaxLostDeliveries"/> times.
     /// </summary>
     private StepAttemptResult? CountLoss(ExecuteStepRequest request, ExecutorEndpoint endpoint, StepAttemptResult lost)
@@ -221,7 +237,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         _losses.TryRemove(key, out _);
         return StepAttemptResult.Failure(
             "UNAVAILABLE",
-            $"attempt {request.Attempt} was sent {losses} times and every time the executor's session ended before it answered "
+            $"attempt {request.Attempt} was sent {losses} times and every time the executor's session or connection ended before it answered "
                 + $"(Dispatch:MaxLostDeliveries is {_options.MaxLostDeliveries}): the step may be crashing its executors; last: {reason}",
             retryable: true,
             endpoint: endpoint.Address);
@@ -377,20 +393,28 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// </summary>
     private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(1);
 
-    private async ValueTask<StepAttemptResult> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Calls <c>ExecuteStep</c> on a pushed endpoint. <c>Lost</c>: the call did not come back and may have reached
+    /// the executor (the connection broke after it was made, as when the executor dies mid-call); such losses
+    /// are bounded by <see cref="DispatchOptions.MaxLostDeliveries"/> as a session's are. A refused connection or
+    /// an open circuit is undelivered but not lost: the call went nowhere.
+    /// </summary>
+    private async ValueTask<(StepAttemptResult Result, bool Lost)> CallAsync(ExecutorEndpoint endpoint, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         StepAttemptResult? result = null;
+        var lost = false;
         try
         {
             var pipeline = _pipelines.For(endpoint);
             var client = _channels.GetClient(endpoint);
             DateTime? deadline = request.Timeout > TimeSpan.Zero ? _timeProvider.GetUtcNow().UtcDateTime + request.Timeout + DeadlineGrace : null;
+            var headers = callerToken is null ? null : new Metadata { { "authorization", "Bearer " + callerToken } };
             var response = await pipeline.ExecuteAsync(
                 static (ctx, state) => new ValueTask<ExecuteStepResponse>(
-                    state.client.ExecuteStepAsync(state.message, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
+                    state.client.ExecuteStepAsync(state.message, state.headers, deadline: state.deadline, cancellationToken: ctx.CancellationToken).ResponseAsync),
                 context,
-                (client, message: request.Request, deadline));
+                (client, message: request.Request, headers, deadline));
             result = AttemptOutcomes.FromResponse(response, endpoint);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -404,6 +428,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         catch (RpcException ex)
         {
             result = AttemptOutcomes.FromRpcException(ex, endpoint);
+            lost = !result.ReachedExecutor && !NeverConnected(ex.Status.DebugException);
         }
         catch (OperationCanceledException)
         {
@@ -418,6 +443,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         catch (Exception ex) when (ex is HttpRequestException or IOException or ObjectDisposedException)
         {
             result = StepAttemptResult.Undelivered($"Executor {endpoint.Address} is unreachable: {ex.Message}", endpoint.Address);
+            lost = ex is not ObjectDisposedException && !NeverConnected(ex);
         }
         finally
         {
@@ -432,7 +458,22 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             OnSlotFreed();
         }
 
-        return result;
+        return (result, lost);
+    }
+
+    /// <summary>Whether <paramref name="exception"/> (or an inner one) says the connection was never made: the call reached nobody.</summary>
+    private static bool NeverConnected(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError }
+                || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.HostUnreachable or System.Net.Sockets.SocketError.NetworkUnreachable })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The delay of one reconnect try, cut short by a registry change.</summary>

@@ -78,7 +78,8 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<IOptions<DispatchOptions>>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<GrpcStepDispatcher>>(),
-            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetService<CallerTokenIssuer>()));
         services.TryAddSingleton<IStepDispatcher>(sp => sp.GetRequiredService<GrpcStepDispatcher>());
         services.TryAddSingleton(sp => new WorkflowEngine(
             sp.GetRequiredService<IExecutionStore>(),

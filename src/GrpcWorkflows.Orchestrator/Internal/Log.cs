@@ -63,4 +63,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "Execution {ExecutionId} step {StepId}: the session {Endpoint} ended before it answered ({Reason}); the attempt is sent again (loss {Losses}).")]
     public static partial void AttemptLost(ILogger logger, string executionId, string stepId, string endpoint, string reason, int losses);
+
+    [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Calls to executors carry caller tokens (signing key {Source}; tokens valid {Lifetime}).")]
+    public static partial void CallerTokensReady(ILogger logger, string source, TimeSpan lifetime);
 }

@@ -19,6 +19,7 @@ internal sealed class ExecutorEndpoint
     private long _circuitOpenUntil;
     private int _unreachable;
     private string? _unreachableReason;
+    private string? _executorId;
 
     internal ExecutorEndpoint(string address, int capacity)
     {
@@ -31,6 +32,14 @@ internal sealed class ExecutorEndpoint
         : this(session.Address, session.MaxCredits)
     {
         Session = session;
+        ExecutorId = session.ExecutorId;
+    }
+
+    /// <summary>The id of the registration calls to this endpoint go to: the audience of their caller tokens.</summary>
+    internal string? ExecutorId
+    {
+        get => Volatile.Read(ref _executorId);
+        set => Volatile.Write(ref _executorId, value);
     }
 
     /// <summary>The executor session behind this endpoint, for a connected executor; null for an address called with <c>ExecuteStep</c>.</summary>

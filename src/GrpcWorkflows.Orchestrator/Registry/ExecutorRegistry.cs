@@ -61,6 +61,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
                 {
                     LeaseExpires = DateTimeOffset.MaxValue,
                 };
+                added.Endpoint.ExecutorId = id;
                 _entriesById[id] = added;
             }
 
@@ -192,6 +193,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
                 LeaseExpires = session is null ? now + _options.LeaseDuration : DateTimeOffset.MaxValue,
             };
             _entriesById[id] = entry;
+            entry.Endpoint.ExecutorId = id;
             RebuildSnapshot();
         }
 

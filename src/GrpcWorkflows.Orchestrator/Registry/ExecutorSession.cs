@@ -142,7 +142,11 @@ internal sealed class ExecutorSession
     /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> fires, after
     /// queueing a cancel for the executor.
     /// </summary>
-    public async ValueTask<StepAttemptResult> RunAsync(ExecuteStepRequest request, CancellationToken cancellationToken)
+    public ValueTask<StepAttemptResult> RunAsync(ExecuteStepRequest request, CancellationToken cancellationToken)
+        => RunAsync(request, callerToken: null, cancellationToken);
+
+    /// <summary>As <see cref="RunAsync(ExecuteStepRequest, CancellationToken)"/>, the attempt carrying <paramref name="callerToken"/> (<c>SessionAttempt.caller_token</c>).</summary>
+    public async ValueTask<StepAttemptResult> RunAsync(ExecuteStepRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         var id = (ulong)Interlocked.Increment(ref _nextDispatchId);
         var pending = new TaskCompletionSource<StepAttemptResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -155,7 +159,7 @@ internal sealed class ExecutorSession
 
         try
         {
-            var attempt = new SessionAttempt { DispatchId = id, Request = request };
+            var attempt = new SessionAttempt { DispatchId = id, Request = request, CallerToken = callerToken ?? string.Empty };
             if (System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } activity)
             {
                 // What an ExecuteStep call carries as its traceparent header: the executor continues the attempt's trace.

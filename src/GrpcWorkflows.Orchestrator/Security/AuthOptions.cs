@@ -21,6 +21,9 @@ public sealed class AuthOptions
     /// <summary>JWT bearer tokens; off unless an authority or a JWKS file is set.</summary>
     public JwtOptions Jwt { get; set; } = new();
 
+    /// <summary>The caller tokens signed into every call to an executor (<c>Auth:ExecutorTokens</c>).</summary>
+    public ExecutorTokenOptions ExecutorTokens { get; set; } = new();
+
     /// <summary>Whether any credential source is configured.</summary>
     public bool HasCredentials => ApiKeys.Count > 0 || !string.IsNullOrWhiteSpace(ApiKeysFile) || Jwt.Enabled;
 

@@ -17,6 +17,16 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
         var failures = new List<string>();
         _ = ApiKeyStore.Load(options, failures);
         CheckJwt(options.Jwt, failures);
+        _ = CallerTokenIssuer.LoadSigningKey(options.ExecutorTokens, failures);
+        if (options.ExecutorTokens.Lifetime <= TimeSpan.Zero || options.ExecutorTokens.Lifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Auth:ExecutorTokens:Lifetime is {options.ExecutorTokens.Lifetime}; set a duration above zero and at most 01:00:00 (the default is {ExecutorTokenOptions.DefaultLifetime}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ExecutorTokens.Issuer))
+        {
+            failures.Add($"Auth:ExecutorTokens:Issuer is empty; leave it unset for '{ExecutorTokenOptions.DefaultIssuer}'.");
+        }
 
         if (options.Mode == AuthMode.Required && !options.HasCredentials)
         {

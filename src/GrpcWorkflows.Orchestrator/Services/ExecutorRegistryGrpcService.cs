@@ -3,6 +3,7 @@ using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
 using GrpcWorkflows.Orchestrator.Security;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.Orchestrator.Services.Internal;
 using GrpcWorkflows.V1;
 
@@ -13,7 +14,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// their lease with heartbeats and deregister on shutdown, or connect out with a session;
 /// operators list them. Both ways of registering go through <see cref="ExecutorRegistry.RegisterAsync"/>.
 /// </summary>
-internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorSessionHandler sessions) : ExecutorRegistryService.ExecutorRegistryServiceBase
+internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, ExecutorSessionHandler sessions, CallerTokenIssuer? tokens = null) : ExecutorRegistryService.ExecutorRegistryServiceBase
 {
     /// <inheritdoc />
     public override async Task<RegisterExecutorResponse> RegisterExecutor(RegisterExecutorRequest request, ServerCallContext context)
@@ -21,6 +22,7 @@ internal sealed class ExecutorRegistryGrpcService(ExecutorRegistry registry, Exe
         try
         {
             var (response, _) = await registry.RegisterAsync(request, CallerPrincipal.Of(context), cancellationToken: context.CancellationToken).ConfigureAwait(false);
+            response.CallerTokenKey = tokens?.KeyFor(response.ExecutorId);
             return response;
         }
         catch (Exception e) when (e is RegistrationRejectedException or RegistryFullException or ExecutorRegistrationDeniedException)

@@ -62,6 +62,9 @@ internal sealed class TestRegistryServer : IAsyncDisposable
 
         public TimeSpan HeartbeatInterval => heartbeatInterval;
 
+        /// <summary>When set, registrations receive a caller-token key: this secret, issuer "test-orchestrator", audience the executor id.</summary>
+        public byte[]? CallerTokenSecret { get; set; }
+
         /// <summary>DeregisterExecutor waits for this before it answers (already complete unless a test holds it).</summary>
         public TaskCompletionSource DeregisterGate { get; } = CompletedGate();
 
@@ -69,6 +72,16 @@ internal sealed class TestRegistryServer : IAsyncDisposable
         public HashSet<string> ForgottenIds { get; } = [];
 
         public int RegisterAttempts => Volatile.Read(ref _registerAttempts);
+
+        /// <summary>How many of the next <c>Connect</c> calls are refused with <c>UNAVAILABLE</c> (an orchestrator that went away).</summary>
+        public int RefuseSessions;
+
+        /// <summary>Completing it ends the open session (as an orchestrator that goes away); replace it before the next one.</summary>
+        public TaskCompletionSource EndSession { get; set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private int _sessions;
+
+        public int NextSession() => Interlocked.Increment(ref _sessions);
 
         public bool ShouldFailRegistration() => Interlocked.Increment(ref _registerAttempts) <= failFirstRegistrations;
 
@@ -115,7 +128,40 @@ internal sealed class TestRegistryServer : IAsyncDisposable
                 ExecutorId = id,
                 HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval),
                 LeaseDuration = Duration.FromTimeSpan(recorder.HeartbeatInterval * 3),
+                CallerTokenKey = recorder.CallerTokenSecret is { } secret
+                    ? new CallerTokenKey { Algorithm = "HS256", Key = Google.Protobuf.ByteString.CopyFrom(secret), Issuer = "test-orchestrator", Audience = id }
+                    : null,
             });
+        }
+
+        public override async Task Connect(IAsyncStreamReader<ConnectRequest> requestStream, IServerStreamWriter<ConnectResponse> responseStream, ServerCallContext context)
+        {
+            var n = recorder.NextSession();
+            if (Interlocked.Decrement(ref recorder.RefuseSessions) >= 0)
+            {
+                recorder.Events.Writer.TryWrite($"connect-refused:{n}");
+                throw new RpcException(new Status(StatusCode.Unavailable, "the orchestrator is away"));
+            }
+
+            Interlocked.Exchange(ref recorder.RefuseSessions, 0);
+            if (!await requestStream.MoveNext(context.CancellationToken))
+            {
+                return;
+            }
+
+            await responseStream.WriteAsync(new ConnectResponse
+            {
+                Registered = new SessionRegistered { ExecutorId = $"session-{n}", HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval) },
+            });
+            recorder.Events.Writer.TryWrite($"connect:{n}");
+            var end = recorder.EndSession.Task;
+            var reading = Task.Run(async () =>
+            {
+                while (await requestStream.MoveNext(context.CancellationToken))
+                {
+                }
+            });
+            await Task.WhenAny(end, reading);
         }
 
         public override Task<HeartbeatResponse> Heartbeat(HeartbeatRequest request, ServerCallContext context)

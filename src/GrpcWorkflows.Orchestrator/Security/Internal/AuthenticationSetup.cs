@@ -18,6 +18,7 @@ internal static class AuthenticationSetup
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<CallerTokenIssuer>();
         services.AddHostedService<AuthStartupReport>();
 
         services.AddAuthentication(SchemeName)

@@ -4,6 +4,7 @@ using GrpcWorkflows.Orchestrator.Dispatch.Internal;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
 using GrpcWorkflows.Orchestrator.Security;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 
@@ -22,7 +23,8 @@ internal sealed class ExecutorSessionHandler(
     IOptions<ExecutorRegistryOptions> options,
     TimeProvider timeProvider,
     IHostApplicationLifetime lifetime,
-    ILogger<ExecutorSessionHandler> logger)
+    ILogger<ExecutorSessionHandler> logger,
+    CallerTokenIssuer? tokens = null)
 {
     private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
@@ -70,6 +72,7 @@ internal sealed class ExecutorSessionHandler(
                     ExecutorId = session.ExecutorId,
                     HeartbeatInterval = Duration.FromTimeSpan(value.HeartbeatInterval),
                     SessionTimeout = Duration.FromTimeSpan(value.LeaseDuration),
+                    CallerTokenKey = tokens?.KeyFor(session.ExecutorId),
                 },
             }, callToken).ConfigureAwait(false);
             session.Grant(registration.Credits);
