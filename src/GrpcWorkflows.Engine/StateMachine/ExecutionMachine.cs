@@ -511,6 +511,12 @@ internal sealed partial class ExecutionMachine
 
         Emit(new ExecutionEvent { Finished = finished }, now);
         Actions.Add(new MachineAction(MachineActionKind.StopScheduling));
+        if (Running > 0)
+        {
+            // Items of a failed for_each step still in flight: their results would not be recorded.
+            Actions.Add(new MachineAction(MachineActionKind.CancelAttempts));
+        }
+
         Actions.Add(new MachineAction(MachineActionKind.Finish));
     }
 }

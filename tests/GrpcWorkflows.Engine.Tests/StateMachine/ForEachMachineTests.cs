@@ -155,7 +155,7 @@ public sealed class ForEachMachineTests
         var item0 = Start(m);
         var item1 = Start(m);
 
-        var (events, _) = Complete(m, item0, StepAttemptResult.Failure("INVALID_ARGUMENT", "bad file", retryable: false));
+        var (events, actions) = Complete(m, item0, StepAttemptResult.Failure("INVALID_ARGUMENT", "bad file", retryable: false));
 
         Assert.Equal([Kind.AttemptFailed, Kind.StepFailed, Kind.StepSkipped, Kind.Finished], events.Select(e => e.KindCase));
         Assert.Equal((0, false), (events[0].AttemptFailed.Item, events[0].AttemptFailed.WillRetry));
@@ -163,6 +163,7 @@ public sealed class ForEachMachineTests
         Assert.Equal("after", events[2].StepSkipped.StepId);
         Assert.Equal(ExecutionState.Failed, events[3].Finished.State);
         Assert.Equal("step 'each' failed: item 0 failed: bad file", events[3].Finished.Error.Message);
+        Assert.Contains(actions, a => a.Kind == MachineActionKind.CancelAttempts);
 
         // The other item's late result is not recorded; nothing else starts.
         Assert.False(m.Machine.CompleteAttempt(item1.Step, item1.Attempt, Ok, AttemptOutcome.Completed, 0, m.Now));
