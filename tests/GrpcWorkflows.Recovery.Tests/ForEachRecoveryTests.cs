@@ -116,7 +116,7 @@ public sealed class ForEachRecoveryTests(ITestOutputHelper output) : IDisposable
                 Input = new Struct { Fields = { ["ms"] = Value.ForString("{{ item }}") } },
                 ForEach = new ForEach { Items = "{{ workflow.input.ms }}", MaxParallel = MaxParallel },
             },
-            ["after"] = new StepDefinition { Type = "noop", DependsOn = { "each" } },
+            ["after"] = new StepDefinition { Type = "sleep", Input = new Struct { Fields = { ["ms"] = Value.ForNumber(1) } }, DependsOn = { "each" } },
         },
     };
 }
