@@ -79,7 +79,7 @@ Console.WriteLine($"{throughput.Steps:N0} steps in {throughput.Elapsed.TotalMill
 // 4. A 10,000-step random DAG with conditions and trigger rules, against the same DAG without them.
 var dagSteps = quick ? 1_000 : 10_000;
 // Alternated and the best of three kept: the machine is shared, and one slow run says little.
-(int Succeeded, int Skipped, TimeSpan Elapsed) plain = default, triggered = default, conditional = default;
+(int Succeeded, int Skipped, TimeSpan Elapsed, TimeSpan Cpu) plain = default, triggered = default, conditional = default;
 for (var round = 0; round < 3; round++)
 {
     var p = await LanguageDag.RunAsync(dagSteps, conditions: false);
@@ -94,19 +94,106 @@ Console.WriteLine();
 Console.WriteLine();
 Console.WriteLine($"## Conditions: one execution of a {dagSteps:N0}-step random DAG (~3 edges/step), instant in-process dispatcher, in-memory store, real clock; best of 3 alternated runs");
 Console.WriteLine();
-Console.WriteLine("| variant | steps run | steps skipped | time | steps/s |");
-Console.WriteLine("|---|---:|---:|---:|---:|");
+Console.WriteLine("| variant | steps run | steps skipped | time | steps/s | process CPU-µs per step |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
 foreach (var (name, r) in new[] { ("plain (no when, default trigger)", plain), ("every step `none_failed`, no when", triggered), ("every other step has a `when` (1 in 10 false), every step `none_failed`", conditional) })
 {
-    Console.WriteLine($"| {name} | {r.Succeeded:N0} | {r.Skipped:N0} | {r.Elapsed.TotalMilliseconds:N0} ms | {dagSteps / r.Elapsed.TotalSeconds:N0} |");
+    Console.WriteLine($"| {name} | {r.Succeeded:N0} | {r.Skipped:N0} | {r.Elapsed.TotalMilliseconds:N0} ms | {dagSteps / r.Elapsed.TotalSeconds:N0} | {r.Cpu.TotalMilliseconds * 1000 / dagSteps:N1} |");
+}
+
+// 5. Fan-out over data: one step over 10,000 items against 10,000 independent steps, same engine and dispatcher.
+var itemCount = quick ? 1_000 : 10_000;
+(int Units, TimeSpan Elapsed, TimeSpan Cpu, long Allocated) flat = default, fanned = default, fannedNarrow = default;
+for (var round = 0; round < 3; round++)
+{
+    var f = await FanOut.RunAsync(itemCount, forEach: false, maxParallel: 0);
+    var e = await FanOut.RunAsync(itemCount, forEach: true, maxParallel: 0);
+    var n = await FanOut.RunAsync(itemCount, forEach: true, maxParallel: 100);
+    flat = round == 0 || f.Elapsed < flat.Elapsed ? f : flat;
+    fanned = round == 0 || e.Elapsed < fanned.Elapsed ? e : fanned;
+    fannedNarrow = round == 0 || n.Elapsed < fannedNarrow.Elapsed ? n : fannedNarrow;
+}
+
+Console.WriteLine();
+Console.WriteLine($"## Fan-out over data: one execution of {itemCount:N0} units, instant in-process dispatcher, in-memory store, real clock, engine MaxParallelSteps 1000; best of 3 alternated runs");
+Console.WriteLine();
+Console.WriteLine("| variant | units | time | units/s | process CPU-µs per unit | allocated per unit |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+foreach (var (name, r) in new[] { ("10,000 independent steps (no for_each)", flat), ("one `for_each` step over 10,000 items", fanned), ("one `for_each` step over 10,000 items, `max_parallel: 100`", fannedNarrow) })
+{
+    Console.WriteLine($"| {name} | {r.Units:N0} | {r.Elapsed.TotalMilliseconds:N0} ms | {r.Units / r.Elapsed.TotalSeconds:N0} | {r.Cpu.TotalMilliseconds * 1000 / r.Units:N1} | {r.Allocated / (double)r.Units:N0} B |");
 }
 
 namespace GrpcWorkflows.Engine.Bench
 {
+    /// <summary>One execution of <c>n</c> units: a step fanned out over <c>n</c> items, or <c>n</c> independent steps.</summary>
+    internal static class FanOut
+    {
+        public static async Task<(int Units, TimeSpan Elapsed, TimeSpan Cpu, long Allocated)> RunAsync(int n, bool forEach, int maxParallel)
+        {
+            var definition = new WorkflowDefinition { Id = "fan-out" };
+            var input = new Google.Protobuf.WellKnownTypes.Struct();
+            if (forEach)
+            {
+                definition.Steps.Add("each", new StepDefinition
+                {
+                    Type = "work",
+                    ForEach = new ForEach { Items = "{{ workflow.input.items }}", MaxParallel = maxParallel },
+                    Input = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson("""{"n": "{{ item }}"}"""),
+                });
+                input.Fields["items"] = Google.Protobuf.WellKnownTypes.Value.ForList([.. Enumerable.Range(0, n).Select(i => Google.Protobuf.WellKnownTypes.Value.ForNumber(i))]);
+            }
+            else
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    definition.Steps.Add($"s{i}", new StepDefinition { Type = "work" });
+                }
+            }
+
+            var run = await OneExecution.RunAsync(definition, input, n, edges: 0);
+            if (run.Execution.State != ExecutionState.Succeeded)
+            {
+                throw new InvalidOperationException($"the fan-out ended {run.Execution.State}: {run.Execution.Error}");
+            }
+
+            return (n, run.Elapsed, run.Cpu, run.Allocated);
+        }
+    }
+
+    /// <summary>Runs one execution to its end on a fresh engine (instant dispatcher, in-memory store, real clock) and measures it.</summary>
+    internal static class OneExecution
+    {
+        public static async Task<(Execution Execution, TimeSpan Elapsed, TimeSpan Cpu, long Allocated)> RunAsync(WorkflowDefinition definition, Google.Protobuf.WellKnownTypes.Struct input, int steps, int edges)
+        {
+            var options = new EngineOptions { MaxParallelSteps = 1000 };
+            options.Limits.MaxSteps = Math.Max(steps, options.Limits.MaxSteps);
+            options.Limits.MaxEdges = Math.Max(edges, options.Limits.MaxEdges);
+            options.Limits.MaxDefinitionBytes = int.MaxValue;
+            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(TimeProvider.System), new VirtualDispatcher(TimeProvider.System, _ => (TimeSpan.Zero, true)), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, BenchMeters.Instance, new Random(42));
+            await engine.StartAsync();
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
+            var watch = Stopwatch.StartNew();
+            var id = (await engine.SubmitAsync(new SubmitExecution(definition, input))).ExecutionId;
+            while (engine.ActiveExecutionCount > 0)
+            {
+                await Task.Delay(1);
+            }
+
+            watch.Stop();
+            process.Refresh();
+            var used = process.TotalProcessorTime - cpu;
+            var bytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+            return ((await engine.GetExecutionAsync(id, ExecutionView.Summary))!, watch.Elapsed, used, bytes);
+        }
+    }
+
     /// <summary>One execution of a random DAG, with or without conditions and trigger rules.</summary>
     internal static class LanguageDag
     {
-        public static async Task<(int Succeeded, int Skipped, TimeSpan Elapsed)> RunAsync(int steps, bool conditions, string trigger = "")
+        public static async Task<(int Succeeded, int Skipped, TimeSpan Elapsed, TimeSpan Cpu)> RunAsync(int steps, bool conditions, string trigger = "")
         {
             var definition = RandomDag.Build(steps, 3, seed: 7);
             var i = 0;
@@ -119,23 +206,9 @@ namespace GrpcWorkflows.Engine.Bench
                 }
             }
 
-            var options = new EngineOptions { MaxParallelSteps = 1000 };
-            options.Limits.MaxSteps = steps;
-            options.Limits.MaxEdges = steps * 4;
-            options.Limits.MaxDefinitionBytes = int.MaxValue;
-            await using var engine = new WorkflowEngine(new InMemoryExecutionStore(TimeProvider.System), new VirtualDispatcher(TimeProvider.System, _ => (TimeSpan.Zero, true)), Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, BenchMeters.Instance, new Random(42));
-            await engine.StartAsync();
             var input = Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson("""{"threshold": 3, "tags": ["a"]}""");
-            var watch = Stopwatch.StartNew();
-            var id = (await engine.SubmitAsync(new SubmitExecution(definition, input))).ExecutionId;
-            while (engine.ActiveExecutionCount > 0)
-            {
-                await Task.Delay(1);
-            }
-
-            watch.Stop();
-            var execution = (await engine.GetExecutionAsync(id, ExecutionView.Summary))!;
-            return (execution.Steps.Count(s => s.State == StepState.Succeeded), execution.Steps.Count(s => s.State == StepState.Skipped), watch.Elapsed);
+            var (execution, elapsed, cpu, _) = await OneExecution.RunAsync(definition, input, steps, steps * 4);
+            return (execution.Steps.Count(s => s.State == StepState.Succeeded), execution.Steps.Count(s => s.State == StepState.Skipped), elapsed, cpu);
         }
     }
 

@@ -21,6 +21,9 @@ public sealed class WorkflowLimits
     /// <summary>The default of <see cref="MaxPayloadBytes"/>: 4 MiB.</summary>
     public const int DefaultMaxPayloadBytes = 4 * 1024 * 1024;
 
+    /// <summary>The default of <see cref="MaxForEachItems"/>: 10,000.</summary>
+    public const int DefaultMaxForEachItems = 10_000;
+
     /// <summary>The largest number of steps in one workflow. Default 10,000.</summary>
     public int MaxSteps { get; set; } = DefaultMaxSteps;
 
@@ -38,4 +41,7 @@ public sealed class WorkflowLimits
 
     /// <summary>The largest serialized size of a step's input (resolved) or output, and of the workflow input, in bytes. Default 4 MiB.</summary>
     public int MaxPayloadBytes { get; set; } = DefaultMaxPayloadBytes;
+
+    /// <summary>The most items one <c>for_each</c> step fans out over (a longer array fails the step when it may run), and the largest <c>for_each.max_parallel</c>. Default 10,000.</summary>
+    public int MaxForEachItems { get; set; } = DefaultMaxForEachItems;
 }

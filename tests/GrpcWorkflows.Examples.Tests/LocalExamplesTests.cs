@@ -14,7 +14,7 @@ public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixtur
     [Fact]
     public void ExamplesFolder_EveryWorkflowFile_HasATestInThisProject()
     {
-        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json", "human_approval.json"];
+        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json", "human_approval.json", "for_each_regions.json"];
 
         var files = Directory.EnumerateFiles(RepositoryPaths.Examples)
             .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
@@ -40,6 +40,26 @@ public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixtur
         var written = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Stack.OutputRoot, "revenue_by_region.json")));
         Assert.True(JsonNode.DeepEquals(expected, written), written?.ToJsonString());
         Assert.Equal(6, execution.StepsById()["paid_only"].Output.Fields["items"].ListValue.Values.Count);
+    }
+
+    [Fact]
+    public async Task ForEachRegions_OneItemPerRegion_OutputListsTheRegionsInOrder()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("for_each_regions.json"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var each = execution.StepsById()["per_region"];
+        Assert.Equal((3, 3, 0), (each.ForEach.Total, each.ForEach.Succeeded, each.ForEach.Failed));
+        var expected = JsonNode.Parse("""
+            [{"region": "north", "position": 0, "revenue": 220},
+             {"region": "east", "position": 1, "revenue": 210},
+             {"region": "south", "position": 2, "revenue": 100}]
+            """);
+        var items = JsonNode.Parse(JsonFormatter.Default.Format(each.Output))!["items"];
+        Assert.True(JsonNode.DeepEquals(expected, items), items?.ToJsonString());
+        var result = execution.StepsById()["report"].Output.Fields["result"].StructValue.Fields;
+        Assert.Equal("First region: north", result["first"].StringValue);
+        Assert.Equal(3, result["regions"].ListValue.Values.Count);
     }
 
     [Fact]

@@ -41,6 +41,11 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
         {
             var duration = step.StartTime is null ? string.Empty : Names.Of((step.EndTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow) - step.StartTime.ToDateTimeOffset());
             var note = step.Error is { Message.Length: > 0 } stepError ? $"{stepError.Code}: {stepError.Message}" : step.Reason;
+            if (step.ForEach is { } items)
+            {
+                note = note.Length > 0 ? $"{Watching.ForEachText.Of(items)}; {note}" : Watching.ForEachText.Of(items);
+            }
+
             table.AddRow(new Text(step.StepId), new Text(step.Type), new Text(Names.Of(step.State)), new Text(step.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Text(duration), new Text(note));
         }
 

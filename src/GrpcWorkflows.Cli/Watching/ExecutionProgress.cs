@@ -48,6 +48,12 @@ internal sealed class ExecutionProgress
                 : step.ExecutorWait is { } wait ? AwaitingText(wait)
                 : step.Reason is { Length: > 0 } reason ? reason
                 : null;
+            if (step.ForEach is { } items)
+            {
+                row.ItemsTotal = items.Total;
+                row.ItemsDone = items.Succeeded;
+                row.Note = row.Note is null ? ForEachText.Of(items) : $"{ForEachText.Of(items)}; {row.Note}";
+            }
         }
     }
 
@@ -81,6 +87,39 @@ internal sealed class ExecutionProgress
             case ExecutionEvent.KindOneofCase.StepReady:
                 Row(e.StepReady.StepId).State = StepState.Ready;
                 return $"{e.StepReady.StepId}: ready";
+            case ExecutionEvent.KindOneofCase.FannedOut:
+            {
+                var row = Row(e.FannedOut.StepId);
+                row.State = StepState.Running;
+                row.Started ??= time;
+                row.ItemsTotal = e.FannedOut.ItemCount;
+                row.ItemsDone = 0;
+                row.Note = ForEachText.Of(0, row.ItemsTotal);
+                return $"{row.StepId}: fans out over {row.ItemsTotal} items";
+            }
+
+            case ExecutionEvent.KindOneofCase.ItemSucceeded:
+            {
+                var row = Row(e.ItemSucceeded.StepId);
+                row.ItemsDone++;
+                row.Note = ForEachText.Of(row.ItemsDone, row.ItemsTotal);
+                return $"{row.StepId}[{e.ItemSucceeded.Item}]: succeeded ({row.Note})";
+            }
+
+            case ExecutionEvent.KindOneofCase.AttemptStarted when e.AttemptStarted.HasItem:
+            {
+                var row = Row(e.AttemptStarted.StepId);
+                row.Attempt++;
+                return $"{row.StepId}[{e.AttemptStarted.Item}]: running (attempt {e.AttemptStarted.Attempt})";
+            }
+
+            case ExecutionEvent.KindOneofCase.AttemptFailed when e.AttemptFailed.HasItem:
+            {
+                var failed = e.AttemptFailed;
+                var what = $"{failed.StepId}[{failed.Item}]: attempt {failed.Attempt} failed ({failed.Error?.Code}: {failed.Error?.Message})";
+                return failed.WillRetry ? $"{what}; retrying in {Output.Names.Of(failed.RetryDelay?.ToTimeSpan() ?? TimeSpan.Zero)}" : what;
+            }
+
             case ExecutionEvent.KindOneofCase.AttemptStarted:
             {
                 var row = Row(e.AttemptStarted.StepId);
@@ -121,7 +160,7 @@ internal sealed class ExecutionProgress
                 row.State = StepState.Succeeded;
                 row.Attempt = Math.Max(row.Attempt, e.StepSucceeded.Attempt);
                 row.Ended = time;
-                row.Note = WrittenFile(e.StepSucceeded.Output) is { } file ? $"wrote {file}" : null;
+                row.Note = WrittenFile(e.StepSucceeded.Output) is { } file ? $"wrote {file}" : row.ItemsTotal > 0 ? ForEachText.Of(row.ItemsDone, row.ItemsTotal) : null;
                 return $"{row.StepId}: succeeded{DurationText(row, time)}{(row.Note is null ? string.Empty : $", {row.Note}")}";
             }
 

@@ -19,5 +19,10 @@ internal sealed class StepProgress(string stepId, string type)
 
     public string? Note { get; set; }
 
+    /// <summary>A <c>for_each</c> step's item count (0 for another step) and items done.</summary>
+    public int ItemsTotal { get; set; }
+
+    public int ItemsDone { get; set; }
+
     public TimeSpan? Duration(DateTimeOffset now) => Started is null ? null : (Ended ?? now) - Started.Value;
 }

@@ -29,7 +29,7 @@ internal static class AttemptRequestFactory
     /// <c>{{ secrets.NAME }}</c> references resolve from <paramref name="secrets"/> here, at dispatch: the values
     /// reach only the request (and <see cref="StepAttemptRequest.SecretValues"/>, for redaction), never the state.
     /// </remarks>
-    public static StepAttemptRequest? Create(ExecutionStateFold fold, CompiledWorkflow compiled, int step, int attempt, WorkflowLimits limits, ISecretProvider? secrets, out StepError? error)
+    public static StepAttemptRequest? Create(ExecutionStateFold fold, CompiledWorkflow compiled, int step, int attempt, WorkflowLimits limits, ISecretProvider? secrets, out StepError? error, InputResolver.ItemScope? item = null)
     {
         error = null;
         var graph = compiled.Graph;
@@ -41,7 +41,7 @@ internal static class AttemptRequestFactory
         var secretUse = new InputResolver.SecretUse(secrets ?? NoSecrets);
         if (compiled.HasTemplates[step])
         {
-            var resolved = InputResolver.Resolve(input, id => graph.Index.TryGetValue(id, out var s) ? steps[s].Output : null, graph.Index.ContainsKey, execution.Input, out var message, secrets: secretUse);
+            var resolved = InputResolver.Resolve(input, id => graph.Index.TryGetValue(id, out var s) ? steps[s].Output : null, graph.Index.ContainsKey, execution.Input, out var message, secrets: secretUse, item: item);
             if (resolved is null)
             {
                 error = new StepError { Code = "INVALID_ARGUMENT", Message = message!, Retryable = false };
@@ -69,6 +69,11 @@ internal static class AttemptRequestFactory
             WorkflowInput = execution.Input,
             Timeout = Duration.FromTimeSpan(compiled.Timeouts[step]),
         };
+        if (item is not null)
+        {
+            request.Item = item.Index;
+            request.IdempotencyKey = string.Concat(request.IdempotencyKey, ":", item.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         foreach (var dependency in graph.Dependencies[step])
         {
             var upstream = steps[dependency];

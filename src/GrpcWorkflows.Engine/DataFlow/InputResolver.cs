@@ -20,6 +20,11 @@ internal static class InputResolver
         public List<string> Used { get; } = [];
     }
 
+    /// <summary>The item a <c>for_each</c> step's attempt runs: what <c>{{ item }}</c> and <c>{{ item_index }}</c> read.</summary>
+    /// <param name="Value">The item.</param>
+    /// <param name="Index">Its 0-based position in the array.</param>
+    internal sealed record ItemScope(Value Value, int Index);
+
     /// <summary>
     /// Resolves <paramref name="input"/>; returns null and sets <paramref name="error"/> when a reference
     /// cannot be resolved. Errors name the field from <paramref name="root"/> (<c>input</c> for a step's
@@ -29,21 +34,21 @@ internal static class InputResolver
     /// <c>{{ secrets.NAME }}</c> resolves only when <paramref name="secrets"/> is given (a step's input
     /// at dispatch); each value used is added to it, for redaction. Messages name the secret, never its value.
     /// </remarks>
-    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error, string root = "input", SecretUse? secrets = null)
+    public static Struct? Resolve(Struct input, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, out string? error, string root = "input", SecretUse? secrets = null, ItemScope? item = null)
     {
         error = null;
         var path = new Stack<string>();
         path.Push(root);
-        return ResolveStruct(input, stepOutput, stepExists, workflowInput, secrets, path, ref error);
+        return ResolveStruct(input, stepOutput, stepExists, workflowInput, secrets, item, path, ref error);
     }
 
-    private static Struct? ResolveStruct(Struct source, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
+    private static Struct? ResolveStruct(Struct source, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, ItemScope? item, Stack<string> path, ref string? error)
     {
         var result = new Struct();
         foreach (var (name, value) in source.Fields)
         {
             path.Push(name);
-            var resolved = ResolveValue(value, stepOutput, stepExists, workflowInput, secrets, path, ref error);
+            var resolved = ResolveValue(value, stepOutput, stepExists, workflowInput, secrets, item, path, ref error);
             path.Pop();
             if (resolved is null)
             {
@@ -56,22 +61,22 @@ internal static class InputResolver
         return result;
     }
 
-    private static Value? ResolveValue(Value value, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
+    private static Value? ResolveValue(Value value, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, ItemScope? item, Stack<string> path, ref string? error)
     {
         switch (value.KindCase)
         {
             case Value.KindOneofCase.StringValue when TemplateParser.MayContain(value.StringValue):
-                return ResolveString(value.StringValue, stepOutput, stepExists, workflowInput, secrets, path, ref error);
+                return ResolveString(value.StringValue, stepOutput, stepExists, workflowInput, secrets, item, path, ref error);
             case Value.KindOneofCase.StructValue:
-                var inner = ResolveStruct(value.StructValue, stepOutput, stepExists, workflowInput, secrets, path, ref error);
+                var inner = ResolveStruct(value.StructValue, stepOutput, stepExists, workflowInput, secrets, item, path, ref error);
                 return inner is null ? null : Value.ForStruct(inner);
             case Value.KindOneofCase.ListValue:
                 var list = new ListValue();
                 var index = 0;
-                foreach (var item in value.ListValue.Values)
+                foreach (var element in value.ListValue.Values)
                 {
                     path.Push($"[{index++}]");
-                    var resolvedItem = ResolveValue(item, stepOutput, stepExists, workflowInput, secrets, path, ref error);
+                    var resolvedItem = ResolveValue(element, stepOutput, stepExists, workflowInput, secrets, item, path, ref error);
                     path.Pop();
                     if (resolvedItem is null)
                     {
@@ -87,7 +92,7 @@ internal static class InputResolver
         }
     }
 
-    private static Value? ResolveString(string text, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
+    private static Value? ResolveString(string text, Func<string, Struct?> stepOutput, Func<string, bool> stepExists, Struct? workflowInput, SecretUse? secrets, ItemScope? item, Stack<string> path, ref string? error)
     {
         var errors = new List<string>();
         var references = TemplateParser.Parse(text, stepExists, errors);
@@ -99,7 +104,7 @@ internal static class InputResolver
 
         if (references.Count == 1 && references[0].Start == 0 && references[0].Length == text.Length)
         {
-            return Lookup(references[0], stepOutput, workflowInput, secrets, path, ref error)?.Clone();
+            return Lookup(references[0], stepOutput, workflowInput, secrets, item, path, ref error)?.Clone();
         }
 
         var builder = new System.Text.StringBuilder(text.Length);
@@ -107,7 +112,7 @@ internal static class InputResolver
         foreach (var reference in references)
         {
             builder.Append(text, position, reference.Start - position);
-            var found = Lookup(reference, stepOutput, workflowInput, secrets, path, ref error);
+            var found = Lookup(reference, stepOutput, workflowInput, secrets, item, path, ref error);
             if (found is null)
             {
                 return null;
@@ -126,7 +131,7 @@ internal static class InputResolver
         return Value.ForString(builder.ToString());
     }
 
-    private static Value? Lookup(TemplateReference reference, Func<string, Struct?> stepOutput, Struct? workflowInput, SecretUse? secrets, Stack<string> path, ref string? error)
+    private static Value? Lookup(TemplateReference reference, Func<string, Struct?> stepOutput, Struct? workflowInput, SecretUse? secrets, ItemScope? item, Stack<string> path, ref string? error)
     {
         if (reference.SecretName is { } secretName)
         {
@@ -146,9 +151,28 @@ internal static class InputResolver
             return Value.ForString(secret);
         }
 
+        if (reference.IsItem || reference.IsItemIndex)
+        {
+            if (item is null)
+            {
+                error = $"{FieldPath(path)}: '{reference.Text}' cannot be resolved: only a step with for_each has an item";
+                return null;
+            }
+
+            if (reference.IsItemIndex)
+            {
+                return Value.ForNumber(item.Index);
+            }
+        }
+
         Struct? root;
         string owner;
-        if (reference.StepId is null)
+        if (reference.IsItem)
+        {
+            root = null;
+            owner = $"item {item!.Index}";
+        }
+        else if (reference.StepId is null)
         {
             root = workflowInput;
             owner = "the workflow input";
@@ -159,13 +183,13 @@ internal static class InputResolver
             owner = $"the output of step '{reference.StepId}'";
         }
 
-        if (root is null)
+        if (root is null && !reference.IsItem)
         {
             error = $"{FieldPath(path)}: '{reference.Text}' cannot be resolved: {owner} is absent";
             return null;
         }
 
-        var current = Value.ForStruct(root);
+        var current = reference.IsItem ? item!.Value : Value.ForStruct(root!);
         for (var i = 0; i < reference.Path.Count; i++)
         {
             var segment = reference.Path[i];

@@ -13,6 +13,8 @@ internal static class TemplateParser
     private const string InputPrefix = "workflow.input";
     private const string OutputMarker = ".output";
     private const string SecretsPrefix = "secrets.";
+    private const string ItemPrefix = "item";
+    private const string ItemIndex = "item_index";
 
     /// <summary>Whether a string may hold a reference at all (the cheap test).</summary>
     public static bool MayContain(string text) => text.Contains("{{", StringComparison.Ordinal);
@@ -66,6 +68,19 @@ internal static class TemplateParser
             }
 
             return new TemplateReference(start, length, null, [], written) { SecretName = name };
+        }
+
+        if (expression == ItemIndex)
+        {
+            return new TemplateReference(start, length, null, [], written) { IsItemIndex = true };
+        }
+
+        if (expression.StartsWith(ItemPrefix, StringComparison.Ordinal)
+            && (expression.Length == ItemPrefix.Length || expression[ItemPrefix.Length] is '.' or '['))
+        {
+            return ParsePath(expression[ItemPrefix.Length..], written, out error) is { } itemPath
+                ? new TemplateReference(start, length, null, itemPath, written) { IsItem = true }
+                : null;
         }
 
         if (expression.StartsWith(InputPrefix, StringComparison.Ordinal))

@@ -13,4 +13,10 @@ internal sealed record TemplateReference(int Start, int Length, string? StepId, 
 
     /// <summary>The secret of a <c>{{ secrets.NAME }}</c> reference (then <see cref="StepId"/> is null and <see cref="Path"/> empty); null otherwise.</summary>
     public string? SecretName { get; init; }
+
+    /// <summary>A <c>{{ item }}</c> / <c>{{ item.&lt;path&gt; }}</c> reference (the current item of a <c>for_each</c> step; <see cref="StepId"/> is null).</summary>
+    public bool IsItem { get; init; }
+
+    /// <summary>A <c>{{ item_index }}</c> reference (the current item's 0-based index; <see cref="StepId"/> is null, <see cref="Path"/> empty).</summary>
+    public bool IsItemIndex { get; init; }
 }

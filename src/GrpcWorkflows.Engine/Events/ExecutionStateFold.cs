@@ -16,7 +16,7 @@ namespace GrpcWorkflows.Engine.Events;
 /// dependencies, terminal steps, the first failure), so that a recovered execution and a live one
 /// are the same state.
 /// </remarks>
-public sealed class ExecutionStateFold
+public sealed partial class ExecutionStateFold
 {
     private readonly Dictionary<string, StepExecution> _steps = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _attemptBase = new(StringComparer.Ordinal);
@@ -124,6 +124,18 @@ public sealed class ExecutionStateFold
                 ready.State = StepState.Ready;
                 ready.ReadyTime = e.Time;
                 break;
+            case ExecutionEvent.KindOneofCase.AttemptStarted when e.AttemptStarted.HasItem:
+                ApplyItemStarted(e);
+                break;
+            case ExecutionEvent.KindOneofCase.AttemptFailed when e.AttemptFailed.HasItem:
+                ApplyItemFailed(e);
+                break;
+            case ExecutionEvent.KindOneofCase.FannedOut:
+                ApplyFannedOut(e);
+                break;
+            case ExecutionEvent.KindOneofCase.ItemSucceeded:
+                ApplyItemSucceeded(e);
+                break;
             case ExecutionEvent.KindOneofCase.AttemptStarted:
                 var started = _steps[e.AttemptStarted.StepId];
                 started.State = StepState.Running;
@@ -164,6 +176,7 @@ public sealed class ExecutionStateFold
                 var terminal = _steps[e.StepFailed.StepId];
                 BecomeTerminal(e.StepFailed.StepId, terminal, satisfies: e.StepFailed.Continued, fails: !e.StepFailed.Continued, counted: !e.StepFailed.Continued);
                 terminal.State = StepState.Failed;
+                EndItems(e.StepFailed.StepId);
                 terminal.Error = e.StepFailed.Error;
                 terminal.EndTime = e.Time;
                 terminal.NextAttemptTime = null;
@@ -188,6 +201,7 @@ public sealed class ExecutionStateFold
                 BecomeTerminal(e.StepCancelled.StepId, cancelled, satisfies: false, fails: false, counted: true);
                 ClearWait(cancelled);
                 cancelled.State = StepState.Cancelled;
+                EndItems(e.StepCancelled.StepId);
                 cancelled.Reason = e.StepCancelled.Reason;
                 cancelled.EndTime = e.Time;
                 cancelled.NextAttemptTime = null;

@@ -23,6 +23,7 @@ internal sealed class CompiledWorkflow
         Triggers = new TriggerRule[graph.Count];
         Kinds = new StepKind[graph.Count];
         SignalSchemas = new Json.Schema.JsonSchema?[graph.Count];
+        ForEach = new ForEachPlan?[graph.Count];
     }
 
     public WorkflowDefinition Definition { get; }
@@ -61,4 +62,7 @@ internal sealed class CompiledWorkflow
 
     /// <summary>Each <c>wait_for_signal</c> step's payload schema, or null.</summary>
     public Json.Schema.JsonSchema?[] SignalSchemas { get; }
+
+    /// <summary>Each <c>for_each</c> step's fan-out, or null.</summary>
+    public ForEachPlan?[] ForEach { get; }
 }

@@ -98,6 +98,12 @@ internal sealed partial class ExecutionMachine
         foreach (var i in Compiled.Order)
         {
             var step = Steps[i];
+            if (Compiled.ForEach[i] is not null && step.State is StepState.Ready or StepState.Running)
+            {
+                ResumeItems(i, now);
+                continue;
+            }
+
             switch (step.State)
             {
                 case StepState.Running:
@@ -171,6 +177,11 @@ internal sealed partial class ExecutionMachine
     /// </summary>
     public bool StartAttempt(int step, DateTimeOffset now)
     {
+        if (Compiled.ForEach[step] is not null)
+        {
+            return StartItem(step, now);
+        }
+
         var state = Steps[step].State;
         if (IsFinished || _inFlight[step] != 0 || state is not (StepState.Ready or StepState.RetryWait or StepState.Running))
         {
@@ -204,6 +215,11 @@ internal sealed partial class ExecutionMachine
     /// </summary>
     public bool CompleteAttempt(int step, int attempt, StepAttemptResult? result, AttemptOutcome outcome, double jitter, DateTimeOffset now)
     {
+        if (attempt < 0)
+        {
+            return CompleteItem(step, ItemOfTicket(attempt), result, outcome, jitter, now);
+        }
+
         if (_inFlight[step] == attempt)
         {
             _inFlight[step] = 0;
@@ -228,10 +244,8 @@ internal sealed partial class ExecutionMachine
         if (result is { Succeeded: true })
         {
             var output = result.Output ?? new Struct();
-            var size = output.CalculateSize();
-            if (size > Limits.MaxPayloadBytes)
+            if (Oversized(output, "the output") is { } oversized)
             {
-                var oversized = new StepError { Code = "RESOURCE_EXHAUSTED", Message = $"the output is {size} bytes; the limit is {Limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)", Retryable = false };
                 Emit(new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = stepId, Attempt = attempt, Error = oversized, Endpoint = endpoint } }, now);
                 FailStep(step, attempt, oversized, now);
             }
@@ -326,6 +340,12 @@ internal sealed partial class ExecutionMachine
             return;
         }
 
+        if (purpose == TimerPurpose.Retry && Compiled.ForEach[step] is not null)
+        {
+            ItemRetriesDue(step, now);
+            return;
+        }
+
         var current = Steps[step];
         if (purpose == TimerPurpose.Wake)
         {
@@ -390,6 +410,15 @@ internal sealed partial class ExecutionMachine
         }, now);
     }
 
+    /// <summary>The error of an output over <see cref="WorkflowLimits.MaxPayloadBytes"/>, or null.</summary>
+    private StepError? Oversized(Struct output, string what)
+    {
+        var size = output.CalculateSize();
+        return size > Limits.MaxPayloadBytes
+            ? new StepError { Code = "RESOURCE_EXHAUSTED", Message = $"{what} is {size} bytes; the limit is {Limits.MaxPayloadBytes} bytes (WorkflowLimits.MaxPayloadBytes)", Retryable = false }
+            : null;
+    }
+
     private void Emit(ExecutionEvent e, DateTimeOffset now)
     {
         e.ExecutionId = Id;
@@ -402,7 +431,11 @@ internal sealed partial class ExecutionMachine
     private void MakeReady(int step, DateTimeOffset now)
     {
         Emit(new ExecutionEvent { StepReady = new StepReady { StepId = Graph.Ids[step] } }, now);
-        if (Compiled.Kinds[step] == StepKind.Executor)
+        if (Compiled.ForEach[step] is not null)
+        {
+            FanOut(step, now);
+        }
+        else if (Compiled.Kinds[step] == StepKind.Executor)
         {
             Actions.Add(new MachineAction(MachineActionKind.Enqueue, step));
         }
@@ -478,6 +511,12 @@ internal sealed partial class ExecutionMachine
 
         Emit(new ExecutionEvent { Finished = finished }, now);
         Actions.Add(new MachineAction(MachineActionKind.StopScheduling));
+        if (Running > 0)
+        {
+            // Items of a failed for_each step still in flight: their results would not be recorded.
+            Actions.Add(new MachineAction(MachineActionKind.CancelAttempts));
+        }
+
         Actions.Add(new MachineAction(MachineActionKind.Finish));
     }
 }

@@ -85,6 +85,7 @@ internal sealed class WorkflowValidator
         var triggers = new TriggerRule[graph.Count];
         var kinds = new StepKind[graph.Count];
         var schemas = new Json.Schema.JsonSchema?[graph.Count];
+        var forEach = new ForEachPlan?[graph.Count];
         var declaredEdges = 0;
         var hasTemplates = new bool[graph.Count];
         var references = new List<(int Step, string Field, TemplateReference Reference)>();
@@ -123,6 +124,7 @@ internal sealed class WorkflowValidator
 
             declaredEdges += step.DependsOn.Count;
             CheckDependencies(graph, i, prefix, Add);
+            forEach[i] = ForEachRules.Check(graph, i, kinds[i], prefix, limits, Add);
 
             if (step.HasMaxRetries && (step.MaxRetries < 0 || step.MaxRetries >= MaxAttemptsLimit))
             {
@@ -220,6 +222,7 @@ internal sealed class WorkflowValidator
             triggers.CopyTo(compiled.Triggers, 0);
             kinds.CopyTo(compiled.Kinds, 0);
             schemas.CopyTo(compiled.SignalSchemas, 0);
+            forEach.CopyTo(compiled.ForEach, 0);
         }
 
         return new WorkflowValidationResult(problems, unserved, plan);
@@ -590,6 +593,7 @@ internal sealed class WorkflowValidator
 
                     foreach (var reference in found)
                     {
+                        ForEachRules.CheckItemReference(graph, step, field, reference, add);
                         references.Add((step, field, reference));
                     }
 

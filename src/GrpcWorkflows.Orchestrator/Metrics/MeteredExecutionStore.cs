@@ -133,10 +133,13 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
                     _queueWait.Record(Math.Max(0, (dispatched - readySince).TotalSeconds), TypeTag(execution, step));
                 }
 
-                execution.Dispatched[step] = dispatched;
+                execution.Dispatched[e.AttemptStarted.HasItem ? ItemKey(step, e.AttemptStarted.Item) : step] = dispatched;
                 break;
             case ExecutionEvent.KindOneofCase.AttemptFailed when time is { } failedAt:
-                AttemptEnded(executionId, e.AttemptFailed.StepId, failedAt, "failed");
+                AttemptEnded(executionId, e.AttemptFailed.StepId, failedAt, "failed", e.AttemptFailed.HasItem ? e.AttemptFailed.Item : -1);
+                break;
+            case ExecutionEvent.KindOneofCase.ItemSucceeded when time is { } itemAt:
+                AttemptEnded(executionId, e.ItemSucceeded.StepId, itemAt, "succeeded", e.ItemSucceeded.Item);
                 break;
             case ExecutionEvent.KindOneofCase.StepSucceeded when time is { } succeededAt:
                 AttemptEnded(executionId, e.StepSucceeded.StepId, succeededAt, "succeeded");
@@ -148,10 +151,13 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
         }
     }
 
-    private void AttemptEnded(string executionId, string stepId, DateTimeOffset at, string outcome)
+    /// <summary>The attempts of a <c>for_each</c> step's items are tracked per item.</summary>
+    private static string ItemKey(string stepId, int item) => string.Concat(stepId, "[", item.ToString(System.Globalization.CultureInfo.InvariantCulture), "]");
+
+    private void AttemptEnded(string executionId, string stepId, DateTimeOffset at, string outcome, int item = -1)
     {
         var execution = Track(executionId);
-        if (execution.Dispatched.TryRemove(stepId, out var dispatched))
+        if (execution.Dispatched.TryRemove(item >= 0 ? ItemKey(stepId, item) : stepId, out var dispatched))
         {
             _attemptDuration.Record(Math.Max(0, (at - dispatched).TotalSeconds), TypeTag(execution, stepId), new KeyValuePair<string, object?>("grpcworkflows.attempt.outcome", outcome));
         }

@@ -70,6 +70,36 @@ public sealed class ExecutionProgressTests
         Assert.Equal("waiting for an executor (no executor is registered for step type 'http')", Assert.Single(progress.Steps).Note);
     }
 
+    [Fact]
+    public void Lines_ForEachItems_ShowTheItemAndTheStepsProgress()
+    {
+        var progress = Submitted();
+
+        Assert.EndsWith("fetch: fans out over 3 items", progress.Line(Event(3, 1, new ExecutionEvent { FannedOut = new StepFannedOut { StepId = "fetch", ItemCount = 3 } })), StringComparison.Ordinal);
+        Assert.EndsWith("fetch[1]: running (attempt 1)", progress.Line(Event(4, 1, new ExecutionEvent { AttemptStarted = new StepAttemptStarted { StepId = "fetch", Attempt = 1, Item = 1 } })), StringComparison.Ordinal);
+        Assert.EndsWith(
+            "fetch[1]: attempt 1 failed (UNAVAILABLE: later); retrying in 2s",
+            progress.Line(Event(5, 2, new ExecutionEvent { AttemptFailed = new StepAttemptFailed { StepId = "fetch", Attempt = 1, Item = 1, WillRetry = true, RetryDelay = Duration.FromTimeSpan(TimeSpan.FromSeconds(2)), Error = new StepError { Code = "UNAVAILABLE", Message = "later" } } })),
+            StringComparison.Ordinal);
+        Assert.EndsWith("fetch[0]: succeeded (1/3 items done)", progress.Line(Event(6, 2, new ExecutionEvent { ItemSucceeded = new StepItemSucceeded { StepId = "fetch", Item = 0, Attempt = 1 } })), StringComparison.Ordinal);
+
+        var row = Assert.Single(progress.Steps);
+        Assert.Equal((StepState.Running, "1/3 items done"), (row.State, row.Note));
+    }
+
+    [Fact]
+    public void Seed_ForEachStep_ShowsTheItemsProgressAsTheNote()
+    {
+        var progress = new ExecutionProgress();
+        progress.Seed(new Execution
+        {
+            ExecutionId = "e1",
+            Steps = { new StepExecution { StepId = "each", State = StepState.Running, ForEach = new ForEachProgress { Total = 10000, Succeeded = 412, Running = 8, Retrying = 1 } } },
+        });
+
+        Assert.Equal("412/10000 items done, 8 running, 1 retrying", Assert.Single(progress.Steps).Note);
+    }
+
     private static ExecutionProgress Submitted()
     {
         var progress = new ExecutionProgress();

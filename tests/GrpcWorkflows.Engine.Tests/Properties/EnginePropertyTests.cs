@@ -40,9 +40,10 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
     }
 
     /// <summary>One random step; <c>Trigger</c> indexes <see cref="Triggers"/>, <c>Sleep</c> makes it a built-in sleep of <c>DurationMs</c>.</summary>
-    public sealed record StepGene(int DependencyCount, int[] Picks, Behaviour Behaviour, int Failures, int DurationMs, bool ContinueOnFailure, When When = When.None, int Trigger = 0, bool Sleep = false)
+    /// <remarks><c>Items</c> ≥ 0 makes it a <c>for_each</c> over that many items of the workflow input, at most <c>ItemParallel</c> at once (0: no limit of its own).</remarks>
+    public sealed record StepGene(int DependencyCount, int[] Picks, Behaviour Behaviour, int Failures, int DurationMs, bool ContinueOnFailure, When When = When.None, int Trigger = 0, bool Sleep = false, int Items = -1, int ItemParallel = 0)
     {
-        public override string ToString() => $"{DependencyCount}/{string.Join(",", Picks)}/{Behaviour}/{Failures}/{DurationMs}/{ContinueOnFailure}/{When}/{Triggers[Trigger]}/{(Sleep ? "sleep" : "exec")}";
+        public override string ToString() => $"{DependencyCount}/{string.Join(",", Picks)}/{Behaviour}/{Failures}/{DurationMs}/{ContinueOnFailure}/{When}/{Triggers[Trigger]}/{(Sleep ? "sleep" : Items >= 0 ? $"each{Items}x{ItemParallel}" : "exec")}";
     }
 
     private static readonly string[] Triggers = ["all_succeeded", "all_done", "none_failed", "one_succeeded"];
@@ -79,6 +80,13 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         Sleep = sleep < 12,
     });
 
+    /// <summary>The language's steps with a share of <c>for_each</c> steps (0 to 12 items, max_parallel 0 to 4).</summary>
+    private static readonly Gen<StepGene> ForEachStepGen = Gen.Select(LanguageStepGen, Gen.Int[0, 99], Gen.Int[0, 12], Gen.Int[0, 4], (gene, share, items, parallel) =>
+        gene.Sleep || share >= 30 ? gene : gene with { Items = items, ItemParallel = parallel });
+
+    private static Gen<DagCase> ForEachCases(int minSteps, int maxSteps)
+        => Gen.Int[minSteps, maxSteps].SelectMany(n => Gen.Select(ForEachStepGen.Array[n], Gen.Int[1, 64], (steps, parallel) => new DagCase(steps, parallel)));
+
     private static Gen<DagCase> Cases(int minSteps, int maxSteps)
         => Gen.Int[minSteps, maxSteps].SelectMany(n => Gen.Select(StepGen.Array[n], Gen.Int[1, 64], (steps, parallel) => new DagCase(steps, parallel)));
 
@@ -92,6 +100,14 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
     [Fact]
     public Task RandomLargeDagsWithConditionsTriggersAndSleeps_EveryPropertyHolds()
         => LanguageCases(1000, 3000).SampleAsync(CheckAsync, iter: 2, threads: 1);
+
+    [Fact]
+    public Task RandomSmallDagsWithForEach_EveryPropertyHolds()
+        => ForEachCases(1, 100).SampleAsync(CheckAsync, iter: 30, threads: 1);
+
+    [Fact]
+    public Task RandomLargeDagsWithForEach_EveryPropertyHolds()
+        => ForEachCases(1000, 2000).SampleAsync(CheckAsync, iter: 1, threads: 1);
 
     [Fact]
     public Task RandomSmallDags_EveryPropertyHolds()
@@ -152,6 +168,12 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
                 When.FirstDependencySucceeded when dependencies.Length > 0 => $"steps.{Id(dependencies[0])}.output.step == '{Id(dependencies[0])}'",
                 _ => string.Empty,
             };
+            if (gene.Items >= 0)
+            {
+                step.ForEach = new ForEach { Items = $"{{{{ workflow.input.lists.{Id(i)} }}}}", MaxParallel = gene.ItemParallel };
+                step.Input = Struct.Parser.ParseJson("""{"item": "{{ item }}", "index": "{{ item_index }}"}""");
+            }
+
             step.DependsOn.AddRange(dependencies.Select(Id));
             definition.Steps.Add(Id(i), step);
         }
@@ -167,14 +189,26 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
             Behaviour.Flaky when request.Attempt <= gene.Failures => AttemptScript.Fail(gene.DurationMs, "UNAVAILABLE"),
             Behaviour.Invalid => AttemptScript.Fail(gene.DurationMs, "INVALID_ARGUMENT", retryable: true),
             Behaviour.HangOnce when request.Attempt == 1 => AttemptScript.Hang(),
+            _ when request.HasItem => AttemptScript.Succeed(gene.DurationMs, new Struct { Fields = { ["item"] = request.Input.Fields["item"], ["index"] = Value.ForNumber(request.Item) } }),
             _ => AttemptScript.Succeed(gene.DurationMs, new Struct { Fields = { ["step"] = Value.ForString(request.StepId) } }),
         };
     }
 
     /// <summary>Submits as a client does while the store fails: again, with the same idempotency key, until acknowledged.</summary>
-    private static async Task<string> SubmitUntilAcceptedAsync(EngineHarness h, WorkflowDefinition definition)
+    private static async Task<string> SubmitUntilAcceptedAsync(EngineHarness h, WorkflowDefinition definition, DagCase c)
     {
-        var request = new GrpcWorkflows.Engine.Commands.SubmitExecution(definition, Struct.Parser.ParseJson("""{"on": true, "off": false}"""), "property");
+        var input = Struct.Parser.ParseJson("""{"on": true, "off": false}""");
+        var lists = new Struct();
+        for (var i = 0; i < c.Steps.Length; i++)
+        {
+            if (c.Steps[i].Items >= 0)
+            {
+                lists.Fields[Id(i)] = Value.ForList([.. Enumerable.Range(0, c.Steps[i].Items).Select(k => Value.ForString($"{Id(i)}-{k}"))]);
+            }
+        }
+
+        input.Fields["lists"] = Value.ForStruct(lists);
+        var request = new GrpcWorkflows.Engine.Commands.SubmitExecution(definition, input, "property");
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -211,12 +245,12 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
             var holds = gene.When switch
             {
                 When.InputFalse => false,
-                // An executor's output carries "step"; a sleep's output is empty.
-                When.FirstDependencySucceeded when dependencies.Length > 0 => states[dependencies[0]] == StepState.Succeeded && !c.Steps[dependencies[0]].Sleep,
+                // An executor's output carries "step"; a sleep's output is empty; a for_each's is {"items": [...]}.
+                When.FirstDependencySucceeded when dependencies.Length > 0 => states[dependencies[0]] == StepState.Succeeded && !c.Steps[dependencies[0]].Sleep && c.Steps[dependencies[0]].Items < 0,
                 _ => true,
             };
             states[i] = !runs || !holds ? StepState.Skipped
-                : gene.Sleep ? StepState.Succeeded
+                : gene.Sleep || gene.Items == 0 ? StepState.Succeeded
                 : gene.Behaviour == Behaviour.Invalid || (gene.Behaviour == Behaviour.Flaky && gene.Failures >= MaxAttempts) ? StepState.Failed
                 : StepState.Succeeded;
         }
@@ -236,7 +270,7 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         var starting = h.Engine.StartAsync();
         await h.RunUntilAsync(() => starting.IsCompleted);
         await starting.WaitAsync(TimeSpan.FromSeconds(30));
-        var id = await SubmitUntilAcceptedAsync(h, Build(c));
+        var id = await SubmitUntilAcceptedAsync(h, Build(c), c);
         await h.RunUntilIdleAsync();
         if (faulty is not null)
         {
@@ -315,8 +349,11 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
         // The concurrency limit is never exceeded.
         Assert.InRange(h.Dispatcher.MaxInFlight, 0, c.MaxParallel);
 
+        CheckItems(c, events, execution, h.Dispatcher.Requests);
+
         // Backoff delays follow the policy, and the next attempt waits for them.
-        var byStep = events.Where(e => e.AttemptStarted is not null || e.AttemptFailed is not null).GroupBy(e => e.AttemptStarted?.StepId ?? e.AttemptFailed.StepId);
+        var byStep = events.Where(e => e.AttemptStarted is not null || e.AttemptFailed is not null)
+            .GroupBy(e => e.AttemptStarted is { } started ? (started.StepId, started.HasItem ? started.Item : -1) : (e.AttemptFailed.StepId, e.AttemptFailed.HasItem ? e.AttemptFailed.Item : -1));
         foreach (var step in byStep)
         {
             var list = step.ToList();
@@ -330,11 +367,66 @@ public sealed class EnginePropertyTests(ITestOutputHelper output)
                 var baseDelay = Math.Min(InitialBackoffMs * Math.Pow(2, failure.Attempt - 1), MaxBackoffMs);
                 var delay = failure.RetryDelay.ToTimeSpan().TotalMilliseconds;
                 Assert.InRange(delay, (baseDelay * (1 - Jitter)) - 0.001, baseDelay + 0.001);
+                if (k + 1 == list.Count && step.Key.Item2 >= 0)
+                {
+                    // An item waiting for its retry when another item failed the step: it never runs again.
+                    continue;
+                }
+
                 var next = list[k + 1];
                 Assert.Equal(failure.Attempt + 1, next.AttemptStarted.Attempt);
                 // Never earlier than the delay; later when every slot is taken at the due time.
                 Assert.True((next.Time.ToDateTimeOffset() - list[k].Time.ToDateTimeOffset()).TotalMilliseconds >= delay, $"{step.Key} attempt {next.AttemptStarted.Attempt} started before its backoff of {delay} ms");
             }
+        }
+    }
+
+    /// <summary>
+    /// The <c>for_each</c> properties: each item gets the item it runs in its input; no item succeeds
+    /// twice; a succeeded step succeeded every item exactly once and lists their outputs in item
+    /// order; no step ever has more than its <c>max_parallel</c> items in flight.
+    /// </summary>
+    private static void CheckItems(DagCase c, List<ExecutionEvent> events, Execution execution, IEnumerable<ExecuteStepRequest> requests)
+    {
+        foreach (var request in requests.Where(r => r.HasItem))
+        {
+            Assert.Equal($"{request.StepId}-{request.Item}", request.Input.Fields["item"].StringValue);
+            Assert.Equal(request.Item, request.Input.Fields["index"].NumberValue);
+        }
+
+        Assert.All(events.Where(e => e.ItemSucceeded is not null).GroupBy(e => (e.ItemSucceeded.StepId, e.ItemSucceeded.Item)), g => Assert.Single(g));
+        for (var i = 0; i < c.Steps.Length; i++)
+        {
+            var gene = c.Steps[i];
+            if (gene.Items < 0)
+            {
+                continue;
+            }
+
+            var id = Id(i);
+            var step = execution.Steps.Single(s => s.StepId == id);
+            if (step.State == StepState.Succeeded)
+            {
+                Assert.Equal(Enumerable.Range(0, gene.Items), events.Where(e => e.ItemSucceeded?.StepId == id).Select(e => e.ItemSucceeded.Item).Order());
+                var outputs = step.Output.Fields["items"].ListValue.Values;
+                Assert.Equal(Enumerable.Range(0, gene.Items).Select(k => $"{id}-{k}"), outputs.Select(o => o.StructValue.Fields["item"].StringValue));
+            }
+
+            var inFlight = 0;
+            var max = 0;
+            foreach (var e in events)
+            {
+                if (e.AttemptStarted is { HasItem: true } started && started.StepId == id)
+                {
+                    max = Math.Max(max, ++inFlight);
+                }
+                else if ((e.AttemptFailed is { HasItem: true } failed && failed.StepId == id) || e.ItemSucceeded?.StepId == id)
+                {
+                    inFlight--;
+                }
+            }
+
+            Assert.InRange(max, 0, gene.ItemParallel == 0 ? int.MaxValue : gene.ItemParallel);
         }
     }
 }

@@ -6,10 +6,10 @@ namespace GrpcWorkflows.Engine.Tests.Validation;
 /// <summary>The language's rules (conditions, triggers, waits, the execution timeout): field paths and messages.</summary>
 public sealed class LanguageValidationTests
 {
-    private static WorkflowValidationResult Validate(string json, IStepTypeCatalog? catalog = null)
+    internal static WorkflowValidationResult Validate(string json, IStepTypeCatalog? catalog = null)
         => new WorkflowDefinitionValidator(new EngineOptions(), catalog).Validate(WorkflowDefinitionLoader.FromJson(json));
 
-    private static void AssertProblem(WorkflowValidationResult result, string field, string containing)
+    internal static void AssertProblem(WorkflowValidationResult result, string field, string containing)
     {
         Assert.False(result.IsValid);
         Assert.Contains(result.Problems, p => p.Field == field && p.Description.Contains(containing, StringComparison.Ordinal));
