@@ -55,9 +55,14 @@ public static class OrchestratorServiceCollectionExtensions
         // The store measured on its way (append latency and batch sizes, executions and steps by type for /metrics).
         var store = services.Last(d => d.ServiceType == typeof(IExecutionStore));
         services.Remove(store);
+        services.AddSingleton(sp => new UnwrappedStore(
+            store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!)));
         services.AddSingleton<IExecutionStore>(sp => new MeteredExecutionStore(
-            store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!),
+            sp.GetRequiredService<UnwrappedStore>().Store,
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        // Replicas: a store shared by several orchestrators (PostgreSQL) owns executions through leases.
+        services.AddOptions<ReplicaOptions>().Bind(configuration.GetSection(ReplicaOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaOptions>, ReplicaOptionsValidator>());
 
         services.TryAddSingleton(sp => new ExecutorRegistry(
             sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(),
@@ -88,7 +93,9 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             new Random(),
             sp.GetRequiredService<IStepTypeCatalog>(),
-            sp.GetRequiredService<ISecretProvider>()));
+            sp.GetRequiredService<ISecretProvider>(),
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled ? sp.GetRequiredService<UnwrappedStore>().Store as IExecutionReplicaStore : null,
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));
@@ -143,6 +150,9 @@ public static class OrchestratorServiceCollectionExtensions
 
         return new GrpcWorkflowsOrchestratorBuilder(services);
     }
+
+    /// <summary>The store as configured, before the metering wrapper: what the engine's replica mode needs.</summary>
+    private sealed record UnwrappedStore(IExecutionStore Store);
 
     private sealed class GrpcWorkflowsOrchestratorBuilder(IServiceCollection services) : IGrpcWorkflowsOrchestratorBuilder
     {
