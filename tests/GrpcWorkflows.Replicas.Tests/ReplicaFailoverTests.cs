@@ -1,0 +1,233 @@
+using System.Diagnostics;
+using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
+using Xunit.Abstractions;
+
+namespace GrpcWorkflows.Replicas.Tests;
+
+/// <summary>
+/// Orchestrator replicas as real processes on one real PostgreSQL server: a replica killed, a replica
+/// paused past its lease, the database restarted. Every workflow finishes, no step records two successes,
+/// every log is gap-free, and a watcher on a replica that does not own the execution sees every event once.
+/// </summary>
+[Collection(PostgresServerGroup.Name)]
+public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _schema = PostgresServerFixture.NewSchema();
+    private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-replicas-").FullName;
+    private readonly List<ReplicaProcess> _replicas = [];
+    private readonly List<TestProcess> _executors = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var replica in _replicas)
+        {
+            await replica.SignalAsync(resume: true);
+            await replica.DisposeAsync();
+        }
+
+        foreach (var executor in _executors)
+        {
+            await executor.DisposeAsync();
+        }
+
+        await postgres.DropSchemaAsync(_schema);
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A child still holds a file: the OS cleans the temp folder.
+        }
+    }
+
+    [SkippableFact]
+    public async Task ThreeReplicas_OneKilledMidRun_EveryWorkflowFinishesOnceAndAWatcherElsewhereSeesEveryEventOnce()
+    {
+        var connectionString = postgres.ConnectionString;
+        var replicas = await StartWithExecutorAsync(connectionString, "r0", "r1", "r2");
+        var victim = replicas[2];
+
+        var stepCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var submitting = Stopwatch.StartNew();
+        for (var index = 0; index < 300; index++)
+        {
+            var (definition, steps) = (index % 3) switch
+            {
+                0 => (ReplicaProcess.Chain("chain", 3, 150), 3),
+                1 => (ReplicaProcess.Diamond("diamond", 150), 4),
+                _ => (ReplicaProcess.Chain("single", 1, 300), 1),
+            };
+            var response = await replicas[index % 3].Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition, IdempotencyKey = $"kill-{index}" }).ResponseAsync.DefaultTimeout();
+            stepCounts[response.ExecutionId] = steps;
+        }
+
+        output.WriteLine($"300 workflows submitted in {submitting.Elapsed.TotalSeconds:N1} s");
+
+        // The watched execution is owned by the victim (the submitting replica owns it) and outlives the kill.
+        var watched = (await victim.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("watched", 12, 400) }).ResponseAsync.DefaultTimeout()).ExecutionId;
+        stepCounts[watched] = 12;
+        using var stopWatching = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watching = replicas[0].WatchToEndAsync(watched, stopWatching.Token);
+
+        // Submitting again with the same request id through another replica returns the same execution.
+        var again = await replicas[1].Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("chain", 3, 150), IdempotencyKey = "kill-0" }).ResponseAsync.DefaultTimeout();
+        Assert.Contains(again.ExecutionId, stepCounts.Keys);
+        Assert.Equal(301, stepCounts.Count);
+
+        // Kill the victim while it runs executions of its own: two steps into the watched one.
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await replicas[0].Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = watched }).ResponseAsync.DefaultTimeout()).Execution.Steps.Count(s => s.State == StepState.Succeeded) >= 2,
+            "two steps of the watched workflow succeeded");
+        var ownedByVictim = Convert.ToInt64(await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".executions WHERE owner = 'r2' AND end_time IS NULL"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(ownedByVictim > 0, "The victim owned no running execution at the kill: the workload is too small.");
+        victim.Process.Kill();
+        var killed = Stopwatch.StartNew();
+        output.WriteLine($"killed r2 owning {ownedByVictim} unfinished executions, {await replicas[0].CountAsync(ExecutionState.Pending, ExecutionState.Running)} unfinished in all");
+
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => await replicas[0].CountAsync(ExecutionState.Pending, ExecutionState.Running) == 0,
+            "every workflow finished on the surviving replicas",
+            TimeSpan.FromSeconds(120));
+        output.WriteLine($"all finished {killed.Elapsed.TotalSeconds:N1} s after the kill");
+
+        var logs = await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+        var takenOver = Convert.ToInt64(await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".executions WHERE epoch >= 2"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(takenOver >= ownedByVictim, $"{takenOver} executions changed hands; the victim owned {ownedByVictim}.");
+
+        await AssertSeenOnceAsync(watching, logs[watched]);
+    }
+
+    [SkippableFact]
+    public async Task PausedReplica_PastItsLease_IsTakenOverAndItsLateWritesAreRejected()
+    {
+        var connectionString = postgres.ConnectionString;
+        var replicas = await StartWithExecutorAsync(connectionString, "paused", "live");
+        var (paused, live) = (replicas[0], replicas[1]);
+
+        var stepCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var index = 0; index < 20; index++)
+        {
+            var response = await paused.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("paused", 4, 600) }).ResponseAsync.DefaultTimeout();
+            stepCounts[response.ExecutionId] = 4;
+        }
+
+        var watched = stepCounts.Keys.First();
+        using var stopWatching = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watching = live.WatchToEndAsync(watched, stopWatching.Token);
+
+        // Pause the owner while its attempts are in flight; the other replica takes over once the lease expires.
+        await AsyncTestHelpers.WaitUntilAsync(async () => await live.CountAsync(ExecutionState.Running) == 20, "the paused replica's 20 workflows run");
+        await paused.SignalAsync(resume: false);
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => await live.CountAsync(ExecutionState.Pending, ExecutionState.Running) == 0,
+            "every workflow finished on the live replica",
+            TimeSpan.FromSeconds(90));
+        var owners = Convert.ToInt64(await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".executions WHERE owner = 'live' AND epoch >= 2"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(20, owners);
+
+        // Woken up, the paused replica finds its leases gone: what it still had to record is refused by the epoch.
+        await paused.SignalAsync(resume: true);
+        var line = await paused.Process.WaitForLineAsync(
+            l => l.Contains("another replica took it over", StringComparison.Ordinal) || l.Contains("are owned elsewhere now", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30));
+        output.WriteLine(line);
+
+        // Its late results had time to reach the database: still nothing recorded twice, nothing lost.
+        await AsyncTestHelpers.WaitUntilAsync(async () => await paused.CountAsync(ExecutionState.Succeeded) == 20, "the woken replica answers");
+        var logs = await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+        await AssertSeenOnceAsync(watching, logs[watched]);
+    }
+
+    [SkippableFact]
+    public async Task DatabaseRestartedMidRun_ReplicasReconnectAndEveryWorkflowFinishes()
+    {
+        var connectionString = postgres.ConnectionString;
+        var replicas = await StartWithExecutorAsync(connectionString, "a", "b");
+
+        var stepCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var index = 0; index < 40; index++)
+        {
+            var response = await replicas[index % 2].Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("restart", 4, 300) }).ResponseAsync.DefaultTimeout();
+            stepCounts[response.ExecutionId] = 4;
+        }
+
+        using var stopWatching = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var watched = stepCounts.Keys.Last();
+        var watching = replicas[0].WatchToEndAsync(watched, stopWatching.Token);
+
+        await AsyncTestHelpers.WaitUntilAsync(async () => await replicas[0].CountAsync(ExecutionState.Succeeded) >= 5, "5 workflows succeeded");
+        Assert.True(await replicas[0].CountAsync(ExecutionState.Running) > 0, "Nothing ran at the restart: the workload is too small.");
+        await postgres.RestartAsync(TimeSpan.FromSeconds(2));
+        output.WriteLine("database restarted");
+
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => await replicas[0].CountAsync(ExecutionState.Pending, ExecutionState.Running) == 0 && await replicas[1].CountAsync(ExecutionState.Succeeded) == 40,
+            "every workflow finished after the restart",
+            TimeSpan.FromSeconds(90));
+        var logs = await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+        await AssertSeenOnceAsync(watching, logs[watched]);
+    }
+
+    [SkippableFact]
+    public async Task ExecutorConnectedToOneReplica_ServesWorkflowsSubmittedToAnother_AndCancelWorksFromAnyReplica()
+    {
+        var connectionString = postgres.ConnectionString;
+        var replicas = await StartReplicasAsync(connectionString, null, "front", "back");
+        var (front, back) = (replicas[0], replicas[1]);
+        await using var executor = ReplicaProcess.StartConnectedExecutor(Path.Combine(_folder, "deliveries.jsonl"), back.Url);
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await back.Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors.Any(e => e.Source == ExecutorSource.Connected),
+            "the executor's session to 'back' is open");
+
+        // 'front' learns from the replicas' heartbeats that 'sleep' is served elsewhere: submissions pass validation.
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await front.Client.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = ReplicaProcess.Chain("probe", 1, 1) }).ResponseAsync.DefaultTimeout()).Valid,
+            "'front' validates sleep steps");
+
+        var stepCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var index = 0; index < 10; index++)
+        {
+            var response = await front.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("moved", 2, 50) }).ResponseAsync.DefaultTimeout();
+            stepCounts[response.ExecutionId] = 2;
+        }
+
+        // A long one to cancel through the replica that does not own it.
+        var longOne = (await back.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("long", 1, 60_000) }).ResponseAsync.DefaultTimeout()).ExecutionId;
+        await AsyncTestHelpers.WaitUntilAsync(async () => await front.CountAsync(ExecutionState.Succeeded) == 10, "the 10 workflows submitted to 'front' succeeded", TimeSpan.FromSeconds(60));
+        await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+
+        var cancelled = await front.Client.CancelExecutionAsync(new CancelExecutionRequest { ExecutionId = longOne, Reason = "from the other replica" }).ResponseAsync.DefaultTimeout();
+        Assert.Equal(ExecutionState.Cancelled, cancelled.State);
+        var execution = (await back.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = longOne }).ResponseAsync.DefaultTimeout()).Execution;
+        Assert.Equal(ExecutionState.Cancelled, execution.State);
+    }
+
+    /// <summary>The watcher saw the stored log exactly: every event once, in order.</summary>
+    private static async Task AssertSeenOnceAsync(Task<List<ExecutionEvent>> watching, List<ExecutionEvent> stored)
+    {
+        var seen = await watching.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(stored.Select(e => (e.Sequence, e.KindCase)), seen.Select(e => (e.Sequence, e.KindCase)));
+    }
+
+    /// <summary>Starts the push executor, then replicas that list it statically.</summary>
+    private async Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, params string[] ids)
+    {
+        var executor = ReplicaProcess.StartExecutor(Path.Combine(_folder, "deliveries.jsonl"));
+        _executors.Add(executor);
+        return await StartReplicasAsync(connectionString, await executor.WaitForListeningAsync(), ids);
+    }
+
+    private async Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, params string[] ids)
+    {
+        // The first replica creates the schema; the others start beside each other.
+        var first = await ReplicaProcess.StartAsync(ids[0], connectionString, _schema, executorUrl);
+        _replicas.Add(first);
+        var others = await Task.WhenAll(ids.Skip(1).Select(id => ReplicaProcess.StartAsync(id, connectionString, _schema, executorUrl)));
+        _replicas.AddRange(others);
+        return [first, .. others];
+    }
+}
