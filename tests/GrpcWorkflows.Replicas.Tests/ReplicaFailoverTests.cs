@@ -206,6 +206,53 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
         Assert.Equal(ExecutionState.Cancelled, execution.State);
     }
 
+    [SkippableFact]
+    public async Task SignalAndRetry_ThroughTheReplicaThatDoesNotOwnTheExecution_ReachItsOwner()
+    {
+        var connectionString = postgres.ConnectionString;
+        var replicas = await StartWithExecutorAsync(connectionString, "owner", "other");
+        var (owner, other) = (replicas[0], replicas[1]);
+
+        // A wait for a signal, then an executor step; owned by the replica it was submitted to.
+        var approval = new WorkflowDefinition { Id = "approval" };
+        approval.Steps.Add("approve", new StepDefinition { WaitForSignal = new WaitForSignalStep { Name = "go" } });
+        var after = ReplicaProcess.Sleep(50);
+        after.DependsOn.Add("approve");
+        approval.Steps.Add("after", after);
+        var waiting = (await owner.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = approval }).ResponseAsync.DefaultTimeout()).ExecutionId;
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await other.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = waiting }).ResponseAsync.DefaultTimeout()).Execution.Steps.Any(s => s.StepId == "approve" && s.State == StepState.Suspended),
+            "the approve step waits for its signal");
+
+        var signalled = await other.Client.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = waiting, Name = "go" }).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(["approve"], signalled.StepIds);
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await other.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = waiting }).ResponseAsync.DefaultTimeout()).Execution.State == ExecutionState.Succeeded,
+            "the signalled workflow succeeded");
+
+        // A step that fails its only attempt, then succeeds: retried through the replica that did not run it.
+        var once = new WorkflowDefinition { Id = "once" };
+        once.Steps.Add("flaky", new StepDefinition
+        {
+            Type = "flaky",
+            Input = new Google.Protobuf.WellKnownTypes.Struct { Fields = { ["failures"] = Google.Protobuf.WellKnownTypes.Value.ForNumber(1) } },
+            RetryPolicy = new RetryPolicy { MaxAttempts = 1 },
+        });
+        var failing = (await owner.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = once }).ResponseAsync.DefaultTimeout()).ExecutionId;
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await other.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = failing }).ResponseAsync.DefaultTimeout()).Execution.State == ExecutionState.Failed,
+            "the workflow failed its only attempt");
+
+        var retried = await other.Client.RetryExecutionAsync(new RetryExecutionRequest { ExecutionId = failing }).ResponseAsync.DefaultTimeout();
+
+        Assert.Equal(["flaky"], retried.StepIds);
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await owner.Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = failing }).ResponseAsync.DefaultTimeout()).Execution.State == ExecutionState.Succeeded,
+            "the retried workflow succeeded");
+        await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, new Dictionary<string, int> { [waiting] = 2, [failing] = 1 });
+    }
+
     /// <summary>The watcher saw the stored log exactly: every event once, in order.</summary>
     private static async Task AssertSeenOnceAsync(Task<List<ExecutionEvent>> watching, List<ExecutionEvent> stored)
     {

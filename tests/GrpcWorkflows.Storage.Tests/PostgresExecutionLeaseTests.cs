@@ -1,5 +1,4 @@
 using GrpcWorkflows.Engine.Storage;
-using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Testing;
 using static GrpcWorkflows.Storage.Tests.TestEvents;
 
@@ -10,37 +9,12 @@ namespace GrpcWorkflows.Storage.Tests;
 /// on one schema. An expired lease is made with a zero duration, so no test waits for a clock.
 /// </summary>
 [Collection(PostgresServerGroup.Name)]
-public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) : TwoPostgresStores(postgres)
 {
-    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
-    private readonly string _schema = PostgresServerFixture.NewSchema();
-    private PostgresExecutionStore? _first;
-    private PostgresExecutionStore? _second;
-
-    private PostgresExecutionStore First => _first!;
-
-    private PostgresExecutionStore Second => _second!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _first = Open();
-        _second = Open();
+        await base.InitializeAsync();
         await First.CreateAsync(Submitted("e1", Epoch)).DefaultTimeout();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_first is not null)
-        {
-            await _first.DisposeAsync();
-        }
-
-        if (_second is not null)
-        {
-            await _second.DisposeAsync();
-        }
-
-        await postgres.DropSchemaAsync(_schema);
     }
 
     [SkippableFact]
@@ -117,6 +91,4 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
         Assert.Equal(draining.Epoch + 1, next.Epoch);
         await Assert.ThrowsAsync<ExecutionLeaseLostException>(() => First.AppendAsync(draining, [Started("e1", 2)]).AsTask()).DefaultTimeout();
     }
-
-    private PostgresExecutionStore Open() => new(new PostgresStoreOptions { ConnectionString = postgres.ConnectionString, Schema = _schema });
 }

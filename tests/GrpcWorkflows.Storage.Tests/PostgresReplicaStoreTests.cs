@@ -11,30 +11,11 @@ namespace GrpcWorkflows.Storage.Tests;
 /// commands for the owner. An expired lease is made with a zero duration, so no test waits for a clock.
 /// </summary>
 [Collection(PostgresServerGroup.Name)]
-public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : TwoPostgresStores(postgres)
 {
-    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
-    private readonly string _schema = PostgresServerFixture.NewSchema();
-    private PostgresExecutionStore? _first;
-    private PostgresExecutionStore? _second;
+    private PostgresExecutionStore A => First;
 
-    private PostgresExecutionStore A => _first!;
-
-    private PostgresExecutionStore B => _second!;
-
-    public Task InitializeAsync()
-    {
-        _first = Open();
-        _second = Open();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await (_first?.DisposeAsync() ?? ValueTask.CompletedTask);
-        await (_second?.DisposeAsync() ?? ValueTask.CompletedTask);
-        await postgres.DropSchemaAsync(_schema);
-    }
+    private PostgresExecutionStore B => Second;
 
     [SkippableFact]
     public async Task CreateOwnedAsync_IsOwnedAtOnce_NotClaimableUntilItsLeaseExpires()
@@ -117,6 +98,4 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         Assert.Equal(["gpu"], seenByA);
         Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], Long).DefaultTimeout());
     }
-
-    private PostgresExecutionStore Open() => new(new PostgresStoreOptions { ConnectionString = postgres.ConnectionString, Schema = _schema });
 }
