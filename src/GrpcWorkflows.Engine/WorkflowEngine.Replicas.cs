@@ -127,7 +127,9 @@ public sealed partial class WorkflowEngine
         {
             foreach (var runtime in _active.Values)
             {
-                if (runtime.Lease is { } lease && !runtime.Closed && !_arriving.Contains(runtime.Id))
+                // An append in flight tells by itself (a lost lease refuses it); a finishing execution is
+                // no longer returned by the renewal once its finish is stored.
+                if (runtime.Lease is { } lease && !runtime.Closed && !runtime.AppendInFlight && !runtime.Finishing && !_arriving.Contains(runtime.Id))
                 {
                     if (!owned.TryGetValue(runtime.Id, out var now) || now.Epoch != lease.Epoch)
                     {

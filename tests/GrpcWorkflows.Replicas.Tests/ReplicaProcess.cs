@@ -49,7 +49,7 @@ internal sealed class ReplicaProcess : IAsyncDisposable
                 $"--Replicas:Id={id}",
                 $"--Replicas:LeaseDuration={LeaseDuration}",
                 "--Replicas:RenewInterval=00:00:01",
-                "--Engine:MaxParallelSteps=64",
+                "--Engine:MaxParallelSteps=16",
                 "--Orchestrator:ShutdownGracePeriod=00:00:05",
                 .. executorUrl is null ? Array.Empty<string>() :
                 [

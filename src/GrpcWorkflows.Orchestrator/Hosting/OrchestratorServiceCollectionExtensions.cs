@@ -55,11 +55,10 @@ public static class OrchestratorServiceCollectionExtensions
         // The store measured on its way (append latency and batch sizes, executions and steps by type for /metrics).
         var store = services.Last(d => d.ServiceType == typeof(IExecutionStore));
         services.Remove(store);
-        services.AddSingleton(sp => new UnwrappedStore(
-            store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!)));
-        services.AddSingleton<IExecutionStore>(sp => new MeteredExecutionStore(
-            sp.GetRequiredService<UnwrappedStore>().Store,
+        services.AddSingleton(sp => new MeteredExecutionStore(
+            store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<MeteredExecutionStore>());
         // Replicas: a store shared by several orchestrators (PostgreSQL) owns executions through leases.
         services.AddOptions<ReplicaOptions>().Bind(configuration.GetSection(ReplicaOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaOptions>, ReplicaOptionsValidator>());
@@ -94,7 +93,7 @@ public static class OrchestratorServiceCollectionExtensions
             new Random(),
             sp.GetRequiredService<IStepTypeCatalog>(),
             sp.GetRequiredService<ISecretProvider>(),
-            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled ? sp.GetRequiredService<UnwrappedStore>().Store as IExecutionReplicaStore : null,
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } replicas ? replicas : null,
             sp.GetRequiredService<IOptions<ReplicaOptions>>().Value));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
@@ -150,9 +149,6 @@ public static class OrchestratorServiceCollectionExtensions
 
         return new GrpcWorkflowsOrchestratorBuilder(services);
     }
-
-    /// <summary>The store as configured, before the metering wrapper: what the engine's replica mode needs.</summary>
-    private sealed record UnwrappedStore(IExecutionStore Store);
 
     private sealed class GrpcWorkflowsOrchestratorBuilder(IServiceCollection services) : IGrpcWorkflowsOrchestratorBuilder
     {
