@@ -17,6 +17,10 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
     private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-replicas-").FullName;
     private readonly List<ReplicaProcess> _replicas = [];
     private readonly List<TestProcess> _executors = [];
+    private Uri? _executorUrl;
+
+    /// <summary>Leases far longer than any test waits.</summary>
+    private const string LongLease = "00:10:00";
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -258,6 +262,48 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
         await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, new Dictionary<string, int> { [waiting] = 2, [failing] = 1 });
     }
 
+    [SkippableFact]
+    public async Task ReplicaWithAStableId_RestartedAfterAKill_ResumesItsExecutionsWithoutWaitingForTheirLeases()
+    {
+        var connectionString = postgres.ConnectionString;
+
+        // A lease far longer than the test waits: only the stable id can bring the executions back in time.
+        var first = (await StartWithExecutorAsync(connectionString, LongLease, "stable"))[0];
+        var stepCounts = await SubmitChainsAsync(first, 5);
+
+        await AsyncTestHelpers.WaitUntilAsync(async () => await first.CountAsync(ExecutionState.Running) == 5, "the 5 workflows run");
+        first.Process.Kill();
+        await first.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
+
+        var again = (await StartReplicasAsync(connectionString, _executorUrl, LongLease, "stable"))[0];
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => await again.CountAsync(ExecutionState.Succeeded) == 5,
+            "the restarted replica finished its 5 workflows within a minute (their leases last 10)",
+            TimeSpan.FromSeconds(60));
+        await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+    }
+
+    [SkippableFact]
+    public async Task ReplicaStoppedWithSigterm_HandsItsExecutionsOverWithoutWaitingForTheirLeases()
+    {
+        var connectionString = postgres.ConnectionString;
+
+        // Leases far longer than the test waits: only the hand-over on SIGTERM lets the other replica continue in time.
+        var replicas = await StartWithExecutorAsync(connectionString, LongLease, "leaving", "staying");
+        var (leaving, staying) = (replicas[0], replicas[1]);
+        var stepCounts = await SubmitChainsAsync(leaving, 5);
+
+        await AsyncTestHelpers.WaitUntilAsync(async () => await staying.CountAsync(ExecutionState.Running) == 5, "the 5 workflows run");
+        await leaving.Process.StopAsync(TimeSpan.FromSeconds(30));
+
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => await staying.CountAsync(ExecutionState.Succeeded) == 5,
+            "the staying replica finished the 5 workflows within a minute (their leases last 10)",
+            TimeSpan.FromSeconds(60));
+        await StoredLogs.AssertAllSucceededOnceAsync(connectionString, _schema, stepCounts);
+        Assert.Contains(leaving.Process.Lines, line => line.Contains("handed over 5 executions on stop", StringComparison.Ordinal));
+    }
+
     private async Task<List<string>> QueryIdsAsync(string sql)
     {
         await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
@@ -281,19 +327,38 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
     }
 
     /// <summary>Starts the push executor, then replicas that list it statically.</summary>
-    private async Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, params string[] ids)
+    private Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, params string[] ids) =>
+        StartWithExecutorAsync(connectionString, ReplicaProcess.LeaseDuration, ids);
+
+    private async Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, string leaseDuration, params string[] ids)
     {
         var executor = ReplicaProcess.StartExecutor(Path.Combine(_folder, "deliveries.jsonl"));
         _executors.Add(executor);
-        return await StartReplicasAsync(connectionString, await executor.WaitForListeningAsync(), ids);
+        _executorUrl = await executor.WaitForListeningAsync();
+        return await StartReplicasAsync(connectionString, _executorUrl, leaseDuration, ids);
     }
 
-    private async Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, params string[] ids)
+    /// <summary>Submits <paramref name="count"/> chains of 6 steps of 300 ms to <paramref name="replica"/>; returns their ids with their step counts.</summary>
+    private static async Task<Dictionary<string, int>> SubmitChainsAsync(ReplicaProcess replica, int count)
+    {
+        var stepCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var index = 0; index < count; index++)
+        {
+            stepCounts[(await replica.Client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("chain", 6, 300) }).ResponseAsync.DefaultTimeout()).ExecutionId] = 6;
+        }
+
+        return stepCounts;
+    }
+
+    private Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, params string[] ids) =>
+        StartReplicasAsync(connectionString, executorUrl, ReplicaProcess.LeaseDuration, ids);
+
+    private async Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, string leaseDuration, params string[] ids)
     {
         // The first replica creates the schema; the others start beside each other.
-        var first = await ReplicaProcess.StartAsync(ids[0], connectionString, _schema, executorUrl);
+        var first = await ReplicaProcess.StartAsync(ids[0], connectionString, _schema, executorUrl, leaseDuration);
         _replicas.Add(first);
-        var others = await Task.WhenAll(ids.Skip(1).Select(id => ReplicaProcess.StartAsync(id, connectionString, _schema, executorUrl)));
+        var others = await Task.WhenAll(ids.Skip(1).Select(id => ReplicaProcess.StartAsync(id, connectionString, _schema, executorUrl, leaseDuration)));
         _replicas.AddRange(others);
         return [first, .. others];
     }

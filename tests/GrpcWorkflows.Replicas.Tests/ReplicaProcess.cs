@@ -37,7 +37,7 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     public ExecutorRegistryService.ExecutorRegistryServiceClient Registry { get; }
 
     /// <summary>Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed statically (or none).</summary>
-    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl)
+    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, string leaseDuration = LeaseDuration)
     {
         var process = TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
@@ -47,7 +47,7 @@ internal sealed class ReplicaProcess : IAsyncDisposable
                 $"--Storage:Postgres:ConnectionString={connectionString}",
                 $"--Storage:Postgres:Schema={schema}",
                 $"--Replicas:Id={id}",
-                $"--Replicas:LeaseDuration={LeaseDuration}",
+                $"--Replicas:LeaseDuration={leaseDuration}",
                 "--Replicas:RenewInterval=00:00:01",
                 "--Engine:MaxParallelSteps=16",
                 "--Orchestrator:ShutdownGracePeriod=00:00:05",

@@ -20,14 +20,14 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
     [SkippableFact]
     public async Task TryAcquireAsync_HeldByAnotherUnexpired_ReturnsNull()
     {
-        var held = await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout();
+        var held = await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout();
 
-        var refused = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var refused = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
 
         Assert.NotNull(held);
         Assert.Equal(1, held.Epoch);
         Assert.Null(refused);
-        Assert.Null(await Second.TryAcquireAsync("missing", "replica-b", Long).DefaultTimeout());
+        Assert.Null(await Second.TryAcquireAsync("missing", "replica-b", LongLease).DefaultTimeout());
     }
 
     [SkippableFact]
@@ -37,7 +37,7 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
         await First.AppendAsync(stale, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         // replica-a's lease expired (it was "paused"); replica-b takes the execution over and moves on.
-        var current = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var current = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
         Assert.NotNull(current);
         Assert.Equal(stale.Epoch + 1, current.Epoch);
         await Second.AppendAsync(current, [Ready("e1", 3, "from-b")]).AsTask().DefaultTimeout();
@@ -58,7 +58,7 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
     [SkippableFact]
     public async Task AppendAsync_CurrentLeaseWithAStaleSequence_IsASequenceConflictNotALostLease()
     {
-        var lease = (await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout())!;
+        var lease = (await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout())!;
         await First.AppendAsync(lease, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         await Assert.ThrowsAsync<SequenceConflictException>(() => Second.AppendAsync(lease, [Started("e1", 2)]).AsTask()).DefaultTimeout();
@@ -70,22 +70,22 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
         var stale = (await First.TryAcquireAsync("e1", "replica-a", TimeSpan.Zero).DefaultTimeout())!;
         var current = (await Second.TryAcquireAsync("e1", "replica-b", TimeSpan.Zero).DefaultTimeout())!;
 
-        Assert.Null(await First.RenewAsync(stale, Long).DefaultTimeout());
-        var renewed = await Second.RenewAsync(current, Long).DefaultTimeout();
+        Assert.Null(await First.RenewAsync(stale, LongLease).DefaultTimeout());
+        var renewed = await Second.RenewAsync(current, LongLease).DefaultTimeout();
 
         Assert.NotNull(renewed);
         Assert.Equal(current.Epoch, renewed.Epoch);
         Assert.True(renewed.ExpiresAt > current.ExpiresAt);
-        Assert.Null(await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout());
+        Assert.Null(await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout());
     }
 
     [SkippableFact]
     public async Task ReleaseAsync_OnDrain_LetsAnotherOwnerTakeOverAtOnceWithTheNextEpoch()
     {
-        var draining = (await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout())!;
+        var draining = (await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout())!;
 
         await First.ReleaseAsync(draining).AsTask().DefaultTimeout();
-        var next = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var next = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
 
         Assert.NotNull(next);
         Assert.Equal(draining.Epoch + 1, next.Epoch);

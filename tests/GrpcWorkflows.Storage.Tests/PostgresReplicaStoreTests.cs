@@ -21,9 +21,9 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     public async Task CreateOwnedAsync_IsOwnedAtOnce_NotClaimableUntilItsLeaseExpires()
     {
         var (created, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", TimeSpan.Zero).AsTask().DefaultTimeout();
-        var (_, longLease) = await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", Long).AsTask().DefaultTimeout();
+        var (_, longLease) = await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", LongLease).AsTask().DefaultTimeout();
 
-        var claimed = await B.ClaimAsync("b", Long, 10, []).DefaultTimeout();
+        var claimed = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
 
         Assert.False(created.Existing);
         Assert.Equal((1L, 1L), (lease!.Epoch, longLease!.Epoch));
@@ -37,38 +37,38 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     public async Task RenewAllAsync_ReturnsWhatTheReplicaStillHolds_AndReleaseAllHandsEverythingOver()
     {
         await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", TimeSpan.Zero).AsTask().DefaultTimeout();
-        await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", Long).AsTask().DefaultTimeout();
-        var takenOver = await B.ClaimAsync("b", Long, 10, []).DefaultTimeout();
+        await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        var takenOver = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
 
-        var stillHeld = await A.RenewAllAsync("a", Long).DefaultTimeout();
+        var stillHeld = await A.RenewAllAsync("a", LongLease).DefaultTimeout();
         var released = await A.ReleaseAllAsync("a").DefaultTimeout();
-        var afterDrain = await B.ClaimAsync("b", Long, 10, []).DefaultTimeout();
+        var afterDrain = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
 
         Assert.Equal(["e1"], takenOver.Select(l => l.ExecutionId));
         Assert.Equal(["e2"], stillHeld.Select(l => l.ExecutionId));
         Assert.Equal(1, released);
         Assert.Equal(["e2"], afterDrain.Select(l => l.ExecutionId));
-        Assert.Equal(["e1", "e2"], (await B.RenewAllAsync("b", Long).DefaultTimeout()).Select(l => l.ExecutionId).Order());
+        Assert.Equal(["e1", "e2"], (await B.RenewAllAsync("b", LongLease).DefaultTimeout()).Select(l => l.ExecutionId).Order());
     }
 
     [SkippableFact]
     public async Task HandOverAsync_ForAStepType_IsClaimedOnlyByAReplicaThatServesIt()
     {
-        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", Long).AsTask().DefaultTimeout();
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
 
-        Assert.True(await A.HandOverAsync(lease!, "gpu", Long).DefaultTimeout());
-        var notServing = await B.ClaimAsync("b", Long, 10, ["cpu"]).DefaultTimeout();
-        var serving = await B.ClaimAsync("c", Long, 10, ["cpu", "gpu"]).DefaultTimeout();
+        Assert.True(await A.HandOverAsync(lease!, "gpu", LongLease).DefaultTimeout());
+        var notServing = await B.ClaimAsync("b", LongLease, 10, ["cpu"]).DefaultTimeout();
+        var serving = await B.ClaimAsync("c", LongLease, 10, ["cpu", "gpu"]).DefaultTimeout();
 
         Assert.Empty(notServing);
         Assert.Equal(["e1"], serving.Select(l => l.ExecutionId));
-        Assert.False(await A.HandOverAsync(lease!, "gpu", Long).DefaultTimeout());
+        Assert.False(await A.HandOverAsync(lease!, "gpu", LongLease).DefaultTimeout());
     }
 
     [SkippableFact]
     public async Task Commands_ReachWhicheverReplicaOwnsTheExecution_AndWakeIt()
     {
-        await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", Long).AsTask().DefaultTimeout();
+        await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
         A.EnableChangeNotifications();
         B.EnableChangeNotifications();
         var woken = A.WhenCommanded();
@@ -88,14 +88,14 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     [SkippableFact]
     public async Task HeartbeatAsync_ReturnsTheStepTypesOfTheOtherLiveReplicas()
     {
-        await A.HeartbeatAsync("a", ["cpu"], Long).AsTask().DefaultTimeout();
+        await A.HeartbeatAsync("a", ["cpu"], LongLease).AsTask().DefaultTimeout();
 
-        var seenByB = await B.HeartbeatAsync("b", ["gpu"], Long).DefaultTimeout();
-        var seenByA = await A.HeartbeatAsync("a", ["cpu"], Long).DefaultTimeout();
+        var seenByB = await B.HeartbeatAsync("b", ["gpu"], LongLease).DefaultTimeout();
+        var seenByA = await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout();
         await B.ReleaseAllAsync("b").AsTask().DefaultTimeout();
 
         Assert.Equal(["cpu"], seenByB);
         Assert.Equal(["gpu"], seenByA);
-        Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], Long).DefaultTimeout());
+        Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout());
     }
 }

@@ -7,7 +7,7 @@ namespace GrpcWorkflows.Storage.Tests;
 public abstract class TwoPostgresStores(PostgresServerFixture postgres) : IAsyncLifetime
 {
     /// <summary>A lease that does not expire during a test.</summary>
-    protected static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
+    protected static readonly TimeSpan LongLease = TimeSpan.FromMinutes(5);
 
     private readonly string _schema = PostgresServerFixture.NewSchema();
     private PostgresExecutionStore? _first;
