@@ -20,7 +20,7 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
     private Uri? _executorUrl;
 
     /// <summary>Leases far longer than any test waits.</summary>
-    private const string LongLease = "00:10:00";
+    private static readonly TimeSpan LongLease = TimeSpan.FromMinutes(10);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -330,7 +330,7 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
     private Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, params string[] ids) =>
         StartWithExecutorAsync(connectionString, ReplicaProcess.LeaseDuration, ids);
 
-    private async Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, string leaseDuration, params string[] ids)
+    private async Task<ReplicaProcess[]> StartWithExecutorAsync(string connectionString, TimeSpan leaseDuration, params string[] ids)
     {
         var executor = ReplicaProcess.StartExecutor(Path.Combine(_folder, "deliveries.jsonl"));
         _executors.Add(executor);
@@ -353,7 +353,7 @@ public sealed class ReplicaFailoverTests(PostgresServerFixture postgres, ITestOu
     private Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, params string[] ids) =>
         StartReplicasAsync(connectionString, executorUrl, ReplicaProcess.LeaseDuration, ids);
 
-    private async Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, string leaseDuration, params string[] ids)
+    private async Task<ReplicaProcess[]> StartReplicasAsync(string connectionString, Uri? executorUrl, TimeSpan leaseDuration, params string[] ids)
     {
         // The first replica creates the schema; the others start beside each other.
         var first = await ReplicaProcess.StartAsync(ids[0], connectionString, _schema, executorUrl, leaseDuration);

@@ -11,7 +11,7 @@ namespace GrpcWorkflows.Replicas.Tests;
 internal sealed class ReplicaProcess : IAsyncDisposable
 {
     /// <summary>The lease of the tests' replicas: a dead replica's executions are taken over within about this.</summary>
-    public const string LeaseDuration = "00:00:03";
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
     private readonly GrpcChannel _channel;
 
@@ -37,7 +37,7 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     public ExecutorRegistryService.ExecutorRegistryServiceClient Registry { get; }
 
     /// <summary>Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed statically (or none).</summary>
-    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, string leaseDuration = LeaseDuration)
+    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, TimeSpan? leaseDuration = null)
     {
         var process = TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
@@ -47,7 +47,7 @@ internal sealed class ReplicaProcess : IAsyncDisposable
                 $"--Storage:Postgres:ConnectionString={connectionString}",
                 $"--Storage:Postgres:Schema={schema}",
                 $"--Replicas:Id={id}",
-                $"--Replicas:LeaseDuration={leaseDuration}",
+                $"--Replicas:LeaseDuration={leaseDuration ?? LeaseDuration:c}",
                 "--Replicas:RenewInterval=00:00:01",
                 "--Engine:MaxParallelSteps=16",
                 "--Orchestrator:ShutdownGracePeriod=00:00:05",
