@@ -49,4 +49,28 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Step {StepId} of execution {ExecutionId} waits for a reachable executor (not counted as an attempt): {Reason}")]
     public static partial void AwaitingExecutor(ILogger logger, string executionId, string stepId, string reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: another replica took it over (lease epoch {LeaseEpoch}, now {CurrentEpoch}); nothing more is recorded here")]
+    public static partial void LeaseLost(ILogger logger, string executionId, long leaseEpoch, long currentEpoch);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Replica {Owner} took over {Count} executions")]
+    public static partial void ExecutionsClaimed(ILogger logger, string owner, int count);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Replica {Owner}: {Count} executions are owned elsewhere now and were dropped here")]
+    public static partial void LeasesLost(ILogger logger, string owner, int count);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "Replica {Owner}: lease renewal, claims or commands failed; retrying at the next tick")]
+    public static partial void ReplicaTickFailed(ILogger logger, string owner, Exception exception);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Replica {Owner} handed over {Count} executions on stop")]
+    public static partial void LeasesReleased(ILogger logger, string owner, int count);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: command {Kind} from another replica could not be carried out")]
+    public static partial void CommandFailed(ILogger logger, string executionId, Storage.ExecutionCommandKind kind, Exception exception);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Error, Message = "Execution {ExecutionId} could not be taken over (its definition does not compile); its lease is released")]
+    public static partial void ClaimFailed(ILogger logger, string executionId, Exception exception);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Execution {ExecutionId} handed over: this replica reaches no executor of step type '{StepType}', another replica does")]
+    public static partial void HandedOver(ILogger logger, string executionId, string stepType);
 }

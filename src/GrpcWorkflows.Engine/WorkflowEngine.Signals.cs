@@ -67,6 +67,11 @@ public sealed partial class WorkflowEngine
             }
         }
 
+        if (durable is null && IsReplica && ids is null)
+        {
+            return await SignalElsewhereAsync(executionId, name, payload, cancellationToken).ConfigureAwait(false);
+        }
+
         if (durable is null)
         {
             var record = await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false)

@@ -24,6 +24,16 @@ public sealed partial class WorkflowEngine
     {
         ArgumentNullException.ThrowIfNull(executionId);
         var next = Math.Max(fromSequence, 1);
+        if (IsReplica)
+        {
+            await foreach (var e in TailAsync(executionId, next, cancellationToken).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            yield break;
+        }
+
         var checkedExists = false;
         while (true)
         {

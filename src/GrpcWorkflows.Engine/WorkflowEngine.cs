@@ -39,6 +39,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
     private readonly IExecutionStore _store;
     private readonly ISecretProvider? _secrets;
+    private readonly IStepTypeCatalog? _localStepTypes;
     private readonly IStepDispatcher _dispatcher;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
@@ -69,6 +70,12 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <param name="jitter">Draws the jitter of retry delays; only used under the engine's lock. Seed it for reproducible delays.</param>
     /// <param name="stepTypes">The registry hook of validation; null when every type is served.</param>
     /// <param name="secrets">Where <c>{{ secrets.NAME }}</c> references resolve at dispatch (and are checked at submission); null when no secret is known.</param>
+    /// <param name="replicaStore">
+    /// The shared store when this engine is one of several replicas (the same database as <paramref name="store"/>,
+    /// unwrapped): executions are owned through leases and every append is fenced by the lease's epoch; null for
+    /// a single orchestrator.
+    /// </param>
+    /// <param name="replicaOptions">Lease duration, renewal interval and claim batch of a replica; defaults when null.</param>
     public WorkflowEngine(
         IExecutionStore store,
         IStepDispatcher dispatcher,
@@ -78,7 +85,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         IMeterFactory meterFactory,
         Random jitter,
         IStepTypeCatalog? stepTypes = null,
-        ISecretProvider? secrets = null)
+        ISecretProvider? secrets = null,
+        IExecutionReplicaStore? replicaStore = null,
+        ReplicaOptions? replicaOptions = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -94,9 +103,13 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _jitter = jitter;
         _logger = loggerFactory.CreateLogger<WorkflowEngine>();
         _secrets = secrets;
-        _validator = new WorkflowDefinitionValidator(_options, stepTypes, secrets);
+        _localStepTypes = stepTypes;
+        _validator = new WorkflowDefinitionValidator(_options, replicaStore is not null && stepTypes is not null ? new ReplicaStepTypes(stepTypes, this) : stepTypes, secrets);
         _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
-        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token);
+        _replicas = replicaStore;
+        _replicaOptions = replicaOptions ?? new ReplicaOptions();
+        _owner = replicaStore is null ? string.Empty : _replicaOptions.EffectiveId(timeProvider);
+        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token, replicaStore);
         _runner = new AttemptRunner(dispatcher, timeProvider, _logger, OnAttemptCompleted, _stopping.Token);
         _isReachable = dispatcher.IsReachable;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
@@ -156,10 +169,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         ExecutionRuntime runtime;
         CreateExecutionResult created;
+        var id = Guid.CreateVersion7(_time.GetUtcNow()).ToString("N");
+        var arriving = false;
         try
         {
             var now = _time.GetUtcNow();
-            var id = Guid.CreateVersion7(now).ToString("N");
             var submitted = new ExecutionEvent
             {
                 ExecutionId = id,
@@ -181,11 +195,26 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 }
             }
 
-            created = await _store.CreateAsync(submitted, cancellationToken).ConfigureAwait(false);
+            ExecutionLease? lease = null;
+            if (_replicas is not null)
+            {
+                lock (_gate)
+                {
+                    arriving = _arriving.Add(id);
+                }
+
+                (created, lease) = await _replicas.CreateOwnedAsync(submitted, _owner, _replicaOptions.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                created = await _store.CreateAsync(submitted, cancellationToken).ConfigureAwait(false);
+            }
+
             _committer.StoreWrote();
             if (created.Existing)
             {
                 Interlocked.Decrement(ref _activeCount);
+                Arrived(id, arriving);
                 return created;
             }
 
@@ -193,29 +222,43 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             fold.Apply(submitted, compiled);
             runtime = NewRuntime(id, compiled, fold);
             runtime.DurableSequence = 1;
+            runtime.Lease = lease;
         }
         catch (StoreUnavailableException e)
         {
             Interlocked.Decrement(ref _activeCount);
             _committer.StoreFailed(e);
+            Arrived(id, arriving);
             throw;
         }
         catch
         {
             Interlocked.Decrement(ref _activeCount);
+            Arrived(id, arriving);
             throw;
         }
 
         Log.ExecutionSubmitted(_logger, runtime.Id, definition.Id, compiled.Graph.Count);
+        Activate(runtime, static (machine, now) => machine.Start(now));
+        return created;
+    }
+
+    /// <summary>
+    /// Puts a runtime in <see cref="_active"/> and runs its first command (start, or resume after a takeover);
+    /// a throw fails the execution with the reason. Then schedules and starts the appends.
+    /// </summary>
+    private void Activate(ExecutionRuntime runtime, Action<ExecutionMachine, DateTimeOffset> first)
+    {
         AppendBatch[]? batches;
         lock (_gate)
         {
             _active.Add(runtime.Id, runtime);
+            _arriving.Remove(runtime.Id);
             ExecutionTracing.StartExecution(runtime);
             var now = _time.GetUtcNow();
             try
             {
-                runtime.Machine.Start(now);
+                first(runtime.Machine, now);
             }
             catch (Exception e)
             {
@@ -228,7 +271,6 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
 
         _committer.StartAppends(batches);
-        return created;
     }
 
     /// <summary>Returns an execution's state with its figures, or null when it does not exist.</summary>
@@ -356,6 +398,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             return known;
         }
 
+        if (IsReplica)
+        {
+            return await CancelElsewhereAsync(executionId, reason, cancellationToken).ConfigureAwait(false);
+        }
+
         var record = await _store.GetAsync(executionId, cancellationToken).ConfigureAwait(false)
             ?? throw new ExecutionNotFoundException(executionId);
         return record.State;
@@ -401,7 +448,23 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             throw new AdmissionRejectedException(_options.MaxActiveExecutions);
         }
 
+        ExecutionLease? lease = null;
+        if (_replicas is not null)
+        {
+            // A finished execution's lease can be taken by one replica; its appends are fenced like any.
+            lease = await _replicas.TryAcquireAsync(executionId, _owner, _replicaOptions.LeaseDuration, cancellationToken).ConfigureAwait(false);
+            var reloaded = lease is null ? null : await ExecutionLoader.LoadAsync(_store, executionId, cancellationToken).ConfigureAwait(false);
+            if (reloaded is null || reloaded.Execution.State is not (ExecutionState.Failed or ExecutionState.Cancelled))
+            {
+                Interlocked.Decrement(ref _activeCount);
+                throw new ExecutionStateConflictException(executionId, ExecutionState.Running, $"Execution '{executionId}' is being retried by another replica.");
+            }
+
+            fold = reloaded;
+        }
+
         var retried = NewRuntime(executionId, compiled, fold);
+        retried.Lease = lease;
         List<string> ids;
         var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
@@ -438,10 +501,20 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         }
 
         _dispatcher.CapacityAvailable += OnCapacityAvailable;
-        var recovery = new ExecutionRecovery(_store, _validator, _time, _logger);
-        var recovered = await recovery.RecoverAsync(Resume, DropRecovered, cancellationToken).ConfigureAwait(false);
-        _started = true;
-        Log.Recovered(_logger, recovered);
+        if (IsReplica)
+        {
+            // Replicas do not recover everything unfinished: they claim what nobody owns, tick by tick.
+            _started = true;
+            StartReplica();
+        }
+        else
+        {
+            var recovery = new ExecutionRecovery(_store, _validator, _time, _logger);
+            var recovered = await recovery.RecoverAsync(Resume, DropRecovered, cancellationToken).ConfigureAwait(false);
+            _started = true;
+            Log.Recovered(_logger, recovered);
+        }
+
         lock (_gate)
         {
             _pump.Enabled = true;
@@ -483,6 +556,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 DisposeTimers(runtime);
             }
         }
+
+        if (IsReplica)
+        {
+            await StopReplicaAsync().ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -502,6 +580,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         _metrics.Dispose();
         _stopping.Dispose();
+        _replicaStop.Dispose();
     }
 
     bool ICommitHost.Act(ExecutionRuntime runtime, PendingAction[] actions)
@@ -564,6 +643,18 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     }
 
     void ICommitHost.CheckDrained() => CheckDrained();
+
+    /// <summary>A submitted execution is in <see cref="_active"/> (or will never be): the replica loop may judge it.</summary>
+    private void Arrived(string id, bool arriving)
+    {
+        if (arriving)
+        {
+            lock (_gate)
+            {
+                _arriving.Remove(id);
+            }
+        }
+    }
 
     private ExecutionRuntime NewRuntime(string id, CompiledWorkflow compiled, ExecutionStateFold fold)
     {

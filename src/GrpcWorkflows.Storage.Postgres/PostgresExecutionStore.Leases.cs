@@ -14,7 +14,7 @@ public sealed partial class PostgresExecutionStore
 {
     private const string AcquireSql = """
         UPDATE executions SET owner = $2, epoch = epoch + 1, lease_expires = clock_timestamp() + $3
-        WHERE execution_id = $1 AND (owner IS NULL OR lease_expires <= clock_timestamp())
+        WHERE execution_id = $1 AND (owner IS NULL OR lease_expires IS NULL OR lease_expires <= clock_timestamp() OR end_time IS NOT NULL)
         RETURNING epoch, lease_expires
         """;
 

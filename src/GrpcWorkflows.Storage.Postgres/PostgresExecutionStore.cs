@@ -49,6 +49,7 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
     private readonly PostgresWriter _writer;
     private readonly TimeProvider _timeProvider;
     private readonly string _server;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Connects, creates the schema when missing, applies the migrations and starts the writer.</summary>
@@ -67,6 +68,7 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
         _timeProvider = timeProvider ?? TimeProvider.System;
         loggerFactory ??= NullLoggerFactory.Instance;
         var logger = loggerFactory.CreateLogger<PostgresExecutionStore>();
+        _logger = logger;
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString)
         {
             SearchPath = options.Schema,
@@ -150,6 +152,18 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        PostgresChangeListener? listener;
+        lock (_listenerGate)
+        {
+            listener = _listener;
+            _listener = null;
+        }
+
+        if (listener is not null)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using GrpcWorkflows.Engine.Storage;
-using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Testing;
 using static GrpcWorkflows.Storage.Tests.TestEvents;
 
@@ -10,50 +9,25 @@ namespace GrpcWorkflows.Storage.Tests;
 /// on one schema. An expired lease is made with a zero duration, so no test waits for a clock.
 /// </summary>
 [Collection(PostgresServerGroup.Name)]
-public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) : TwoPostgresStores(postgres)
 {
-    private static readonly TimeSpan Long = TimeSpan.FromMinutes(5);
-    private readonly string _schema = PostgresServerFixture.NewSchema();
-    private PostgresExecutionStore? _first;
-    private PostgresExecutionStore? _second;
-
-    private PostgresExecutionStore First => _first!;
-
-    private PostgresExecutionStore Second => _second!;
-
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _first = Open();
-        _second = Open();
+        await base.InitializeAsync();
         await First.CreateAsync(Submitted("e1", Epoch)).DefaultTimeout();
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_first is not null)
-        {
-            await _first.DisposeAsync();
-        }
-
-        if (_second is not null)
-        {
-            await _second.DisposeAsync();
-        }
-
-        await postgres.DropSchemaAsync(_schema);
     }
 
     [SkippableFact]
     public async Task TryAcquireAsync_HeldByAnotherUnexpired_ReturnsNull()
     {
-        var held = await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout();
+        var held = await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout();
 
-        var refused = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var refused = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
 
         Assert.NotNull(held);
         Assert.Equal(1, held.Epoch);
         Assert.Null(refused);
-        Assert.Null(await Second.TryAcquireAsync("missing", "replica-b", Long).DefaultTimeout());
+        Assert.Null(await Second.TryAcquireAsync("missing", "replica-b", LongLease).DefaultTimeout());
     }
 
     [SkippableFact]
@@ -63,7 +37,7 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
         await First.AppendAsync(stale, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         // replica-a's lease expired (it was "paused"); replica-b takes the execution over and moves on.
-        var current = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var current = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
         Assert.NotNull(current);
         Assert.Equal(stale.Epoch + 1, current.Epoch);
         await Second.AppendAsync(current, [Ready("e1", 3, "from-b")]).AsTask().DefaultTimeout();
@@ -84,7 +58,7 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
     [SkippableFact]
     public async Task AppendAsync_CurrentLeaseWithAStaleSequence_IsASequenceConflictNotALostLease()
     {
-        var lease = (await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout())!;
+        var lease = (await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout())!;
         await First.AppendAsync(lease, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         await Assert.ThrowsAsync<SequenceConflictException>(() => Second.AppendAsync(lease, [Started("e1", 2)]).AsTask()).DefaultTimeout();
@@ -96,27 +70,25 @@ public sealed class PostgresExecutionLeaseTests(PostgresServerFixture postgres) 
         var stale = (await First.TryAcquireAsync("e1", "replica-a", TimeSpan.Zero).DefaultTimeout())!;
         var current = (await Second.TryAcquireAsync("e1", "replica-b", TimeSpan.Zero).DefaultTimeout())!;
 
-        Assert.Null(await First.RenewAsync(stale, Long).DefaultTimeout());
-        var renewed = await Second.RenewAsync(current, Long).DefaultTimeout();
+        Assert.Null(await First.RenewAsync(stale, LongLease).DefaultTimeout());
+        var renewed = await Second.RenewAsync(current, LongLease).DefaultTimeout();
 
         Assert.NotNull(renewed);
         Assert.Equal(current.Epoch, renewed.Epoch);
         Assert.True(renewed.ExpiresAt > current.ExpiresAt);
-        Assert.Null(await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout());
+        Assert.Null(await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout());
     }
 
     [SkippableFact]
     public async Task ReleaseAsync_OnDrain_LetsAnotherOwnerTakeOverAtOnceWithTheNextEpoch()
     {
-        var draining = (await First.TryAcquireAsync("e1", "replica-a", Long).DefaultTimeout())!;
+        var draining = (await First.TryAcquireAsync("e1", "replica-a", LongLease).DefaultTimeout())!;
 
         await First.ReleaseAsync(draining).AsTask().DefaultTimeout();
-        var next = await Second.TryAcquireAsync("e1", "replica-b", Long).DefaultTimeout();
+        var next = await Second.TryAcquireAsync("e1", "replica-b", LongLease).DefaultTimeout();
 
         Assert.NotNull(next);
         Assert.Equal(draining.Epoch + 1, next.Epoch);
         await Assert.ThrowsAsync<ExecutionLeaseLostException>(() => First.AppendAsync(draining, [Started("e1", 2)]).AsTask()).DefaultTimeout();
     }
-
-    private PostgresExecutionStore Open() => new(new PostgresStoreOptions { ConnectionString = postgres.ConnectionString, Schema = _schema });
 }

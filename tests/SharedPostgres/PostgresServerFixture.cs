@@ -45,6 +45,16 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Stops the server (fast shutdown: every client is disconnected) and starts it again after <paramref name="downtime"/>, same port and data.</summary>
+    public async Task RestartAsync(TimeSpan downtime)
+    {
+        await _server!.StopAsync();
+        await Task.Delay(downtime);
+        await _server.StartAgainAsync();
+        // This process's pooled connections were cut by the restart.
+        NpgsqlConnection.ClearAllPools();
+    }
+
     /// <summary>Runs one statement as the superuser and returns its first column of the first row.</summary>
     public async Task<object?> ExecuteScalarAsync(string sql)
     {

@@ -23,11 +23,13 @@ internal sealed class EventCommitter
     private readonly ILogger _logger;
     private readonly ICommitHost _host;
     private readonly CancellationToken _stopping;
+    private readonly IExecutionLeaseStore? _leases;
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private Exception? _storeFailure;
 
-    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping)
+    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping, IExecutionLeaseStore? leases = null)
     {
+        _leases = leases;
         _gate = gate;
         _store = store;
         _time = time;
@@ -211,9 +213,23 @@ internal sealed class EventCommitter
         {
             try
             {
-                await _store.AppendAsync(runtime.Id, events, CancellationToken.None).ConfigureAwait(false);
+                if (runtime.Lease is { } lease && _leases is not null)
+                {
+                    await _leases.AppendAsync(lease, events, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _store.AppendAsync(runtime.Id, events, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 StoreWrote();
                 return true;
+            }
+            catch (ExecutionLeaseLostException e)
+            {
+                // Another replica took the execution over: nothing was written; stop working on it here.
+                Log.LeaseLost(_logger, runtime.Id, e.LeaseEpoch, e.CurrentEpoch);
+                return false;
             }
             catch (Exception e) when (e is SequenceConflictException or ExecutionNotFoundException)
             {

@@ -55,6 +55,12 @@ internal sealed class ExecutionRuntime
 
     public long DurableSequence { get; set; }
 
+    /// <summary>
+    /// The lease through which this replica owns the execution (replicas on a shared store), or null (one
+    /// orchestrator). Every append goes through it: fenced by its epoch.
+    /// </summary>
+    public Storage.ExecutionLease? Lease { get; set; }
+
     /// <summary>Actions waiting for the events decided before them to be durable.</summary>
     public List<PendingAction> PendingActions { get; } = [];
 

@@ -16,7 +16,8 @@ namespace GrpcWorkflows.Engine.Storage;
 public interface IExecutionLeaseStore
 {
     /// <summary>
-    /// Takes the lease of an execution that nobody holds, or whose lease has expired, with the next epoch.
+    /// Takes the lease of an execution that nobody holds, whose lease has expired, or that is finished (to
+    /// retry it), with the next epoch.
     /// Returns null when another owner holds an unexpired lease, or the execution does not exist.
     /// </summary>
     /// <param name="executionId">The execution.</param>

@@ -56,9 +56,13 @@ public static class OrchestratorServiceCollectionExtensions
         // The store measured on its way (append latency and batch sizes, executions and steps by type for /metrics).
         var store = services.Last(d => d.ServiceType == typeof(IExecutionStore));
         services.Remove(store);
-        services.AddSingleton<IExecutionStore>(sp => new MeteredExecutionStore(
+        services.AddSingleton(sp => new MeteredExecutionStore(
             store.ImplementationFactory is { } factory ? (IExecutionStore)factory(sp) : store.ImplementationInstance is IExecutionStore instance ? instance : (IExecutionStore)ActivatorUtilities.CreateInstance(sp, store.ImplementationType!),
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<IExecutionStore>(sp => sp.GetRequiredService<MeteredExecutionStore>());
+        // Replicas: a store shared by several orchestrators (PostgreSQL) owns executions through leases.
+        services.AddOptions<ReplicaOptions>().Bind(configuration.GetSection(ReplicaOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaOptions>, ReplicaOptionsValidator>());
 
         services.TryAddSingleton(sp => new ExecutorRegistry(
             sp.GetRequiredService<IOptions<ExecutorRegistryOptions>>(),
@@ -90,7 +94,9 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             new Random(),
             sp.GetRequiredService<IStepTypeCatalog>(),
-            sp.GetRequiredService<ISecretProvider>()));
+            sp.GetRequiredService<ISecretProvider>(),
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } replicas ? replicas : null,
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));

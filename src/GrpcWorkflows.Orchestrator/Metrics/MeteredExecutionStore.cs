@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Orchestrator.Metrics;
 /// dispatch and the duration of attempts. Step types are learned from each execution's submitted
 /// definition; an execution recovered after a restart counts under the type <c>unknown</c>.
 /// </summary>
-internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
+internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDisposable, IDisposable
 {
     private const string UnknownType = "unknown";
 
@@ -25,6 +25,7 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
     private readonly Histogram<double> _queueWait;
     private readonly Histogram<double> _attemptDuration;
     private readonly ConcurrentDictionary<string, Tracked> _executions = new(StringComparer.Ordinal);
+    private int _disposed;
 
     public MeteredExecutionStore(IExecutionStore inner, IMeterFactory meterFactory)
     {
@@ -88,6 +89,12 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Registered twice (as itself and as the store), so the container disposes it twice: once is enough.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         switch (_inner)
         {
             case IAsyncDisposable asyncDisposable:
@@ -100,7 +107,13 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
     }
 
     /// <inheritdoc />
-    public void Dispose() => (_inner as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            (_inner as IDisposable)?.Dispose();
+        }
+    }
 
     private void Persisted(long started, int events, string operation)
     {

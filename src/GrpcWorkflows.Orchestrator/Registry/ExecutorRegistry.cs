@@ -102,6 +102,9 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     /// <inheritdoc />
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> ServedTypes => [.. _byStepType.Keys];
+
     /// <summary>
     /// The one entry point of every registration, <c>RegisterExecutor</c> and <c>Connect</c> alike: checks
     /// the request against the limits (<see cref="ExecutorRegistryOptions"/>) and, for an address, against

@@ -20,6 +20,9 @@ internal sealed class AppendRequest : WriteRequest
     /// <summary>The <see cref="Epoch"/> of an append made without a lease.</summary>
     public const long Unfenced = -1;
 
+    /// <summary>Whether the writer already reloaded the execution's cached sequence once for this append.</summary>
+    public bool Reloaded { get; set; }
+
     public Task Task => _done.Task;
 
     public void Complete() => _done.TrySetResult();

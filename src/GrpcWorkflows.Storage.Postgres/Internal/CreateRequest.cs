@@ -20,6 +20,12 @@ internal sealed class CreateRequest : WriteRequest
     /// <summary>The serialized submitted event (with its definition).</summary>
     public required byte[] Payload { get; init; }
 
+    /// <summary>The replica that owns the new execution at once (epoch 1), or null: nobody owns it.</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>How long <see cref="Owner"/>'s lease lasts unless renewed.</summary>
+    public TimeSpan LeaseDuration { get; init; }
+
     public Task<CreateExecutionResult> Task => _done.Task;
 
     public void Complete(CreateExecutionResult result) => _done.TrySetResult(result);

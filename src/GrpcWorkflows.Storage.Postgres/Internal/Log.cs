@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "PostgreSQL store closed: {Batches} group commits, {Writes} writes, {Events} events, {RoundTrips} writer round trips.")]
     public static partial void StoreClosed(ILogger logger, long batches, long writes, long events, long roundTrips);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "PostgreSQL change listener lost its connection; reconnecting in {Delay}.")]
+    public static partial void ListenerReconnecting(ILogger logger, Exception exception, TimeSpan delay);
 }

@@ -25,9 +25,12 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
     private static readonly string InsertExecutionsSql = $"""
         WITH created AS (
-            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels, namespace)
-            SELECT v.id, v.workflow, {(int)ExecutionState.Pending}, v.create_time, NULL, 1, v.key, v.steps, 0, v.labels::jsonb, v.namespace
-            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::text[], $8::text[]) WITH ORDINALITY AS v(id, workflow, create_time, key, steps, labels, namespace, position)
+            INSERT INTO executions (execution_id, workflow_id, state, create_time, end_time, last_sequence, idempotency_key, step_count, succeeded_step_count, labels, namespace, owner, epoch, lease_expires)
+            SELECT v.id, v.workflow, {(int)ExecutionState.Pending}, v.create_time, NULL, 1, v.key, v.steps, 0, v.labels::jsonb, v.namespace,
+                   v.owner, CASE WHEN v.owner IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN v.owner IS NULL THEN NULL ELSE clock_timestamp() + v.lease * interval '1 second' END
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::integer[], $6::text[], $8::text[], $9::text[], $10::float8[])
+                WITH ORDINALITY AS v(id, workflow, create_time, key, steps, labels, namespace, owner, lease, position)
             ORDER BY v.position
             ON CONFLICT DO NOTHING
             RETURNING execution_id),
@@ -96,6 +99,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
     public PostgresStoreStatistics Statistics => new(
         Interlocked.Read(ref _batches), Interlocked.Read(ref _writes), Interlocked.Read(ref _events), Interlocked.Read(ref _roundTrips));
+
+    /// <summary>The channel every committed batch notifies (<c>pg_notify</c>), or null: nobody listens.</summary>
+    public string? NotifyChannel { get; set; }
 
     /// <summary>Queues a request; its task completes after the commit of the batch that carries it.</summary>
     public void Enqueue(WriteRequest request)
@@ -217,6 +223,14 @@ internal sealed class PostgresWriter : IAsyncDisposable
             command.BatchCommands.Add(AppendCommand(sent));
         }
 
+        if (NotifyChannel is { } channel && command.BatchCommands.Count > 0)
+        {
+            // Replicas tailing the log are woken at the commit (LISTEN); same round trip, same transaction.
+            var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, 'e')");
+            notify.Parameters.Add(new NpgsqlParameter { Value = channel });
+            command.BatchCommands.Add(notify);
+        }
+
         var created = new HashSet<string>(StringComparer.Ordinal);
         var moved = new HashSet<string>(StringComparer.Ordinal);
         if (command.BatchCommands.Count == 0)
@@ -280,6 +294,16 @@ internal sealed class PostgresWriter : IAsyncDisposable
                     continue;
                 }
 
+                if (!append.Reloaded)
+                {
+                    // The cache may be stale: another replica appended while this one did not own the
+                    // execution. Reload it once (the next batch loads what the cache lacks) before judging.
+                    append.Reloaded = true;
+                    _cache.Remove(append.ExecutionId);
+                    Requeue(append);
+                    continue;
+                }
+
                 // Through a lease, a lost lease is the answer to give before a sequence conflict: the
                 // database says which, after the batch.
                 var refused = new AppendGroup(append.ExecutionId, execution.LastSequence, execution, append.Epoch) { Sent = false };
@@ -332,6 +356,8 @@ internal sealed class PostgresWriter : IAsyncDisposable
         command.Parameters.Add(Array(creates.Select(c => c.Labels).ToArray()));
         command.Parameters.Add(new NpgsqlParameter { Value = creates.Select(c => c.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(Array(creates.Select(c => c.Record.Namespace).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter { Value = creates.Select(c => c.Owner).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(Array(creates.Select(c => c.LeaseDuration.TotalSeconds).ToArray()));
         return command;
     }
 

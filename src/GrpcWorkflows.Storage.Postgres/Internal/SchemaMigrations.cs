@@ -65,6 +65,36 @@ internal static class SchemaMigrations
             CREATE UNIQUE INDEX ux_executions_namespace_idempotency_key ON executions (namespace, idempotency_key);
             CREATE INDEX ix_executions_namespace_create_time ON executions (namespace, create_time DESC, execution_id DESC);
             """),
+        (4, "replicas: claims, batched renewals and commands for an execution's owner", """
+            -- Claims look for unfinished executions whose lease is missing or expired; renewals for every
+            -- unfinished execution one replica owns.
+            CREATE INDEX ix_executions_unfinished_lease ON executions (lease_expires NULLS FIRST) WHERE end_time IS NULL;
+            CREATE INDEX ix_executions_unfinished_owner ON executions (owner) WHERE end_time IS NULL;
+
+            -- Cancel and signal requests that reached a replica which does not own the execution: whichever
+            -- replica owns it (now, or after a takeover) carries them out and deletes them.
+            CREATE TABLE execution_commands (
+                command_id   bigserial PRIMARY KEY,
+                execution_id text COLLATE "C" NOT NULL,
+                kind         integer NOT NULL,              -- ExecutionCommandKind: 1 cancel, 2 signal
+                text         text NOT NULL,                 -- the cancel reason or the signal name
+                payload      bytea NOT NULL,                -- a signal's google.protobuf.Struct
+                created_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX ix_execution_commands_execution ON execution_commands (execution_id);
+
+            -- An execution handed over because its owner reaches no executor of a step type: the type it
+            -- waits for; replicas that serve it claim it first.
+            ALTER TABLE executions ADD COLUMN wants text NULL;
+
+            -- Live replicas and the step types their executors serve (heartbeat every renewal tick), so that
+            -- any replica validates a submission against the types served anywhere.
+            CREATE TABLE replicas (
+                replica_id   text PRIMARY KEY,
+                step_types   text[] NOT NULL,
+                heartbeat_at timestamptz NOT NULL
+            );
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

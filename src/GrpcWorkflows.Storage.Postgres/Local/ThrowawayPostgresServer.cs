@@ -22,11 +22,13 @@ public sealed class ThrowawayPostgresServer : IAsyncDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(60);
 
     private readonly string _binaries;
+    private readonly string _settings;
     private int _disposed;
 
-    private ThrowawayPostgresServer(string binaries, string dataDirectory, int port)
+    private ThrowawayPostgresServer(string binaries, string dataDirectory, int port, string settings)
     {
         _binaries = binaries;
+        _settings = settings;
         DataDirectory = dataDirectory;
         Port = port;
     }
@@ -92,7 +94,7 @@ public sealed class ThrowawayPostgresServer : IAsyncDisposable
                 try
                 {
                     await RunAsync(root, Path.Combine(binaries, "pg_ctl"), ["-D", dataDirectory, "-l", Path.Combine(dataDirectory, "server.log"), "-w", "-t", "60", "-o", settings, "start"], cancellationToken).ConfigureAwait(false);
-                    return new ThrowawayPostgresServer(binaries, dataDirectory, port);
+                    return new ThrowawayPostgresServer(binaries, dataDirectory, port, settings);
                 }
                 catch (InvalidOperationException) when (attempt < 3 && ReadLog(dataDirectory).Contains("could not bind", StringComparison.OrdinalIgnoreCase))
                 {
@@ -107,6 +109,14 @@ public sealed class ThrowawayPostgresServer : IAsyncDisposable
             throw new InvalidOperationException($"The throwaway PostgreSQL server did not start: {exception.Message}{(log.Length > 0 ? "\nServer log:\n" + log : string.Empty)}", exception);
         }
     }
+
+    /// <summary>Stops the server (fast shutdown: clients are disconnected), keeping its data; <see cref="StartAgainAsync"/> brings it back.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(Environment.IsPrivilegedProcess, Path.Combine(_binaries, "pg_ctl"), ["-D", DataDirectory, "-m", "fast", "-w", "stop"], cancellationToken);
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again, on the same port and data.</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken = default) =>
+        RunAsync(Environment.IsPrivilegedProcess, Path.Combine(_binaries, "pg_ctl"), ["-D", DataDirectory, "-l", Path.Combine(DataDirectory, "server.log"), "-w", "-t", "60", "-o", _settings, "start"], cancellationToken);
 
     /// <summary>Stops the server (fast shutdown) and deletes its data folder.</summary>
     public async ValueTask DisposeAsync()

@@ -1,0 +1,101 @@
+using GrpcWorkflows.Engine.Storage;
+using GrpcWorkflows.Storage.Postgres;
+using GrpcWorkflows.Testing;
+using static GrpcWorkflows.Storage.Tests.TestEvents;
+
+namespace GrpcWorkflows.Storage.Tests;
+
+/// <summary>
+/// What replicas ask of the store beyond single leases, as two replicas see it (two stores on one schema):
+/// owned creates, claims, renewal and release of everything one replica holds, hand-over for a step type,
+/// commands for the owner. An expired lease is made with a zero duration, so no test waits for a clock.
+/// </summary>
+[Collection(PostgresServerGroup.Name)]
+public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : TwoPostgresStores(postgres)
+{
+    private PostgresExecutionStore A => First;
+
+    private PostgresExecutionStore B => Second;
+
+    [SkippableFact]
+    public async Task CreateOwnedAsync_IsOwnedAtOnce_NotClaimableUntilItsLeaseExpires()
+    {
+        var (created, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", TimeSpan.Zero).AsTask().DefaultTimeout();
+        var (_, longLease) = await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+
+        var claimed = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
+
+        Assert.False(created.Existing);
+        Assert.Equal((1L, 1L), (lease!.Epoch, longLease!.Epoch));
+        Assert.Equal(["e1"], claimed.Select(l => l.ExecutionId));
+        Assert.Equal(2, claimed[0].Epoch);
+        await Assert.ThrowsAsync<ExecutionLeaseLostException>(() => A.AppendAsync(lease, [Started("e1", 2)]).AsTask()).DefaultTimeout();
+        await B.AppendAsync(claimed[0], [Started("e1", 2)]).AsTask().DefaultTimeout();
+    }
+
+    [SkippableFact]
+    public async Task RenewAllAsync_ReturnsWhatTheReplicaStillHolds_AndReleaseAllHandsEverythingOver()
+    {
+        await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", TimeSpan.Zero).AsTask().DefaultTimeout();
+        await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        var takenOver = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
+
+        var stillHeld = await A.RenewAllAsync("a", LongLease).DefaultTimeout();
+        var released = await A.ReleaseAllAsync("a").DefaultTimeout();
+        var afterDrain = await B.ClaimAsync("b", LongLease, 10, []).DefaultTimeout();
+
+        Assert.Equal(["e1"], takenOver.Select(l => l.ExecutionId));
+        Assert.Equal(["e2"], stillHeld.Select(l => l.ExecutionId));
+        Assert.Equal(1, released);
+        Assert.Equal(["e2"], afterDrain.Select(l => l.ExecutionId));
+        Assert.Equal(["e1", "e2"], (await B.RenewAllAsync("b", LongLease).DefaultTimeout()).Select(l => l.ExecutionId).Order());
+    }
+
+    [SkippableFact]
+    public async Task HandOverAsync_ForAStepType_IsClaimedOnlyByAReplicaThatServesIt()
+    {
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+
+        Assert.True(await A.HandOverAsync(lease!, "gpu", LongLease).DefaultTimeout());
+        var notServing = await B.ClaimAsync("b", LongLease, 10, ["cpu"]).DefaultTimeout();
+        var serving = await B.ClaimAsync("c", LongLease, 10, ["cpu", "gpu"]).DefaultTimeout();
+
+        Assert.Empty(notServing);
+        Assert.Equal(["e1"], serving.Select(l => l.ExecutionId));
+        Assert.False(await A.HandOverAsync(lease!, "gpu", LongLease).DefaultTimeout());
+    }
+
+    [SkippableFact]
+    public async Task Commands_ReachWhicheverReplicaOwnsTheExecution_AndWakeIt()
+    {
+        await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        A.EnableChangeNotifications();
+        B.EnableChangeNotifications();
+        var woken = A.WhenCommanded();
+
+        await B.AddCommandAsync(new ExecutionCommand(0, "e1", ExecutionCommandKind.Cancel, "from b", [])).AsTask().DefaultTimeout();
+        await woken.DefaultTimeout();
+        var forA = await A.ReadCommandsAsync("a").DefaultTimeout();
+        var forB = await B.ReadCommandsAsync("b").DefaultTimeout();
+        await A.DeleteCommandsAsync([.. forA.Select(c => c.Id)]).AsTask().DefaultTimeout();
+
+        var command = Assert.Single(forA);
+        Assert.Equal(("e1", ExecutionCommandKind.Cancel, "from b"), (command.ExecutionId, command.Kind, command.Text));
+        Assert.Empty(forB);
+        Assert.Empty(await A.ReadCommandsAsync("a").DefaultTimeout());
+    }
+
+    [SkippableFact]
+    public async Task HeartbeatAsync_ReturnsTheStepTypesOfTheOtherLiveReplicas()
+    {
+        await A.HeartbeatAsync("a", ["cpu"], LongLease).AsTask().DefaultTimeout();
+
+        var seenByB = await B.HeartbeatAsync("b", ["gpu"], LongLease).DefaultTimeout();
+        var seenByA = await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout();
+        await B.ReleaseAllAsync("b").AsTask().DefaultTimeout();
+
+        Assert.Equal(["cpu"], seenByB);
+        Assert.Equal(["gpu"], seenByA);
+        Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout());
+    }
+}
