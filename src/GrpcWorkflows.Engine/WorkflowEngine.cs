@@ -38,6 +38,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     private readonly IExecutionStore _store;
+    private readonly StoredWorkflows.IWorkflowStore? _workflows;
     private readonly ISecretProvider? _secrets;
     private readonly IStepDispatcher _dispatcher;
     private readonly EngineOptions _options;
@@ -69,6 +70,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// <param name="jitter">Draws the jitter of retry delays; only used under the engine's lock. Seed it for reproducible delays.</param>
     /// <param name="stepTypes">The registry hook of validation; null when every type is served.</param>
     /// <param name="secrets">Where <c>{{ secrets.NAME }}</c> references resolve at dispatch (and are checked at submission); null when no secret is known.</param>
+    /// <param name="workflows">Where stored workflow definitions live; null for the execution store's own (when it keeps them).</param>
     public WorkflowEngine(
         IExecutionStore store,
         IStepDispatcher dispatcher,
@@ -78,7 +80,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         IMeterFactory meterFactory,
         Random jitter,
         IStepTypeCatalog? stepTypes = null,
-        ISecretProvider? secrets = null)
+        ISecretProvider? secrets = null,
+        StoredWorkflows.IWorkflowStore? workflows = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -88,6 +91,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(jitter);
         _store = store;
+        _workflows = workflows ?? store as StoredWorkflows.IWorkflowStore;
         _dispatcher = dispatcher;
         _options = options.Value;
         _time = timeProvider;
@@ -171,6 +175,10 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     Input = command.Input ?? new Struct(),
                     IdempotencyKey = command.IdempotencyKey ?? string.Empty,
                     Namespace = executionNamespace,
+                    WorkflowVersion = command.WorkflowVersion,
+                    ParentExecutionId = command.Parent?.ExecutionId ?? string.Empty,
+                    ParentStepId = command.Parent?.StepId ?? string.Empty,
+                    Depth = command.Parent?.Depth ?? 0,
                 },
             };
             if (command.Labels is { Count: > 0 } labels)

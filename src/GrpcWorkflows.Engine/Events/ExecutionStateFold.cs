@@ -309,6 +309,10 @@ public sealed class ExecutionStateFold
         execution.IdempotencyKey = submitted.IdempotencyKey;
         execution.Namespace = Namespaces.ExecutionNamespace.OrDefault(submitted.Namespace);
         execution.CreateTime = e.Time;
+        execution.WorkflowVersion = submitted.WorkflowVersion;
+        execution.ParentExecutionId = submitted.ParentExecutionId;
+        execution.ParentStepId = submitted.ParentStepId;
+        execution.Depth = submitted.Depth;
         foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {
             execution.Labels[key] = value;

@@ -88,7 +88,8 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
             new Random(),
             sp.GetRequiredService<IStepTypeCatalog>(),
-            sp.GetRequiredService<ISecretProvider>()));
+            sp.GetRequiredService<ISecretProvider>(),
+            (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore metered ? metered.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.StoredWorkflows.IWorkflowStore));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));

@@ -38,6 +38,9 @@ internal sealed class MeteredExecutionStore : IExecutionStore, IAsyncDisposable,
         _attemptDuration = meter.CreateHistogram<double>(Instrumentation.AttemptDurationMetric, "s", "Duration of step attempts from dispatch to result, by step type and outcome.");
     }
 
+    /// <summary>The store measured (which may also keep stored workflow definitions).</summary>
+    public IExecutionStore Inner => _inner;
+
     /// <inheritdoc />
     public async ValueTask<CreateExecutionResult> CreateAsync(ExecutionEvent firstEvent, CancellationToken cancellationToken = default)
     {

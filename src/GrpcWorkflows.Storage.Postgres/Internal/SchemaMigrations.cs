@@ -65,6 +65,28 @@ internal static class SchemaMigrations
             CREATE UNIQUE INDEX ux_executions_namespace_idempotency_key ON executions (namespace, idempotency_key);
             CREATE INDEX ix_executions_namespace_create_time ON executions (namespace, create_time DESC, execution_id DESC);
             """),
+        (4, "stored, versioned workflow definitions", """
+            -- One row per stored workflow of a namespace: its latest version and whether it is deleted (a deleted
+            -- workflow keeps its versions; registering its id again continues the numbering). Registrations lock
+            -- this row, so two replicas registering one workflow get two versions.
+            CREATE TABLE stored_workflows (
+                namespace      text COLLATE "C" NOT NULL,
+                workflow_id    text COLLATE "C" NOT NULL,
+                latest_version integer NOT NULL,
+                deleted        boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (namespace, workflow_id)
+            );
+
+            -- Every version, immutable.
+            CREATE TABLE stored_workflow_versions (
+                namespace   text COLLATE "C" NOT NULL,
+                workflow_id text COLLATE "C" NOT NULL,
+                version     integer NOT NULL,
+                definition  bytea NOT NULL,                 -- the serialized WorkflowDefinition
+                create_time bigint NOT NULL,                -- UTC ticks
+                PRIMARY KEY (namespace, workflow_id, version)
+            );
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
