@@ -20,7 +20,13 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
             return ExitCodes.Success;
         }
 
-        Console.Out.WriteLine($"Execution {execution.ExecutionId} of {execution.WorkflowId}: {Names.Of(execution.State)}");
+        var workflow = execution.WorkflowVersion > 0 ? $"{execution.WorkflowId}@{execution.WorkflowVersion}" : execution.WorkflowId;
+        Console.Out.WriteLine($"Execution {execution.ExecutionId} of {workflow}: {Names.Of(execution.State)}");
+        if (execution.ParentExecutionId.Length > 0)
+        {
+            Console.Out.WriteLine($"  child of execution {execution.ParentExecutionId} (its step '{execution.ParentStepId}'), depth {execution.Depth}");
+        }
+
         if (execution.Figures?.TotalDuration is { } total)
         {
             var figures = execution.Figures;
@@ -41,6 +47,10 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
         {
             var duration = step.StartTime is null ? string.Empty : Names.Of((step.EndTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow) - step.StartTime.ToDateTimeOffset());
             var note = step.Error is { Message.Length: > 0 } stepError ? $"{stepError.Code}: {stepError.Message}" : step.Reason;
+            if (step.ChildExecutionId.Length > 0)
+            {
+                note = note.Length > 0 ? $"child {step.ChildExecutionId}; {note}" : $"child {step.ChildExecutionId}";
+            }
             table.AddRow(new Text(step.StepId), new Text(step.Type), new Text(Names.Of(step.State)), new Text(step.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Text(duration), new Text(note));
         }
 
