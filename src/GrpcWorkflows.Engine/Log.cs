@@ -49,4 +49,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Step {StepId} of execution {ExecutionId} waits for a reachable executor (not counted as an attempt): {Reason}")]
     public static partial void AwaitingExecutor(ILogger logger, string executionId, string stepId, string reason);
+
+    // Sub-workflows take event ids 40 to 49.
+    [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "The child execution {ChildExecutionId} could not be cancelled")]
+    public static partial void ChildNotCancelled(ILogger logger, string childExecutionId, Exception exception);
 }

@@ -1,5 +1,4 @@
 using GrpcWorkflows.Engine.StoredWorkflows;
-using GrpcWorkflows.Engine.SubWorkflows;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.V1;
 
@@ -22,7 +21,7 @@ public sealed partial class WorkflowEngine
         ArgumentNullException.ThrowIfNull(workflowNamespace);
         ArgumentNullException.ThrowIfNull(definition);
         var result = _validator.Validate(definition);
-        var problems = result.Problems.Concat(SubWorkflowChecks.SelfReferences(definition)).ToList();
+        var problems = result.Problems;
         if (problems.Count > 0)
         {
             throw new WorkflowValidationException(new WorkflowValidationResult(problems, [], null));

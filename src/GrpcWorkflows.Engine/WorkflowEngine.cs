@@ -532,6 +532,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case PendingActionKind.Finish:
                     finishes = true;
                     break;
+                case PendingActionKind.StartChild:
+                    StartChild(runtime, action.Step, action.Request!);
+                    break;
             }
         }
 
@@ -806,6 +809,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case MachineActionKind.Finish:
                     runtime.PendingActions.Add(new PendingAction(PendingActionKind.Finish, -1, 0, null, null));
                     break;
+                case MachineActionKind.StartChild:
+                    runtime.PendingActions.Add(new PendingAction(PendingActionKind.StartChild, action.Step, 0, action.Request, null));
+                    break;
             }
         }
 
@@ -834,6 +840,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 StopStep(runtime, e.StepCancelled.StepId, succeeded: false);
+                CancelChildOf(runtime, e.StepCancelled.StepId);
                 break;
             case ExecutionEvent.KindOneofCase.AwaitingExecutor when e.AwaitingExecutor.Wait.Since.Equals(e.Time):
                 Log.AwaitingExecutor(_logger, runtime.Id, e.AwaitingExecutor.StepId, e.AwaitingExecutor.Wait.Reason);

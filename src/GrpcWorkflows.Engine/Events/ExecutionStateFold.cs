@@ -114,6 +114,9 @@ public sealed class ExecutionStateFold
                 suspended.WakeTime = e.StepSuspended.WakeTime;
                 suspended.Signal = e.StepSuspended.Signal;
                 break;
+            case ExecutionEvent.KindOneofCase.ChildStarted:
+                _steps[e.ChildStarted.StepId].ChildExecutionId = e.ChildStarted.ChildExecutionId;
+                break;
             case ExecutionEvent.KindOneofCase.TimedOut:
                 TimedOut = true;
                 CancelRequested = true;

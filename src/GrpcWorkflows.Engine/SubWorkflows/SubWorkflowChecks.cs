@@ -5,23 +5,40 @@ namespace GrpcWorkflows.Engine.SubWorkflows;
 /// <summary>Checks of <c>workflow</c> steps that need to know which workflow holds them.</summary>
 public static class SubWorkflowChecks
 {
+    /// <summary>The deepest a chain of sub-workflows may go: a top-level execution is at depth 0, its children at 1, and so on.</summary>
+    public const int MaxDepth = 8;
+
     /// <summary>
-    /// One problem per <c>workflow</c> step of <paramref name="definition"/> that runs the workflow
-    /// itself (the same id): a recursion that only the depth limit would stop.
+    /// Checks a <c>workflow</c> step's own fields: its type (empty or <c>workflow</c>), no sleep or wait
+    /// beside it, a stored workflow id that is not the workflow's own, a version from 0.
     /// </summary>
-    public static IEnumerable<ValidationProblem> SelfReferences(WorkflowDefinition definition)
+    internal static Planning.StepKind CheckStep(string workflowId, StepDefinition step, string id, string prefix, Action<string, string> add)
     {
-        ArgumentNullException.ThrowIfNull(definition);
-        foreach (var (stepId, step) in definition.Steps.OrderBy(s => s.Key, StringComparer.Ordinal))
+        var child = step.Workflow;
+        if (step.Sleep is not null || step.WaitForSignal is not null)
         {
-            if (step.Workflow is { } child && child.Id.Length > 0 && string.Equals(child.Id, definition.Id, StringComparison.Ordinal))
-            {
-                yield return new ValidationProblem
-                {
-                    Field = $"steps.{stepId}.workflow.id",
-                    Description = $"the step runs the workflow '{definition.Id}' itself: a workflow may not start itself as a sub-workflow",
-                };
-            }
+            add(prefix, $"step '{id}' sets workflow together with sleep or wait_for_signal; a step is one of them");
         }
+
+        if (step.Type is not ("" or "workflow"))
+        {
+            add(prefix + ".type", $"step '{id}' runs a sub-workflow; its type must be empty or 'workflow', not '{step.Type}'");
+        }
+
+        if (child.Id.Length == 0)
+        {
+            add(prefix + ".workflow.id", "is required: the id of a stored workflow (gwf workflow register)");
+        }
+        else if (string.Equals(child.Id, workflowId, StringComparison.Ordinal))
+        {
+            add(prefix + ".workflow.id", $"the step runs the workflow '{workflowId}' itself: a workflow may not start itself as a sub-workflow");
+        }
+
+        if (child.Version < 0)
+        {
+            add(prefix + ".workflow.version", "must be 0 (the latest) or a version number from 1");
+        }
+
+        return Planning.StepKind.SubWorkflow;
     }
 }
