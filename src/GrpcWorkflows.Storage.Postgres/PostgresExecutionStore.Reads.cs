@@ -70,6 +70,11 @@ public sealed partial class PostgresExecutionStore
             sql.Append(" AND workflow_id = ").Append(Bind(query.WorkflowId));
         }
 
+        if (!string.IsNullOrEmpty(query.ExecutionIdPrefix))
+        {
+            sql.Append(" AND starts_with(execution_id, ").Append(Bind(query.ExecutionIdPrefix)).Append(')');
+        }
+
         if (query.CreatedAfter is { } createdAfter)
         {
             sql.Append(" AND create_time >= ").Append(Bind(createdAfter.UtcTicks));

@@ -77,6 +77,12 @@ public sealed partial class SqliteExecutionStore
                 command.Parameters.AddWithValue("$workflow", query.WorkflowId);
             }
 
+            if (!string.IsNullOrEmpty(query.ExecutionIdPrefix))
+            {
+                sql.Append(" AND substr(execution_id, 1, length($idPrefix)) = $idPrefix");
+                command.Parameters.AddWithValue("$idPrefix", query.ExecutionIdPrefix);
+            }
+
             if (query.CreatedAfter is { } createdAfter)
             {
                 sql.Append(" AND create_time >= $createdAfter");

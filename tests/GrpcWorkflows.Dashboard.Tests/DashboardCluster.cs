@@ -28,6 +28,9 @@ public sealed partial class DashboardCluster : IAsyncLifetime
     /// <summary>The orchestrator's HTTP/1.1 address: the dashboard and the JSON API.</summary>
     public Uri HttpAddress { get; private set; } = null!;
 
+    /// <summary>The orchestrator's gRPC (h2c) address.</summary>
+    public Uri GrpcAddress { get; private set; } = null!;
+
     public string Logs => string.Join("\n\n", _processes.Select(p => $"--- {p.Name}\n{p.Output}"));
 
     public async Task InitializeAsync()
@@ -47,6 +50,7 @@ public sealed partial class DashboardCluster : IAsyncLifetime
             }),
         ]));
         var grpc = await orchestrator.WaitForListeningAsync();
+        GrpcAddress = grpc;
         await orchestrator.WaitForLineAsync(line => line.Contains("Application started", StringComparison.Ordinal), AsyncTestHelpers.DefaultTimeoutSpan);
         HttpAddress = orchestrator.Lines.Select(line => ListeningLine().Match(line)).Where(m => m.Success).Select(m => new Uri(m.Groups["url"].Value)).Last();
 
@@ -78,6 +82,19 @@ public sealed partial class DashboardCluster : IAsyncLifetime
         await node.Exited.WaitAsync(TimeSpan.FromMinutes(4));
         Assert.True(node.ExitCode == 0, $"{node.Output}\n\n{Logs}");
         return node.Output;
+    }
+
+    /// <summary>
+    /// Registers, for <paramref name="stepType"/>, a push executor whose address refuses connections (nothing listens
+    /// on the discard port): the type's steps are accepted, then wait for a reachable executor.
+    /// </summary>
+    public async Task RegisterUnreachableExecutorAsync(string stepType)
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(GrpcAddress);
+        var registry = new V1.ExecutorRegistryService.ExecutorRegistryServiceClient(channel);
+        var request = new V1.RegisterExecutorRequest { Endpoint = "http://127.0.0.1:9", Name = "unreachable-on-purpose", MaxConcurrency = 1 };
+        request.StepTypes.Add(stepType);
+        await registry.RegisterExecutorAsync(request, new Grpc.Core.Metadata { { "x-api-key", Keys["executor"] } }).ResponseAsync.DefaultTimeout();
     }
 
     private TestProcess Start(TestProcess process)

@@ -28,6 +28,13 @@ public sealed class DashboardTests(DashboardCluster stack, ITestOutputHelper out
     public Task CancelButton_CancelsTheRunningExecution() => RunAsync("cancel");
 
     [Fact]
+    public async Task UnreachableExecutor_TheStepShowsItsWaitForAnExecutorInTheTimelineAndPanel()
+    {
+        await stack.RegisterUnreachableExecutorAsync("unreachable");
+        await RunAsync("awaiting");
+    }
+
+    [Fact]
     public Task TenThousandSteps_OpenCollapsedByLevel_AndAnswerClicks() => RunAsync("large");
 
     [Fact]

@@ -437,6 +437,30 @@ public abstract partial class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task ListAsync_ExecutionIdPrefix_ReturnsOnlyIdsStartingWithItAcrossPages()
+    {
+        string[] ids = ["01ab10", "01ab20", "01ab30", "01ac10", "1ab", "x01ab"];
+        for (var index = 0; index < ids.Length; index++)
+        {
+            await Store.CreateAsync(Submitted(ids[index], Epoch.AddMinutes(index), workflowId: index == 1 ? "other" : "wf")).DefaultTimeout();
+        }
+
+        var all = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { ExecutionIdPrefix = "01ab" }).DefaultTimeout();
+        var exact = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { ExecutionIdPrefix = "01ac10" }).DefaultTimeout();
+        var withWorkflow = await Store.ListAsync(new ExecutionQuery(10, null, [], "wf") { ExecutionIdPrefix = "01ab" }).DefaultTimeout();
+        var none = await Store.ListAsync(new ExecutionQuery(10, null, [], null) { ExecutionIdPrefix = "01ab300" }).DefaultTimeout();
+        var first = await Store.ListAsync(new ExecutionQuery(2, null, [], null) { ExecutionIdPrefix = "01ab" }).DefaultTimeout();
+        var second = await Store.ListAsync(new ExecutionQuery(2, first.NextPageToken, [], null) { ExecutionIdPrefix = "01ab" }).DefaultTimeout();
+
+        Assert.Equal(["01ab30", "01ab20", "01ab10"], all.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["01ac10"], exact.Items.Select(r => r.ExecutionId));
+        Assert.Equal(["01ab30", "01ab10"], withWorkflow.Items.Select(r => r.ExecutionId));
+        Assert.Empty(none.Items);
+        Assert.Equal(["01ab30", "01ab20", "01ab10"], first.Items.Concat(second.Items).Select(r => r.ExecutionId));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.ListAsync(new ExecutionQuery(2, first.NextPageToken, [], null) { ExecutionIdPrefix = "01a" }).AsTask()).DefaultTimeout();
+    }
+
+    [SkippableFact]
     public async Task ListAsync_TokenUsedWithOtherFilters_ThrowsArgumentException()
     {
         for (var index = 0; index < 4; index++)

@@ -4,7 +4,7 @@
 import './style.css';
 import { ApiError, Json, apiKey, executionStates, formatMillis, formatTime, get, millis, post, session, setApiKey, shortState, watch, type Session } from './api';
 import { DETAILED_LIMIT, DagView, type GraphStep } from './graph';
-import { drawTimeline } from './timeline';
+import { drawTimeline, executorWaits } from './timeline';
 
 const page = document.getElementById('page')!;
 let me: Session = { authEnabled: false, authenticated: true, name: '', roles: [] };
@@ -53,7 +53,7 @@ function executionsPage(): () => void {
   const counts = h('div', { class: 'counts', 'aria-label': 'executions by state' });
   const state = h('select', { name: 'state' }, h('option', { value: '' }, 'any state'), ...executionStates.map((s) => h('option', { value: s }, shortState(s))));
   const workflow = h('input', { name: 'workflow', placeholder: 'workflow id' });
-  const label = h('input', { name: 'label', placeholder: 'label key=value (this page)' });
+  const label = h('input', { name: 'label', placeholder: 'labels key=value, key=value' });
   const search = h('input', { name: 'search', placeholder: 'execution id or its start', type: 'search' });
   state.value = params.get('state') ?? '';
   workflow.value = params.get('workflow') ?? '';
@@ -70,31 +70,30 @@ function executionsPage(): () => void {
   let stopped = false;
   let timer = 0;
 
+  // Every filter runs on the server (POST /v1/executions:search: labels need a JSON body), so paging and
+  // the counts see every execution that matches, not only the loaded page.
+  const labelFilter = (): Record<string, string> => Object.fromEntries(label.value.split(',')
+    .map((pair) => pair.split('=').map((x) => x.trim()))
+    .filter(([k]) => k)
+    .map(([k, v]) => [k, v ?? '']));
   const query = (token: string, size: number, onlyState?: string) => {
-    const q = new URLSearchParams({ pageSize: String(size) });
-    if (token) q.set('pageToken', token);
     const st = onlyState ?? state.value;
-    if (st) q.append('states', st);
-    if (workflow.value.trim()) q.set('workflowId', workflow.value.trim());
-    return `/v1/executions?${q}`;
+    return {
+      pageSize: size,
+      pageToken: token,
+      states: st ? [st] : [],
+      workflowId: workflow.value.trim(),
+      labels: labelFilter(),
+      executionIdPrefix: search.value.trim(),
+    };
   };
+  const list = (token: string, size: number, onlyState?: string) => post('/v1/executions:search', query(token, size, onlyState));
 
   async function load(): Promise<void> {
     try {
       const prefix = search.value.trim();
-      const listed = await get(query(tokens[pageIndex], 50));
-      let rows: Json[] = listed.executions ?? [];
-      const [k, v] = label.value.split('=').map((x) => x.trim());
-      if (k) rows = rows.filter((e) => (v === undefined ? k in (e.labels ?? {}) : e.labels?.[k] === v));
-      if (prefix) {
-        rows = rows.filter((e) => e.executionId.startsWith(prefix));
-        if (rows.length === 0 && prefix.length >= 6) {
-          try {
-            const one = (await get(`/v1/executions/${encodeURIComponent(prefix)}?view=EXECUTION_VIEW_SUMMARY`)).execution;
-            rows = [{ ...one, stepCount: one.steps?.length, succeededStepCount: one.steps?.filter((s: Json) => s.state === 'STEP_STATE_SUCCEEDED').length }];
-          } catch { /* not an exact id either */ }
-        }
-      }
+      const listed = await list(tokens[pageIndex], 50);
+      const rows: Json[] = listed.executions ?? [];
       if (stopped) return;
       status.replaceChildren();
       body.replaceChildren(...rows.map((e) => h('tr', { 'data-execution': e.executionId },
@@ -105,7 +104,7 @@ function executionsPage(): () => void {
         h('td', { class: 'labels' }, ...Object.entries(e.labels ?? {}).map(([k, v]) => h('span', { class: 'label' }, `${k}=${v}`))),
         h('td', {}, formatTime(e.createTime)),
         h('td', {}, formatMillis(millis(e.createTime, e.endTime))))));
-      if (rows.length === 0) body.replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'note' }, prefix ? `No execution starts with ${prefix} on this page.` : 'No executions match.')));
+      if (rows.length === 0) body.replaceChildren(h('tr', {}, h('td', { colspan: '7', class: 'note' }, prefix ? `No execution id starts with ${prefix}.` : 'No executions match.')));
       tokens[pageIndex + 1] = listed.nextPageToken ?? '';
       const prev = h('button', { type: 'button' }, '← Newer');
       const next = h('button', { type: 'button' }, 'Older →');
@@ -122,7 +121,7 @@ function executionsPage(): () => void {
   async function loadCounts(): Promise<void> {
     const parts = await Promise.all(executionStates.map(async (s) => {
       try {
-        const n = (await get(query('', 1000, s))).executions?.length ?? 0;
+        const n = (await list('', 1000, s)).executions?.length ?? 0;
         return h('span', { class: 'count', 'data-state': shortState(s) }, h('b', {}, n >= 1000 ? '1000+' : String(n)), ` ${shortState(s)}`);
       } catch {
         return h('span');
@@ -235,6 +234,7 @@ function executionPage(id: string): () => void {
       h('p', {}, `type ${step.type} · ${step.attempts ?? 0} attempt(s) · waited ${formatMillis(millis(step.readyTime, step.startTime)) || '—'} · ran ${formatMillis(millis(step.startTime, step.endTime)) || '—'}`),
       ...(step.error ? [h('p', { class: 'error step-error' }, `${step.error.code}: ${step.error.message}`)] : []),
       ...(step.reason ? [h('p', { class: 'note' }, step.reason)] : []),
+      ...(step.executorWait ? [h('p', { class: 'note awaiting' }, `Waiting for an executor since ${formatTime(step.executorWait.since)} (gives up at ${formatTime(step.executorWait.deadline)}): ${step.executorWait.reason}`)] : []),
       h('h3', {}, 'Attempts'),
       h('table', { class: 'attempts' }, h('thead', {}, h('tr', {}, ...['#', 'Endpoint', 'Started', 'Took', 'Result'].map((t) => h('th', {}, t)))), h('tbody', {}, ...attempts)),
       h('h3', {}, 'Input'), json(definition.input),
@@ -265,7 +265,7 @@ function executionPage(id: string): () => void {
       renderPanel();
       // A slow request sent before the end may answer after it: fetch again rather than show an old state.
       if (finished && !TERMINAL.includes(execution.state)) window.setTimeout(() => void refresh(full), 300);
-      if (steps.length <= DETAILED_LIMIT || full) drawTimeline(timeline, steps);
+      if (steps.length <= DETAILED_LIMIT || full) drawTimeline(timeline, steps, executorWaits(events));
       else timeline.replaceChildren(h('p', { class: 'note' }, `The timeline shows executions of up to ${DETAILED_LIMIT} steps; select a step for its attempts.`));
     } catch (error) {
       if (!abort.signal.aborted) showError(status, error);

@@ -1,10 +1,30 @@
 // The timeline (Gantt) of an execution's attempts: per step, the wait between READY and the first
-// dispatch (queueing), each attempt as a bar coloured by its outcome, and the backoff between attempts.
+// dispatch (queueing), the time spent waiting for a reachable executor, each attempt as a bar
+// coloured by its outcome, and the backoff between attempts.
 import type { Json } from './api';
 
 const MAX_ROWS = 300;
 
-export function drawTimeline(container: HTMLElement, steps: Json[], now = Date.now()): void {
+/** A wait for a callable executor: an attempt that never reached one, from `since` until one is reached. */
+export interface ExecutorWait { since: number; reason: string }
+
+/** The executor waits of each step, from the event stream's `awaitingExecutor` events (one per wait, however often it was re-sent). */
+export function executorWaits(events: Json[]): Map<string, ExecutorWait[]> {
+  const waits = new Map<string, ExecutorWait[]>();
+  for (const e of events) {
+    const awaiting = e.awaitingExecutor;
+    if (!awaiting?.wait?.since) continue;
+    const since = Date.parse(awaiting.wait.since);
+    const list = waits.get(awaiting.stepId) ?? [];
+    const same = list.find((w) => w.since === since);
+    if (same) same.reason = awaiting.wait.reason ?? same.reason;
+    else list.push({ since, reason: awaiting.wait.reason ?? '' });
+    waits.set(awaiting.stepId, list);
+  }
+  return waits;
+}
+
+export function drawTimeline(container: HTMLElement, steps: Json[], waits: Map<string, ExecutorWait[]> = new Map(), now = Date.now()): void {
   container.replaceChildren();
   const withTimes = steps.filter((s) => s.readyTime || s.startTime).sort((a, b) => Date.parse(a.readyTime ?? a.startTime) - Date.parse(b.readyTime ?? b.startTime));
   if (withTimes.length === 0) {
@@ -31,6 +51,16 @@ export function drawTimeline(container: HTMLElement, steps: Json[], now = Date.n
     const ready = step.readyTime ? Date.parse(step.readyTime) : undefined;
     const firstStart = attempts[0]?.startTime ? Date.parse(attempts[0].startTime) : step.startTime ? Date.parse(step.startTime) : undefined;
     if (ready !== undefined && firstStart !== undefined && firstStart > ready) lane.appendChild(bar('queued', ready, firstStart, `queued ${firstStart - ready} ms before dispatch`));
+    // A wait for an executor ends when an attempt reaches one (undelivered attempts are not in the history),
+    // or is still going on (the step's executorWait), or ended with the step (it gave up at its deadline).
+    const stepWaits = [...(waits.get(step.stepId) ?? [])];
+    const current = step.executorWait?.since ? Date.parse(step.executorWait.since) : undefined;
+    if (current !== undefined && !stepWaits.some((w) => w.since === current)) stepWaits.push({ since: current, reason: step.executorWait.reason ?? '' });
+    for (const w of stepWaits) {
+      const reached = attempts.map((a) => Date.parse(a.startTime)).find((t) => t >= w.since);
+      const until = reached ?? (w.since === current || !step.endTime ? now : Date.parse(step.endTime));
+      lane.appendChild(bar('awaiting', w.since, Math.max(until, w.since), `waiting for an executor ${until - w.since} ms: ${w.reason}`));
+    }
     attempts.forEach((a, i) => {
       const s = Date.parse(a.startTime);
       const e = a.endTime ? Date.parse(a.endTime) : now;

@@ -53,6 +53,11 @@ const scenarios = {
     await page.locator('.filters button[type="submit"]').click();
     await page.waitForFunction((id) => document.querySelectorAll('tr[data-execution]').length === 1 && document.querySelector(`tr[data-execution="${id}"]`), ids[1], { timeout: TIMEOUT });
     await page.locator('input[name="search"]').fill('');
+    // Labels filter on the server: every label given must match.
+    await page.locator('input[name="label"]').fill('team=dashboard, run=2');
+    await page.locator('.filters button[type="submit"]').click();
+    await page.waitForFunction((id) => document.querySelectorAll('tr[data-execution]').length === 1 && document.querySelector(`tr[data-execution="${id}"]`), ids[2], { timeout: TIMEOUT });
+    await page.locator('input[name="label"]').fill('');
     await page.locator('.filters button[type="submit"]').click();
     await page.locator(`tr[data-execution="${ids[0]}"]`).waitFor({ timeout: TIMEOUT });
     await screenshot(page, 'executions');
@@ -114,6 +119,18 @@ const scenarios = {
     check((await page.locator('.tl-bar.backoff').count()) >= 2, 'the timeline shows the backoff between attempts');
     check(await page.locator('.dag-svg .node[data-step="after"][data-state="skipped"]').count() === 1, 'the dependent step is skipped');
     await screenshot(page, 'execution-failed');
+  },
+
+  // A step whose only executor cannot be reached waits for one, visibly: a bar in the timeline, the reason in the panel.
+  async awaiting(page) {
+    const id = await submit({ id: 'awaits-an-executor', steps: { call: { type: 'unreachable' } } });
+    await page.goto(new URL(`/ui/#/executions/${id}`, base).href);
+    await page.locator('.tl-row[data-step="call"] .tl-bar.awaiting').waitFor({ timeout: TIMEOUT });
+    await page.locator('.dag-svg .node[data-step="call"]').click();
+    await page.locator('.panel .awaiting', { hasText: 'Waiting for an executor' }).waitFor({ timeout: TIMEOUT });
+    const title = await page.locator('.tl-row[data-step="call"] .tl-bar.awaiting').getAttribute('title');
+    check(title.includes('127.0.0.1:9'), `the wait names the executor it could not reach: ${title}`);
+    await api('POST', `/v1/executions/${id}:cancel`, { reason: 'done with the test' });
   },
 
   // Cancel from the page: the running step and the execution end CANCELLED.

@@ -109,17 +109,21 @@ public abstract class GwfCommand<TSettings> : AsyncCommand<TSettings>
             // Not a whole id: try it as a prefix.
         }
 
+        // The server filters by prefix (ordinal); ids are typed in either case, so ask for each spelling.
         var matches = new List<string>();
-        await foreach (var summary in client.ListAllAsync(new ListExecutionsRequest { PageSize = 1000 }, cancellationToken))
+        foreach (var spelling in new[] { text, text.ToLowerInvariant(), text.ToUpperInvariant() }.Distinct(StringComparer.Ordinal))
         {
-            if (summary.ExecutionId.StartsWith(text, StringComparison.OrdinalIgnoreCase))
+            ListExecutionsResponse page;
+            try
             {
-                matches.Add(summary.ExecutionId);
-                if (matches.Count > 5)
-                {
-                    break;
-                }
+                page = await client.ListAsync(new ListExecutionsRequest { PageSize = 6, ExecutionIdPrefix = spelling }, cancellationToken);
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
+            {
+                throw new UsageException($"'{text}' is not an execution id nor the start of one (ids are letters, digits, '-' and '_').");
+            }
+
+            matches.AddRange(page.Executions.Select(e => e.ExecutionId).Except(matches, StringComparer.Ordinal));
         }
 
         return matches switch

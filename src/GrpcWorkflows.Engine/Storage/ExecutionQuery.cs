@@ -28,11 +28,14 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
     /// <summary>Only executions created strictly before this time; null for no upper bound.</summary>
     public DateTimeOffset? CreatedBefore { get; init; }
 
+    /// <summary>Only executions whose id starts with this text (ordinal); null or empty for all.</summary>
+    public string? ExecutionIdPrefix { get; init; }
+
     /// <summary>The one namespace listed: a listing never crosses namespaces.</summary>
     public string Namespace { get; init; } = Namespaces.ExecutionNamespace.Default;
 
     /// <summary>
-    /// A short digest of the filters (states, workflow id, labels, creation bounds, namespace), the same for
+    /// A short digest of the filters (states, workflow id, labels, creation bounds, id prefix, namespace), the same for
     /// equal filters whatever their order; page tokens carry it.
     /// </summary>
     public string FilterFingerprint()
@@ -51,6 +54,12 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
         }
 
         text.Append(CultureInfo.InvariantCulture, $"a{CreatedAfter?.UtcTicks};b{CreatedBefore?.UtcTicks};");
+        if (!string.IsNullOrEmpty(ExecutionIdPrefix))
+        {
+            // Left out when empty, so tokens made before this filter existed stay valid.
+            Append(text, "p", ExecutionIdPrefix);
+        }
+
         if (!string.Equals(Namespace, Namespaces.ExecutionNamespace.Default, StringComparison.Ordinal))
         {
             // Left out for the default namespace, so tokens made before namespaces stay valid.
@@ -74,7 +83,7 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
         if (!string.Equals(token.Filter, FilterFingerprint(), StringComparison.Ordinal))
         {
             throw new ArgumentException(
-                "The page token was made for other filters (states, workflow id, labels, created after, created before): pass the filters of the request that returned it, or start again without a token.",
+                "The page token was made for other filters (states, workflow id, labels, created after, created before, id prefix): pass the filters of the request that returned it, or start again without a token.",
                 nameof(PageToken));
         }
 
@@ -88,6 +97,10 @@ public sealed record ExecutionQuery(int PageSize, string? PageToken, IReadOnlyCo
         ArgumentNullException.ThrowIfNull(last);
         return new ExecutionPageToken(last.CreateTime.UtcTicks, last.ExecutionId, FilterFingerprint()).Encode();
     }
+
+    /// <summary>Whether an execution id starts with <see cref="ExecutionIdPrefix"/> (always, without one).</summary>
+    public bool HasIdPrefix(string executionId) =>
+        string.IsNullOrEmpty(ExecutionIdPrefix) || executionId.StartsWith(ExecutionIdPrefix, StringComparison.Ordinal);
 
     /// <summary>Whether a creation time is within <see cref="CreatedAfter"/> and <see cref="CreatedBefore"/>.</summary>
     public bool CreatedWithin(DateTimeOffset createTime) =>

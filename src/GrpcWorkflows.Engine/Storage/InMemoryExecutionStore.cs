@@ -168,6 +168,7 @@ public sealed partial class InMemoryExecutionStore : IExecutionStore
                 || (workflowId is not null && !string.Equals(execution.WorkflowId, workflowId, StringComparison.Ordinal))
                 || (after is { } token && !token.Precedes(position.UtcTicks, position.ExecutionId))
                 || !query.CreatedWithin(execution.CreateTime)
+                || !query.HasIdPrefix(execution.ExecutionId)
                 || !ExecutionLabels.Match(execution.Labels, query.Labels))
             {
                 continue;

@@ -1,3 +1,4 @@
+using Google.Protobuf.Reflection;
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Dispatch;
 using GrpcWorkflows.Engine.Secrets;
@@ -98,7 +99,12 @@ public static class OrchestratorServiceCollectionExtensions
         {
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<ExceptionInterceptor>();
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding(transcoding =>
+        {
+            // Errors carry google.rpc details (BadRequest, PreconditionFailure...) in Any: the JSON API must know
+            // their types to write them, or a refused request would answer 500 with no body.
+            transcoding.TypeRegistry = TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor);
+        });
         services.AddOptions<GrpcServiceOptions>().Configure<IOptions<EngineOptions>>((grpc, engine) =>
         {
             var limits = engine.Value.Limits;

@@ -58,9 +58,13 @@ public sealed partial class NewcomerCommandTests(DevCluster cluster)
 
         var status = await cluster.RunAsync("status", prefix);
         var cancel = await cluster.RunAsync("cancel", prefix);
+        var otherCase = await cluster.RunAsync("status", prefix.ToUpperInvariant());
+        var notAnId = await cluster.RunAsync("status", prefix + "%");
 
-        Assert.True(status.ExitCode == 0 && cancel.ExitCode == 0, $"{status}\n{cancel}");
+        Assert.True(status.ExitCode == 0 && cancel.ExitCode == 0 && otherCase.ExitCode == 0, $"{status}\n{cancel}\n{otherCase}");
         Assert.StartsWith($"Execution {id} of simple_workflow: SUCCEEDED", status.OutputLines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"Execution {id} of simple_workflow: SUCCEEDED", otherCase.OutputLines[0], StringComparison.Ordinal);
+        Assert.NotEqual(0, notAnId.ExitCode);
         Assert.Contains(cancel.OutputLines, l => l.Contains(id, StringComparison.Ordinal));
     }
 

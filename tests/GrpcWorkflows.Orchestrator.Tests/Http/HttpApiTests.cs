@@ -137,6 +137,52 @@ public sealed class HttpApiTests
         Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
     }
 
+    [Fact]
+    public async Task ListingByLabelsAndIdPrefix_FiltersOnTheServer()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync(new Dictionary<string, string> { ["Orchestrator:HttpAddress"] = "http://127.0.0.1:0" });
+        using var http = new HttpClient { BaseAddress = orchestrator.HttpAddress, Timeout = AsyncTestHelpers.DefaultTimeoutSpan };
+        var ids = new Dictionary<string, string>();
+        foreach (var team in new[] { "data", "web", "data" })
+        {
+            var submitted = await PostAsync(http, "/v1/executions", """{"definition": {"id": "l", "steps": {"w": {"sleep": {"duration": "600s"}}}}, "labels": {"team": "TEAM"}}""".Replace("TEAM", team, StringComparison.Ordinal));
+            ids[submitted["executionId"]!.GetValue<string>()] = team;
+        }
+
+        var data = await PostAsync(http, "/v1/executions:search", """{"labels": {"team": "data"}, "pageSize": 10}""");
+        var one = ids.Keys.First(id => ids[id] == "web");
+        var byPrefix = await GetAsync(http, $"/v1/executions?executionIdPrefix={one[..^1]}");
+        using var badPrefix = await http.GetAsync("/v1/executions?executionIdPrefix=01%25");
+
+        Assert.Equal(ids.Where(p => p.Value == "data").Select(p => p.Key).Order(), data["executions"]!.AsArray().Select(e => e!["executionId"]!.GetValue<string>()).Order());
+        Assert.Contains(byPrefix["executions"]!.AsArray(), e => e!["executionId"]!.GetValue<string>() == one);
+        Assert.All(byPrefix["executions"]!.AsArray(), e => Assert.StartsWith(one[..^1], e!["executionId"]!.GetValue<string>(), StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, badPrefix.StatusCode);
+    }
+
+    [Fact]
+    public async Task RefusedSubmissions_AnswerJsonErrorsWithTheirDetails()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync(new Dictionary<string, string> { ["Orchestrator:HttpAddress"] = "http://127.0.0.1:0" });
+        using var http = new HttpClient { BaseAddress = orchestrator.HttpAddress, Timeout = AsyncTestHelpers.DefaultTimeoutSpan };
+
+        // No executor serves the type: FAILED_PRECONDITION with a google.rpc.PreconditionFailure detail.
+        using var unserved = await http.PostAsync("/v1/executions", JsonBody("""{"definition": {"id": "u", "steps": {"a": {"type": "nobody_serves_this"}}}}"""));
+        var unservedBody = JsonNode.Parse(await unserved.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, unserved.StatusCode);
+        Assert.Equal(9, unservedBody["code"]!.GetValue<int>());
+        Assert.Contains(unservedBody["details"]!.AsArray(), d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.PreconditionFailure", StringComparison.Ordinal)
+            && d["violations"]![0]!["subject"]!.GetValue<string>() == "steps.a.type");
+
+        // An invalid definition: INVALID_ARGUMENT with every problem as a google.rpc.BadRequest field violation.
+        using var invalid = await http.PostAsync("/v1/executions", JsonBody("""{"definition": {"id": "v", "steps": {"a": {"type": "echo", "depends_on": ["zzz"]}}}}"""));
+        var invalidBody = JsonNode.Parse(await invalid.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(3, invalidBody["code"]!.GetValue<int>());
+        Assert.Contains(invalidBody["details"]!.AsArray(), d => d!["@type"]!.GetValue<string>().EndsWith("google.rpc.BadRequest", StringComparison.Ordinal)
+            && d["fieldViolations"]!.AsArray().Any(v => v!["field"]!.GetValue<string>() == "steps.a.depends_on[0]"));
+    }
+
     private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
     private static async Task<JsonNode> PostAsync(HttpClient http, string path, string json)

@@ -137,6 +137,7 @@ public sealed class WorkflowServiceContractTests
         var tokenWithOtherFilter = await Assert.ThrowsAsync<RpcException>(() => ListAsync(orchestrator, firstPage.NextPageToken, ("team", "web")));
         var future = await orchestrator.Workflows.ListExecutionsAsync(new ListExecutionsRequest { CreatedAfter = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)) }).ResponseAsync.DefaultTimeout();
         var past = await orchestrator.Workflows.ListExecutionsAsync(new ListExecutionsRequest { CreatedBefore = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(1)), WorkflowId = "labelled" }).ResponseAsync.DefaultTimeout();
+        var byPrefix = await orchestrator.Workflows.ListExecutionsAsync(new ListExecutionsRequest { ExecutionIdPrefix = data[0][..^2] }).ResponseAsync.DefaultTimeout();
 
         Assert.Equal(data, seen);
         Assert.Equal(data[1], Assert.Single(both.Executions).ExecutionId);
@@ -145,6 +146,8 @@ public sealed class WorkflowServiceContractTests
         Assert.Contains("other filters", tokenWithOtherFilter.Status.Detail, StringComparison.Ordinal);
         Assert.Empty(future.Executions);
         Assert.Equal(5, past.Executions.Count);
+        Assert.Contains(byPrefix.Executions, e => e.ExecutionId == data[0]);
+        Assert.All(byPrefix.Executions, e => Assert.StartsWith(data[0][..^2], e.ExecutionId, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -152,13 +155,13 @@ public sealed class WorkflowServiceContractTests
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
         var now = DateTimeOffset.UtcNow;
-        var request = new ListExecutionsRequest { PageSize = -1, CreatedAfter = Timestamp.FromDateTimeOffset(now), CreatedBefore = Timestamp.FromDateTimeOffset(now.AddMinutes(-1)) };
+        var request = new ListExecutionsRequest { PageSize = -1, CreatedAfter = Timestamp.FromDateTimeOffset(now), CreatedBefore = Timestamp.FromDateTimeOffset(now.AddMinutes(-1)), ExecutionIdPrefix = "01%" };
         request.Labels[""] = "x";
 
         var error = await Assert.ThrowsAsync<RpcException>(() => orchestrator.Workflows.ListExecutionsAsync(request).ResponseAsync.DefaultTimeout());
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
-        Assert.Equal(["page_size", "labels", "created_before"], error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
+        Assert.Equal(["page_size", "labels", "execution_id_prefix", "created_before"], error.GetRpcStatus()!.GetDetail<BadRequest>()!.FieldViolations.Select(v => v.Field));
         Assert.Contains("page_size: must be 0", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("created_before: (", error.Status.Detail, StringComparison.Ordinal);
     }

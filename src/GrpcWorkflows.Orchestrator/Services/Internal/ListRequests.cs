@@ -13,6 +13,9 @@ internal static class ListRequests
     /// <summary>The longest label key or value a filter may hold.</summary>
     public const int MaxLabelLength = 256;
 
+    /// <summary>The longest execution id prefix a request may hold.</summary>
+    public const int MaxIdPrefixLength = 64;
+
     /// <summary>The query of a request.</summary>
     /// <exception cref="Grpc.Core.RpcException"><c>INVALID_ARGUMENT</c> listing every problem of the request.</exception>
     public static ExecutionQuery Query(ListExecutionsRequest request, int defaultPageSize, int maxPageSize)
@@ -38,6 +41,12 @@ internal static class ListRequests
             {
                 problems.Add(Problem($"labels[{key[..Math.Min(key.Length, 40)]}]", $"key and value must be at most {MaxLabelLength} characters each."));
             }
+        }
+
+        var prefix = request.ExecutionIdPrefix;
+        if (prefix.Length > MaxIdPrefixLength || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+        {
+            problems.Add(Problem("execution_id_prefix", $"must be at most {MaxIdPrefixLength} letters, digits, '-' or '_' (the characters of an execution id)."));
         }
 
         var after = Time(request.CreatedAfter, "created_after", problems);
@@ -68,6 +77,7 @@ internal static class ListRequests
             Labels = new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
             CreatedAfter = after,
             CreatedBefore = before,
+            ExecutionIdPrefix = prefix.Length == 0 ? null : prefix,
             Namespace = listed,
         };
     }
