@@ -75,6 +75,11 @@ public sealed partial class WorkflowEngine
                 return;
             }
         }
+        catch (Exception) when (Stopping)
+        {
+            // The engine stops (admission refused, reads cancelled): the next start asks for the child again.
+            return;
+        }
         catch (WorkflowValidationException e)
         {
             ChildCommand(run.Runtime, (machine, now) => machine.ChildNotStarted(run.Step, new StepError { Code = "INVALID_ARGUMENT", Message = $"the sub-workflow '{run.Reference.Id}' refused its input: {e.Result.Describe()}" }, now));
@@ -83,10 +88,6 @@ public sealed partial class WorkflowEngine
         catch (AdmissionRejectedException e)
         {
             ChildCommand(run.Runtime, (machine, now) => machine.ChildNotStarted(run.Step, new StepError { Code = "RESOURCE_EXHAUSTED", Message = $"the sub-workflow '{run.Reference.Id}' could not start: {e.Message}" }, now));
-            return;
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
             return;
         }
         catch (Exception e)
@@ -114,9 +115,9 @@ public sealed partial class WorkflowEngine
                 }
             }
         }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        catch (Exception) when (Stopping)
         {
-            // The engine stops; the next start follows the child again.
+            // The engine stops (the child's watch ends with it); the next start follows the child again.
         }
         catch (Exception e)
         {
@@ -175,6 +176,9 @@ public sealed partial class WorkflowEngine
 
         _committer.StartAppends(batches);
     }
+
+    /// <summary>Whether the engine is stopping: a child's start or watch that ends then is resumed at the next start, never failed.</summary>
+    private bool Stopping => Volatile.Read(ref _stopRequested) || _stopping.IsCancellationRequested;
 
     /// <summary>What one <c>workflow</c> step's child needs.</summary>
     private sealed record ChildRun(ExecutionRuntime Runtime, int Step, ExecutionParent Parent, string Namespace, SubWorkflowStep Reference, Google.Protobuf.WellKnownTypes.Struct Input, int RunNumber);
