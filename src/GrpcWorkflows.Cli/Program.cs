@@ -6,6 +6,7 @@ using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Help;
 using GrpcWorkflows.Cli.Inspecting;
 using GrpcWorkflows.Cli.Running;
+using GrpcWorkflows.Cli.StoredWorkflows;
 using GrpcWorkflows.Cli.Validation;
 using GrpcWorkflows.Cli.Watching;
 using Spectre.Console;
@@ -38,7 +39,8 @@ app.Configure(config =>
     config.AddCommand<RunCommand>("run")
         .WithDescription("Submit a workflow definition and show its steps live until it ends; prints the result. The execution id is printed first; Ctrl-C asks whether to cancel the execution (--cancel-on-interrupt cancels without asking) or leaves it running. With no --address/GWF_ADDRESS and nothing at http://127.0.0.1:5100, starts an embedded orchestrator (memory storage) with the built-in executors and those of gwf.executors.json for the run; input steps read files under the definition's folder; a workflow needing a chat endpoint that is not set is skipped (exit code 5).")
         .WithExample("run", "examples/simple_workflow.json")
-        .WithExample("run", "examples/parallel_workflow.json", "--input", "customer=acme", "--output", "json");
+        .WithExample("run", "examples/parallel_workflow.json", "--input", "customer=acme", "--output", "json")
+        .WithExample("run", "--ref", "parallel_workflow@2");
     config.AddCommand<SubmitCommand>("submit")
         .WithDescription("Submit a workflow definition and print the execution id without waiting.")
         .WithExample("submit", "examples/simple_workflow.json", "--idempotency-key", "nightly-2026-11-26");
@@ -71,6 +73,21 @@ app.Configure(config =>
         .WithExample("dev")
         .WithExample("dev", "--storage", "memory", "--port", "0")
         .WithExample("dev", "--data-root", "examples");
+    config.AddBranch("workflow", workflow =>
+    {
+        workflow.SetDescription("Stored, versioned workflow definitions: run them with gwf run --ref ID[@VERSION].");
+        workflow.AddCommand<WorkflowRegisterCommand>("register")
+            .WithDescription("Store a definition under its id as a new immutable version (the latest version again when nothing changed). Checked as a submission is: every problem by file, line and field path, exit code 2.")
+            .WithExample("workflow", "register", "examples/parallel_workflow.json");
+        workflow.AddCommand<WorkflowListCommand>("list")
+            .WithDescription("List the stored workflows of the namespace: latest version, step count, registration time, description.");
+        workflow.AddCommand<WorkflowGetCommand>("get")
+            .WithDescription("Show one stored version (the latest without @VERSION) and its definition.")
+            .WithExample("workflow", "get", "parallel_workflow@1", "-o", "json");
+        workflow.AddCommand<WorkflowDeleteCommand>("delete")
+            .WithDescription("Delete a stored workflow: no new runs (by reference or as a sub-workflow); its versions stay for the executions that ran them.")
+            .WithExample("workflow", "delete", "parallel_workflow");
+    });
     config.AddBranch("admin", admin =>
     {
         admin.SetDescription("Operate on an orchestrator's files.");

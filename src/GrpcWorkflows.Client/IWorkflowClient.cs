@@ -175,4 +175,23 @@ public interface IWorkflowClient
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The executors.</returns>
     Task<IReadOnlyList<ExecutorInfo>> ListExecutorsAsync(string? stepType = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stores <paramref name="definition"/> under its id as a new version (or gets the latest version
+    /// back, with <see cref="RegisterWorkflowResponse.Existing"/> set, when it holds an equal definition).
+    /// In <see cref="WorkflowClientOptions.Namespace"/> when <paramref name="workflowNamespace"/> is null.
+    /// </summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>INVALID_ARGUMENT</c> with every problem of the definition.</exception>
+    Task<RegisterWorkflowResponse> RegisterWorkflowAsync(WorkflowDefinition definition, string? workflowNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>One version of a stored workflow (the latest when <paramref name="version"/> is 0), with its definition.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown or deleted workflow or version.</exception>
+    Task<GetWorkflowResponse> GetWorkflowAsync(string workflowId, int version = 0, string? workflowNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stored workflow of a namespace (its latest version, without the definition), by id, reading every page.</summary>
+    IAsyncEnumerable<StoredWorkflow> ListWorkflowsAsync(string? workflowNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a stored workflow (no new runs; its versions and executions stay); returns the number of versions it had.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown workflow.</exception>
+    Task<int> DeleteWorkflowAsync(string workflowId, string? workflowNamespace = null, CancellationToken cancellationToken = default);
 }

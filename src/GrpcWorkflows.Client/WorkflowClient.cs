@@ -23,7 +23,7 @@ namespace GrpcWorkflows.Client;
 /// channel and disposes it), from an existing <see cref="CallInvoker"/>, or through dependency
 /// injection with <c>services.AddGrpcWorkflowsClient(...)</c>. The instance is thread safe.
 /// </remarks>
-public sealed class WorkflowClient : IWorkflowClient, IDisposable
+public sealed partial class WorkflowClient : IWorkflowClient, IDisposable
 {
     private readonly WorkflowService.WorkflowServiceClient _workflows;
     private readonly ExecutorRegistryService.ExecutorRegistryServiceClient _registry;

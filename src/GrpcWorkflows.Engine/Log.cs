@@ -73,4 +73,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Execution {ExecutionId} handed over: this replica reaches no executor of step type '{StepType}', another replica does")]
     public static partial void HandedOver(ILogger logger, string executionId, string stepType);
+    // Sub-workflows take event ids 40 to 49.
+    [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "The child execution {ChildExecutionId} could not be cancelled")]
+    public static partial void ChildNotCancelled(ILogger logger, string childExecutionId, Exception exception);
 }

@@ -38,6 +38,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(30);
 
     private readonly IExecutionStore _store;
+    private readonly StoredWorkflows.IWorkflowStore? _workflows;
     private readonly ISecretProvider? _secrets;
     private readonly IStepTypeCatalog? _localStepTypes;
     private readonly IStepDispatcher _dispatcher;
@@ -76,6 +77,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     /// a single orchestrator.
     /// </param>
     /// <param name="replicaOptions">Lease duration, renewal interval and claim batch of a replica; defaults when null.</param>
+    /// <param name="workflows">Where stored workflow definitions live; null for the execution store's own (when it keeps them).</param>
     public WorkflowEngine(
         IExecutionStore store,
         IStepDispatcher dispatcher,
@@ -87,7 +89,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         IStepTypeCatalog? stepTypes = null,
         ISecretProvider? secrets = null,
         IExecutionReplicaStore? replicaStore = null,
-        ReplicaOptions? replicaOptions = null)
+        ReplicaOptions? replicaOptions = null,
+        StoredWorkflows.IWorkflowStore? workflows = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(dispatcher);
@@ -97,6 +100,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(jitter);
         _store = store;
+        _workflows = workflows ?? store as StoredWorkflows.IWorkflowStore;
         _dispatcher = dispatcher;
         _options = options.Value;
         _time = timeProvider;
@@ -185,6 +189,10 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     Input = command.Input ?? new Struct(),
                     IdempotencyKey = command.IdempotencyKey ?? string.Empty,
                     Namespace = executionNamespace,
+                    WorkflowVersion = command.WorkflowVersion,
+                    ParentExecutionId = command.Parent?.ExecutionId ?? string.Empty,
+                    ParentStepId = command.Parent?.StepId ?? string.Empty,
+                    Depth = command.Parent?.Depth ?? 0,
                 },
             };
             if (command.Labels is { Count: > 0 } labels)
@@ -603,6 +611,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case PendingActionKind.Finish:
                     finishes = true;
                     break;
+                case PendingActionKind.StartChild:
+                    StartChild(runtime, action.Step, action.Request!);
+                    break;
             }
         }
 
@@ -889,6 +900,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case MachineActionKind.Finish:
                     runtime.PendingActions.Add(new PendingAction(PendingActionKind.Finish, -1, 0, null, null));
                     break;
+                case MachineActionKind.StartChild:
+                    runtime.PendingActions.Add(new PendingAction(PendingActionKind.StartChild, action.Step, 0, action.Request, null));
+                    break;
             }
         }
 
@@ -917,6 +931,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 StopStep(runtime, e.StepCancelled.StepId, succeeded: false);
+                CancelChildOf(runtime, e.StepCancelled.StepId);
                 break;
             case ExecutionEvent.KindOneofCase.AwaitingExecutor when e.AwaitingExecutor.Wait.Since.Equals(e.Time):
                 Log.AwaitingExecutor(_logger, runtime.Id, e.AwaitingExecutor.StepId, e.AwaitingExecutor.Wait.Reason);

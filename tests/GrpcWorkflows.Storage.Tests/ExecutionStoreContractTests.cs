@@ -10,7 +10,7 @@ namespace GrpcWorkflows.Storage.Tests;
 /// The behaviour every <see cref="IExecutionStore"/> owes its callers, written once and run
 /// against every implementation: subclass it and create the store.
 /// </summary>
-public abstract class ExecutionStoreContractTests : IAsyncLifetime
+public abstract partial class ExecutionStoreContractTests : IAsyncLifetime
 {
     private IExecutionStore? _store;
 

@@ -20,7 +20,13 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
             return ExitCodes.Success;
         }
 
-        Console.Out.WriteLine($"Execution {execution.ExecutionId} of {execution.WorkflowId}: {Names.Of(execution.State)}");
+        var workflow = execution.WorkflowVersion > 0 ? $"{execution.WorkflowId}@{execution.WorkflowVersion}" : execution.WorkflowId;
+        Console.Out.WriteLine($"Execution {execution.ExecutionId} of {workflow}: {Names.Of(execution.State)}");
+        if (execution.ParentExecutionId.Length > 0)
+        {
+            Console.Out.WriteLine($"  child of execution {execution.ParentExecutionId} (its step '{execution.ParentStepId}'), depth {execution.Depth}");
+        }
+
         if (execution.Figures?.TotalDuration is { } total)
         {
             var figures = execution.Figures;
@@ -44,6 +50,11 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
             if (step.ForEach is { } items)
             {
                 note = note.Length > 0 ? $"{Watching.ForEachText.Of(items)}; {note}" : Watching.ForEachText.Of(items);
+            }
+
+            if (step.ChildExecutionId.Length > 0)
+            {
+                note = note.Length > 0 ? $"child {step.ChildExecutionId}; {note}" : $"child {step.ChildExecutionId}";
             }
 
             table.AddRow(new Text(step.StepId), new Text(step.Type), new Text(Names.Of(step.State)), new Text(step.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Text(duration), new Text(note));

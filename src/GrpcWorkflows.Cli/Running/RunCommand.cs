@@ -19,7 +19,9 @@ public sealed class RunCommand : GwfCommand<RunSettings>
     /// <inheritdoc />
     protected override async Task<int> RunAsync(RunSettings settings, CancellationToken cancellationToken)
     {
-        var definition = DefinitionFile.Load(settings.File);
+        var stored = settings.Reference();
+        var definition = stored is null ? DefinitionFile.Load(settings.File) : new WorkflowDefinition();
+        var source = stored is null ? settings.File : settings.Ref;
         var input = InputParser.Parse(settings.InputFile, settings.Inputs);
         var labels = InputParser.ParseLabels(settings.Labels);
         var address = settings.ResolveAddress();
@@ -29,6 +31,11 @@ public sealed class RunCommand : GwfCommand<RunSettings>
             if (settings.Detach)
             {
                 throw new UsageException($"--detach needs a running orchestrator, and none answers at {Describe(address)}: start one with 'gwf dev' or pass --address.");
+            }
+
+            if (stored is not null)
+            {
+                throw new UsageException($"--ref runs a workflow stored in a running orchestrator, and none answers at {Describe(address)}: start one with 'gwf dev' or pass --address.");
             }
 
             if (EmbeddedRun.MissingChatEndpoint(definition) is { } missing)
@@ -44,7 +51,19 @@ public sealed class RunCommand : GwfCommand<RunSettings>
         try
         {
             using var client = Connect(address);
-            var submit = new SubmitWorkflowRequest { Definition = definition, Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
+            var submit = new SubmitWorkflowRequest { Input = input, IdempotencyKey = settings.IdempotencyKey ?? string.Empty, Labels = { labels } };
+            if (stored is null)
+            {
+                submit.Definition = definition;
+            }
+            else
+            {
+                // Pinned to the version read here, so the steps shown are the steps that run.
+                var found = (await client.GetWorkflowAsync(stored.Id, stored.Version, cancellationToken: cancellationToken)).Workflow;
+                definition = found.Definition;
+                submit.WorkflowRef = new WorkflowReference { Id = found.WorkflowId, Version = found.Version };
+            }
+
             if (settings.Detach)
             {
                 SubmitCommand.Print(await client.SubmitAsync(submit, cancellationToken), settings.Output);
@@ -59,7 +78,7 @@ public sealed class RunCommand : GwfCommand<RunSettings>
             }
             catch (RpcException e) when (e.StatusCode is StatusCode.InvalidArgument or StatusCode.FailedPrecondition)
             {
-                return ReportRpcError(e, settings.File);
+                return ReportRpcError(e, source);
             }
             catch (Exception e) when (IsInterruption(e, cancellationToken) && progress.ExecutionId is { } id)
             {

@@ -23,10 +23,11 @@ public sealed class SubmitCommand : GwfCommand<WorkflowFileSettings>
     /// <inheritdoc />
     protected override async Task<int> RunAsync(WorkflowFileSettings settings, CancellationToken cancellationToken)
     {
-        var definition = DefinitionFile.Load(settings.File);
+        var stored = settings.Reference();
         var request = new SubmitWorkflowRequest
         {
-            Definition = definition,
+            Definition = stored is null ? DefinitionFile.Load(settings.File) : null,
+            WorkflowRef = stored,
             Input = InputParser.Parse(settings.InputFile, settings.Inputs),
             IdempotencyKey = settings.IdempotencyKey ?? string.Empty,
             Labels = { InputParser.ParseLabels(settings.Labels) },
@@ -39,7 +40,7 @@ public sealed class SubmitCommand : GwfCommand<WorkflowFileSettings>
         }
         catch (Grpc.Core.RpcException e) when (e.StatusCode is Grpc.Core.StatusCode.InvalidArgument or Grpc.Core.StatusCode.FailedPrecondition)
         {
-            return ReportRpcError(e, settings.File);
+            return ReportRpcError(e, stored is null ? settings.File : settings.Ref);
         }
     }
 }

@@ -8,9 +8,28 @@ namespace GrpcWorkflows.Cli.Running;
 public class WorkflowFileSettings : GlobalSettings
 {
     /// <summary>The definition file.</summary>
-    [CommandArgument(0, "<FILE>")]
-    [Description("The workflow definition: a .json or .yaml/.yml file.")]
+    [CommandArgument(0, "[FILE]")]
+    [Description("The workflow definition: a .json or .yaml/.yml file. Leave it out with --ref.")]
     public string File { get; set; } = string.Empty;
+
+    /// <summary>A stored workflow to run instead of a file, <c>ID[@VERSION]</c>.</summary>
+    [CommandOption("--ref <ID[@VERSION]>")]
+    [Description("Run a stored workflow (gwf workflow register) instead of a file: its latest version, or ID@VERSION. Needs a running orchestrator.")]
+    public string? Ref { get; set; }
+
+    /// <summary>The stored workflow <see cref="Ref"/> names, or null when a file is run.</summary>
+    /// <exception cref="UsageException">Both or neither of FILE and --ref are given, or --ref is malformed.</exception>
+    public GrpcWorkflows.V1.WorkflowReference? Reference()
+    {
+        if (Ref is null)
+        {
+            return File.Length == 0 ? throw new UsageException("give the workflow definition FILE, or --ref ID[@VERSION] for a stored workflow.") : null;
+        }
+
+        return File.Length > 0
+            ? throw new UsageException("give either a definition FILE or --ref ID[@VERSION], not both.")
+            : StoredWorkflows.WorkflowReferenceText.Parse(Ref, "--ref");
+    }
 
     /// <summary>Workflow input values, <c>key=value</c>.</summary>
     [CommandOption("-i|--input <KEY=VALUE>")]

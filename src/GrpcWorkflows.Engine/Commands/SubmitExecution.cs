@@ -9,9 +9,19 @@ namespace GrpcWorkflows.Engine.Commands;
 /// <param name="IdempotencyKey">When set, a second submission with the same key returns the first execution instead of starting another.</param>
 /// <param name="Labels">Labels of this execution, added to (and overriding) the definition's.</param>
 /// <param name="Namespace">The namespace of the execution; <see cref="Namespaces.ExecutionNamespace.Default"/> when null or empty.</param>
+/// <param name="WorkflowVersion">The stored workflow version <paramref name="Definition"/> is (see <see cref="WorkflowEngine.ResolveWorkflowAsync"/>); 0 for an inline definition.</param>
+/// <param name="Parent">For a child execution of a <c>workflow</c> step: its parent; null otherwise.</param>
 public sealed record SubmitExecution(
     WorkflowDefinition Definition,
     Struct? Input = null,
     string? IdempotencyKey = null,
     IReadOnlyDictionary<string, string>? Labels = null,
-    string? Namespace = null);
+    string? Namespace = null,
+    int WorkflowVersion = 0,
+    ExecutionParent? Parent = null);
+
+/// <summary>The parent of a child execution started by a <c>workflow</c> step.</summary>
+/// <param name="ExecutionId">The parent execution's id.</param>
+/// <param name="StepId">The parent's step that started the child.</param>
+/// <param name="Depth">The child's depth in the chain of sub-workflows: the parent's depth + 1.</param>
+public sealed record ExecutionParent(string ExecutionId, string StepId, int Depth);

@@ -18,6 +18,9 @@ internal enum PendingActionKind
 
     /// <summary>The execution finished: drop it from memory.</summary>
     Finish,
+
+    /// <summary>Start (or find again) the child execution of a <c>workflow</c> step.</summary>
+    StartChild,
 }
 
 /// <summary>One action deferred until the events before it are durable.</summary>

@@ -114,6 +114,9 @@ public sealed partial class ExecutionStateFold
                 suspended.WakeTime = e.StepSuspended.WakeTime;
                 suspended.Signal = e.StepSuspended.Signal;
                 break;
+            case ExecutionEvent.KindOneofCase.ChildStarted:
+                _steps[e.ChildStarted.StepId].ChildExecutionId = e.ChildStarted.ChildExecutionId;
+                break;
             case ExecutionEvent.KindOneofCase.TimedOut:
                 TimedOut = true;
                 CancelRequested = true;
@@ -323,6 +326,10 @@ public sealed partial class ExecutionStateFold
         execution.IdempotencyKey = submitted.IdempotencyKey;
         execution.Namespace = Namespaces.ExecutionNamespace.OrDefault(submitted.Namespace);
         execution.CreateTime = e.Time;
+        execution.WorkflowVersion = submitted.WorkflowVersion;
+        execution.ParentExecutionId = submitted.ParentExecutionId;
+        execution.ParentStepId = submitted.ParentStepId;
+        execution.Depth = submitted.Depth;
         foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {
             execution.Labels[key] = value;

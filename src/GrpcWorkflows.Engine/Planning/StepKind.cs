@@ -11,4 +11,7 @@ internal enum StepKind
 
     /// <summary>A built-in <c>wait_for_signal</c>: <c>SignalExecution</c> completes it, or its timeout fails it.</summary>
     Signal,
+
+    /// <summary>A built-in <c>workflow</c> step: the engine runs a child execution of a stored workflow.</summary>
+    SubWorkflow,
 }

@@ -44,6 +44,12 @@ internal sealed partial class ExecutionMachine
     /// <summary>A READY built-in wait starts waiting: its time (a sleep) or its signal, with a timer for the wake or the timeout.</summary>
     private void Suspend(int step, DateTimeOffset now)
     {
+        if (Compiled.Kinds[step] == StepKind.SubWorkflow)
+        {
+            StartChild(step, now);
+            return;
+        }
+
         var definition = Graph.Steps[step];
         var suspended = new StepSuspended { StepId = Graph.Ids[step] };
         if (Compiled.Kinds[step] == StepKind.Sleep)

@@ -112,6 +112,9 @@ internal sealed partial class ExecutionMachine
                 case StepState.Ready when Compiled.Kinds[i] != StepKind.Executor:
                     Suspend(i, now);
                     break;
+                case StepState.Suspended when Compiled.Kinds[i] == StepKind.SubWorkflow:
+                    RequestChild(i, now);
+                    break;
                 case StepState.Ready:
                     if (step.ExecutorWait?.Deadline is { } waitDeadline)
                     {

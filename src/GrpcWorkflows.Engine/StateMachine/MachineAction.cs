@@ -25,6 +25,9 @@ internal enum MachineActionKind
 
     /// <summary>Once durable: the execution is finished; drop it from memory.</summary>
     Finish,
+
+    /// <summary>Once durable: start (or find again) the child execution of a <c>workflow</c> step, with <see cref="MachineAction.Request"/>'s input.</summary>
+    StartChild,
 }
 
 /// <summary>One action of an <see cref="ExecutionMachine"/>.</summary>

@@ -14,7 +14,7 @@ namespace GrpcWorkflows.Engine.Storage;
 /// contend. Events are stored as given and handed back as stored: callers must not modify an
 /// <see cref="ExecutionEvent"/> after appending it, nor one they read.
 /// </remarks>
-public sealed class InMemoryExecutionStore : IExecutionStore
+public sealed partial class InMemoryExecutionStore : IExecutionStore
 {
     /// <summary>Orders page positions oldest first (create time, then id), the reverse of a page.</summary>
     private static readonly Comparer<(long Ticks, string Id)> PageOrder = Comparer<(long Ticks, string Id)>.Create(static (left, right) =>

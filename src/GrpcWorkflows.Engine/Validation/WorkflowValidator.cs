@@ -95,7 +95,7 @@ internal sealed class WorkflowValidator
             var step = graph.Steps[i];
             var prefix = "steps." + id;
             CheckStepId(id, prefix, limits, Add);
-            kinds[i] = CheckKind(step, id, prefix, Add, out schemas[i]);
+            kinds[i] = step.Workflow is null ? CheckKind(step, id, prefix, Add, out schemas[i]) : SubWorkflows.SubWorkflowChecks.CheckStep(definition.Id, step, id, prefix, Add);
             if (step.Type.Length == 0 && kinds[i] == StepKind.Executor)
             {
                 Add(prefix + ".type", $"step '{id}' has no type");

@@ -96,7 +96,8 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<IStepTypeCatalog>(),
             sp.GetRequiredService<ISecretProvider>(),
             sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } replicas ? replicas : null,
-            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value));
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value,
+            workflows: (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore metered ? metered.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.StoredWorkflows.IWorkflowStore));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));

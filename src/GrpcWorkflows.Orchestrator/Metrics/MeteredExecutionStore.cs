@@ -39,6 +39,9 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
         _attemptDuration = meter.CreateHistogram<double>(Instrumentation.AttemptDurationMetric, "s", "Duration of step attempts from dispatch to result, by step type and outcome.");
     }
 
+    /// <summary>The store measured (which may also keep stored workflow definitions).</summary>
+    public IExecutionStore Inner => _inner;
+
     /// <inheritdoc />
     public async ValueTask<CreateExecutionResult> CreateAsync(ExecutionEvent firstEvent, CancellationToken cancellationToken = default)
     {

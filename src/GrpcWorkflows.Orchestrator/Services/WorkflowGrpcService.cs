@@ -14,7 +14,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
 /// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
 /// </summary>
-internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
 {
     /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
     public const int DefaultPageSize = 50;
@@ -186,7 +186,7 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
 
     private async Task<CreateExecutionResult> SubmitAsync(SubmitWorkflowRequest request, ServerCallContext context)
     {
-        RequireDefinition(request.Definition);
+        RequireDefinitionOrReference(request);
         var executionNamespace = ExecutionNamespace.OrDefault(request.Namespace);
         if (ExecutionNamespace.Problem(executionNamespace) is { } problem)
         {
@@ -194,12 +194,14 @@ internal sealed class WorkflowGrpcService(WorkflowEngine engine, IHostApplicatio
         }
 
         RequireCovered(executionNamespace, context);
+        var (definition, version) = await DefinitionOfAsync(request, executionNamespace, context);
         var command = new SubmitExecution(
-            request.Definition,
+            definition,
             request.Input,
             request.IdempotencyKey.Length == 0 ? null : request.IdempotencyKey,
             request.Labels.Count == 0 ? null : new Dictionary<string, string>(request.Labels, StringComparer.Ordinal),
-            executionNamespace);
+            executionNamespace,
+            version);
         try
         {
             return await engine.SubmitAsync(command, context.CancellationToken);

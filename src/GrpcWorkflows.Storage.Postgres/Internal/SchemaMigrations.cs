@@ -95,6 +95,28 @@ internal static class SchemaMigrations
                 heartbeat_at timestamptz NOT NULL
             );
             """),
+        (5, "stored, versioned workflow definitions", """
+            -- One row per stored workflow of a namespace: its latest version and whether it is deleted (a deleted
+            -- workflow keeps its versions; registering its id again continues the numbering). Registrations lock
+            -- this row, so two replicas registering one workflow get two versions.
+            CREATE TABLE stored_workflows (
+                namespace      text COLLATE "C" NOT NULL,
+                workflow_id    text COLLATE "C" NOT NULL,
+                latest_version integer NOT NULL,
+                deleted        boolean NOT NULL DEFAULT false,
+                PRIMARY KEY (namespace, workflow_id)
+            );
+
+            -- Every version, immutable.
+            CREATE TABLE stored_workflow_versions (
+                namespace   text COLLATE "C" NOT NULL,
+                workflow_id text COLLATE "C" NOT NULL,
+                version     integer NOT NULL,
+                definition  bytea NOT NULL,                 -- the serialized WorkflowDefinition
+                create_time bigint NOT NULL,                -- UTC ticks
+                PRIMARY KEY (namespace, workflow_id, version)
+            );
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

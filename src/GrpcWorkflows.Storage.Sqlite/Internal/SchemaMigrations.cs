@@ -86,6 +86,27 @@ internal static class SchemaMigrations
             CREATE INDEX ix_executions_state ON executions (state);
             CREATE INDEX ix_executions_end_time ON executions (end_time, execution_id) WHERE end_time IS NOT NULL;
             """),
+        (3, "stored, versioned workflow definitions", """
+            -- One row per stored workflow of a namespace: its latest version and whether it is deleted
+            -- (a deleted workflow keeps its versions; registering its id again continues the numbering).
+            CREATE TABLE stored_workflows (
+                namespace      TEXT NOT NULL,
+                workflow_id    TEXT NOT NULL,
+                latest_version INTEGER NOT NULL,
+                deleted        INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (namespace, workflow_id)
+            ) WITHOUT ROWID;
+
+            -- Every version, immutable.
+            CREATE TABLE stored_workflow_versions (
+                namespace   TEXT NOT NULL,
+                workflow_id TEXT NOT NULL,
+                version     INTEGER NOT NULL,
+                definition  BLOB NOT NULL,                  -- the serialized WorkflowDefinition
+                create_time INTEGER NOT NULL,               -- UTC ticks
+                PRIMARY KEY (namespace, workflow_id, version)
+            ) WITHOUT ROWID;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -65,6 +65,19 @@ public sealed class HttpApiTests
         var retried = await PostAsync(http, $"/v1/executions/{id}:retry", "{}");
         Assert.Equal(["wait"], retried["stepIds"]!.AsArray().Select(s => s!.GetValue<string>()));
 
+        // stored workflows: register, run by reference, get a version, list, delete.
+        var stored = await PostAsync(http, "/v1/workflows", """{"definition": {"id": "stored-http", "steps": {"a": {"type": "echo", "input": {"v": 1}}}}}""");
+        Assert.Equal((1, false), (stored["workflow"]!["version"]!.GetValue<int>(), stored["existing"]!.GetValue<bool>()));
+        var byReference = await PostAsync(http, "/v1/executions", """{"workflowRef": {"id": "stored-http"}}""");
+        Assert.False(string.IsNullOrEmpty(byReference["executionId"]!.GetValue<string>()));
+        var version = await GetAsync(http, "/v1/workflows/stored-http?version=1");
+        Assert.Equal("echo", version["workflow"]!["definition"]!["steps"]!["a"]!["type"]!.GetValue<string>());
+        var storedList = await GetAsync(http, "/v1/workflows");
+        Assert.Contains(storedList["workflows"]!.AsArray(), w => w!["workflowId"]!.GetValue<string>() == "stored-http");
+        using var deleted = await http.DeleteAsync("/v1/workflows/stored-http");
+        deleted.EnsureSuccessStatusCode();
+        Assert.Equal(1, JsonNode.Parse(await deleted.Content.ReadAsStringAsync())!["versions"]!.GetValue<int>());
+
         // executors, and an unknown execution as a JSON error with the gRPC code.
         var executors = await GetAsync(http, "/v1/executors");
         Assert.Contains(executors["executors"]!.AsArray(), e => e!["stepTypes"]!.AsArray().Any(t => t!.GetValue<string>() == "sleep"));

@@ -41,6 +41,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         var definition = Define("matrix", ("a", Step("echo", """{"x": 1}""")));
         var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, admin).ResponseAsync.DefaultTimeout();
         await ReadAllAsync(orchestrator.Workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = submitted.ExecutionId }, admin).ResponseStream);
+        await orchestrator.Workflows.RegisterWorkflowAsync(new RegisterWorkflowRequest { Definition = definition }, admin).ResponseAsync.DefaultTimeout();
         var executorId = (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest(), admin).ResponseAsync.DefaultTimeout()).Executors.Single().ExecutorId;
 
         var rpcs = Rpcs(orchestrator, definition, submitted.ExecutionId, executorId);
@@ -114,6 +115,12 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             // Nothing waits for a signal in a finished execution.
             new(W + "SignalExecution", StatusCode.FailedPrecondition, StatusCode.NotFound, h => workflows.SignalExecutionAsync(new SignalExecutionRequest { ExecutionId = executionId, Name = "approve" }, h).ResponseAsync),
             new(W + "ValidateWorkflow", StatusCode.OK, StatusCode.OK, h => workflows.ValidateWorkflowAsync(new ValidateWorkflowRequest { Definition = definition }, h).ResponseAsync),
+            // The stored workflow 'matrix' was registered by the admin before (RegisterWorkflow answers the same version again).
+            new(W + "RegisterWorkflow", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.RegisterWorkflowAsync(new RegisterWorkflowRequest { Definition = definition }, h).ResponseAsync),
+            new(W + "GetWorkflow", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.GetWorkflowAsync(new GetWorkflowRequest { WorkflowId = definition.Id }, h).ResponseAsync),
+            new(W + "ListWorkflows", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.ListWorkflowsAsync(new ListWorkflowsRequest(), h).ResponseAsync),
+            // Nothing stored under this id: an authorized caller learns that it does not exist.
+            new(W + "DeleteWorkflow", StatusCode.NotFound, StatusCode.PermissionDenied, h => workflows.DeleteWorkflowAsync(new DeleteWorkflowRequest { WorkflowId = "never-registered" }, h).ResponseAsync),
             new(R + "RegisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
             new(R + "Heartbeat", StatusCode.OK, StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
             new(R + "DeregisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.DeregisterExecutorAsync(new DeregisterExecutorRequest { ExecutorId = "no-such-executor" }, h).ResponseAsync),
