@@ -75,7 +75,7 @@ app.Configure(config =>
         .WithExample("dev", "--data-root", "examples");
     config.AddBranch("workflow", workflow =>
     {
-        workflow.SetDescription("Stored, versioned workflow definitions: run them with gwf run --ref ID[@VERSION].");
+        workflow.SetDescription("Stored, versioned workflow definitions: run them with gwf run --ref ID[[@VERSION]].");
         workflow.AddCommand<WorkflowRegisterCommand>("register")
             .WithDescription("Store a definition under its id as a new immutable version (the latest version again when nothing changed). Checked as a submission is: every problem by file, line and field path, exit code 2.")
             .WithExample("workflow", "register", "examples/parallel_workflow.json");
