@@ -3,6 +3,8 @@ using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Tests.Infrastructure;
 using GrpcWorkflows.Testing;
 using GrpcWorkflows.V1;
+using OpenTelemetry.Trace;
+using StatusCode = Grpc.Core.StatusCode;
 using static GrpcWorkflows.Orchestrator.Tests.Infrastructure.Workflows;
 
 namespace GrpcWorkflows.Orchestrator.Tests.Services;
@@ -96,27 +98,32 @@ public sealed class WorkflowServiceTests
     [Fact]
     public async Task ExecuteStep_WithEngineTracing_ExecutorContinuesTheTraceOfTheAttempt()
     {
-        var activities = new System.Collections.Concurrent.ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name.StartsWith("GrpcWorkflows.", StringComparison.Ordinal),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        // OpenTelemetry's SDK with its in-memory exporter, as an operator's OTLP pipeline would see the spans.
+        var exported = new List<Activity>();
+        using var tracing = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource(Engine.Instrumentation.ActivitySourceName, GrpcWorkflows.Executor.Instrumentation.ActivitySourceName)
+            .SetSampler(new AlwaysOnSampler())
+            .AddInMemoryExporter(exported)
+            .Build();
         await using var orchestrator = await TestOrchestrator.StartAsync();
         await using var executor = await InProcessExecutor.StartAsync(orchestrator.Address);
         await orchestrator.WaitForExecutorsAsync("echo");
 
         var execution = await orchestrator.Workflows.RunToEndAsync(Define("traced", ("a", Step("echo"))));
 
-        await AsyncTestHelpers.WaitUntilAsync(
-            () => activities.Any(a => a.Source.Name == "GrpcWorkflows.Executor" && Equals(a.GetTagItem("grpcworkflows.execution.id"), execution.ExecutionId)),
-            "the executor's span ended");
-        var served = activities.Single(a => a.Source.Name == "GrpcWorkflows.Executor" && Equals(a.GetTagItem("grpcworkflows.execution.id"), execution.ExecutionId));
-        var engineSpans = activities.Where(a => a.Source.Name == "GrpcWorkflows.Engine" && a.TraceId == served.TraceId).ToList();
-        // One trace from the execution down to the executor's handler: the attempt's context travelled with the call.
-        Assert.Contains(engineSpans, a => a.OperationName.StartsWith("attempt", StringComparison.Ordinal));
-        Assert.NotEqual(default, served.ParentSpanId);
+        // Other tests of this assembly run meanwhile and end spans too: read a copy (ToArray does not enumerate).
+        List<Activity> Spans() => [.. exported.ToArray().Where(a => a is not null)];
+
+        bool IsServed(Activity a) => a.Source.Name == GrpcWorkflows.Executor.Instrumentation.ActivitySourceName && Equals(a.GetTagItem("grpcworkflows.execution.id"), execution.ExecutionId);
+        Func<bool> exportedServed = () => tracing.ForceFlush() && Spans().Any(IsServed);
+        await AsyncTestHelpers.WaitUntilAsync(exportedServed, "the executor's span was exported");
+        var served = Spans().Single(IsServed);
+        var engineSpans = Spans().Where(a => a.Source.Name == Engine.Instrumentation.ActivitySourceName && a.TraceId == served.TraceId).ToList();
+
+        // One trace from the execution down to the executor's handler: the executor's span is a child of the
+        // orchestrator's attempt span, whose context travelled with the call.
+        var attempt = Assert.Single(engineSpans, a => a.SpanId == served.ParentSpanId);
+        Assert.StartsWith("attempt", attempt.OperationName, StringComparison.Ordinal);
+        Assert.Equal(ActivityKind.Server, served.Kind);
     }
 }
