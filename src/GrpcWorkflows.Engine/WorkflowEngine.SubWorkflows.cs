@@ -159,17 +159,7 @@ public sealed partial class WorkflowEngine
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            try
-            {
-                command(runtime.Machine, now);
-            }
-            catch (Exception e)
-            {
-                Fault(runtime, e, now);
-            }
-
-            Absorb(runtime, now);
+            Decide(runtime, command);
             _pump.Pump();
             batches = _committer.TakeDirty();
         }

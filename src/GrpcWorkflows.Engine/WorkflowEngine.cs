@@ -263,17 +263,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             _active.Add(runtime.Id, runtime);
             _arriving.Remove(runtime.Id);
             ExecutionTracing.StartExecution(runtime);
-            var now = _time.GetUtcNow();
-            try
-            {
-                first(runtime.Machine, now);
-            }
-            catch (Exception e)
-            {
-                Fault(runtime, e, now);
-            }
-
-            Absorb(runtime, now);
+            Decide(runtime, first);
             _pump.Pump();
             batches = _committer.TakeDirty();
         }
@@ -736,6 +726,25 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     }
 
     /// <summary>
+    /// Runs one command on an execution's machine and carries out what it decided (<see cref="Absorb"/>); a throw
+    /// fails that execution with the reason (<see cref="Fault"/>). Under the lock.
+    /// </summary>
+    private void Decide(ExecutionRuntime runtime, Action<ExecutionMachine, DateTimeOffset> command)
+    {
+        var now = _time.GetUtcNow();
+        try
+        {
+            command(runtime.Machine, now);
+        }
+        catch (Exception e)
+        {
+            Fault(runtime, e, now);
+        }
+
+        Absorb(runtime, now);
+    }
+
+    /// <summary>
     /// A command threw while deciding for one execution: that execution fails with the reason; the
     /// exception never escapes into the lock holder, a detached task or recovery. Under the lock.
     /// </summary>
@@ -806,17 +815,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 runtime.Parked[step] = false;
             }
 
-            var now = _time.GetUtcNow();
-            try
-            {
-                runtime.Machine.TimerDue(step, attempt, purpose, now);
-            }
-            catch (Exception e)
-            {
-                Fault(runtime, e, now);
-            }
-
-            Absorb(runtime, now);
+            Decide(runtime, (machine, now) => machine.TimerDue(step, attempt, purpose, now));
             _pump.Pump();
             batches = _committer.TakeDirty();
         }
