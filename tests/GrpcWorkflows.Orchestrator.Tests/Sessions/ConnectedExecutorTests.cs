@@ -77,7 +77,7 @@ public sealed class ConnectedExecutorTests
         for (var i = 0; i < 40; i++)
         {
             var step = Step("noop");
-            step.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromMilliseconds(500));
+            step.Timeout = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2));
             ids.Add((await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = Define($"stalled-{i}", ("n", step)) }).ResponseAsync.DefaultTimeout()).ExecutionId);
         }
 
