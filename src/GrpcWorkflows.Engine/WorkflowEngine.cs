@@ -52,7 +52,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private readonly EventCommitter _committer;
     private readonly AttemptRunner _runner;
     private readonly ExecutorWaitList _waitingForExecutor = new();
-    private readonly Func<string, bool> _isReachable;
+    private readonly Func<string, string, bool> _isReachable;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ExecutionRuntime> _active = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
@@ -872,14 +872,15 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     break;
                 case MachineActionKind.AwaitExecutor:
                     var stepType = runtime.Compiled.Graph.Steps[action.Step].Type;
-                    if (_dispatcher.IsReachable(stepType))
+                    var executionNamespace = runtime.Fold.Execution.Namespace;
+                    if (_dispatcher.IsReachable(stepType, executionNamespace))
                     {
                         // Reachable again already (it came back while this result was on its way): send at once.
                         _pump.Enqueue(runtime, action.Step);
                     }
                     else
                     {
-                        _waitingForExecutor.Add(stepType, runtime, action.Step);
+                        _waitingForExecutor.Add(stepType, executionNamespace, runtime, action.Step);
                     }
 
                     break;
@@ -974,7 +975,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         runtime.Timers[(step, purpose)] = _time.CreateTimer(static s => ((TimerDue)s!).Fire(), state, delay, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Sends again the parked steps whose type the dispatcher says is reachable. Under the lock.</summary>
+    /// <summary>Sends again the parked steps whose type the dispatcher says is reachable for their namespace. Under the lock.</summary>
     private void ReleaseReachable()
     {
         if (_waitingForExecutor.Count == 0 || _waitingForExecutor.TakeReachable(_isReachable) is not { } released)

@@ -90,7 +90,7 @@ internal static class AttemptRequestFactory
             request.Labels.Add(execution.Labels);
         }
 
-        return new StepAttemptRequest(request, compiled.Timeouts[step]) { SecretValues = secretUse.Used };
+        return new StepAttemptRequest(request, compiled.Timeouts[step]) { SecretValues = secretUse.Used, Namespace = execution.Namespace };
     }
 
     /// <summary>What a dependent that runs whatever its dependencies did (a trigger rule other than <c>all_succeeded</c>) sees in place of the output of a step that did not run: <c>{"skipped": {"reason"}}</c>.</summary>

@@ -10,7 +10,7 @@ namespace GrpcWorkflows.Engine.Dispatch;
 /// capacity frees up the dispatcher raises <see cref="CapacityAvailable"/> and the scheduler
 /// looks at its queue again. A step type with no callable endpoint reports capacity, so that its
 /// attempt comes back at once as <see cref="StepAttemptResult.Undelivered"/>: that is not an
-/// attempt, and the engine parks the step until <see cref="IsReachable"/> holds for its type and
+/// attempt, and the engine parks the step until <see cref="IsReachable(string, string)"/> holds for its type and
 /// <see cref="CapacityAvailable"/> is raised (or its maximum wait passes).
 /// </remarks>
 public interface IStepDispatcher
@@ -28,11 +28,25 @@ public interface IStepDispatcher
     int AvailableCapacity(string stepType) => HasCapacity(stepType) ? int.MaxValue : 0;
 
     /// <summary>
+    /// How many more attempts of <paramref name="stepType"/> for an execution of <paramref name="executionNamespace"/>
+    /// could start now: a dispatcher whose executors serve only some namespaces counts only those that serve
+    /// this one, and answers "unbounded" when none of them is callable (the attempt then comes back undelivered,
+    /// and the step waits until <see cref="IsReachable(string, string)"/> holds). The default ignores the namespace.
+    /// </summary>
+    int AvailableCapacity(string stepType, string executionNamespace) => AvailableCapacity(stepType);
+
+    /// <summary>
     /// Whether some executor of <paramref name="stepType"/> may be callable now (registered, not known
     /// to be down, circuit not open). A step whose attempt came back undelivered waits until this
     /// holds. The dispatcher raises <see cref="CapacityAvailable"/> when it turns true.
     /// </summary>
     bool IsReachable(string stepType) => true;
+
+    /// <summary>
+    /// Whether some executor of <paramref name="stepType"/> that serves executions of <paramref name="executionNamespace"/>
+    /// may be callable now. The default ignores the namespace.
+    /// </summary>
+    bool IsReachable(string stepType, string executionNamespace) => IsReachable(stepType);
 
     /// <summary>Raised (on any thread) when capacity for some step type frees up, or an executor becomes reachable.</summary>
     event EventHandler? CapacityAvailable;

@@ -9,4 +9,7 @@ public sealed record StepAttemptRequest(ExecuteStepRequest Request, TimeSpan Tim
 {
     /// <summary>The secret values resolved into the input: the engine redacts them from the attempt's output and error before recording them; a dispatcher must not log them.</summary>
     public IReadOnlyList<string> SecretValues { get; init; } = [];
+
+    /// <summary>The namespace of the step's execution: a dispatcher sends the attempt only to an executor that serves it.</summary>
+    public string Namespace { get; init; } = Namespaces.ExecutionNamespace.Default;
 }

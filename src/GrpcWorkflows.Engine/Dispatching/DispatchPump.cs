@@ -24,6 +24,9 @@ internal sealed class DispatchPump
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
     private readonly ReadyCounts _ready = new();
 
+    /// <summary>The namespace of the execution whose turn it is: its steps count only the executors that serve it.</summary>
+    private string _namespace = Namespaces.ExecutionNamespace.Default;
+
     /// <param name="dispatcher">Whose free slots bound each step type.</param>
     /// <param name="maxParallelSteps">The engine-wide limit of attempts in flight.</param>
     /// <param name="startAttempt">Starts one attempt of a dequeued step (the engine's command to the execution's machine).</param>
@@ -44,7 +47,7 @@ internal sealed class DispatchPump
     /// <summary>READY steps queued over every execution. Read without the lock.</summary>
     public int ReadyCount => Volatile.Read(ref _ready.Total);
 
-    /// <summary>Whether any step is queued; read without the lock (see <see cref="CanDispatch"/> for the pairing fence).</summary>
+    /// <summary>Whether any step is queued; read without the lock (see <see cref="CanDispatch(string)"/> for the pairing fence).</summary>
     public bool HasReadySteps => Volatile.Read(ref _ready.Total) != 0;
 
     /// <summary>Queues a step of an execution and puts the execution in rotation.</summary>
@@ -104,6 +107,7 @@ internal sealed class DispatchPump
                 continue;
             }
 
+            _namespace = runtime.Fold.Execution.Namespace;
             if (runtime.Ready.TryDequeue(_hasCapacity, runtime.Queued, _ready, out var step))
             {
                 misses = 0;
@@ -136,12 +140,12 @@ internal sealed class DispatchPump
         }
     }
 
-    /// <summary>Whether some step type with READY steps has capacity for one more attempt.</summary>
+    /// <summary>Whether some step type with READY steps has capacity for one more attempt (in some namespace).</summary>
     private bool AnyReadyTypeHasCapacity()
     {
         foreach (var (stepType, ready) in _ready.ByType)
         {
-            if (ready > 0 && CanDispatch(stepType))
+            if (ready > 0 && CanDispatch(stepType, anyNamespace: true))
             {
                 return true;
             }
@@ -150,13 +154,20 @@ internal sealed class DispatchPump
         return false;
     }
 
-    /// <summary>Whether one more attempt of <paramref name="stepType"/> may be decided now.</summary>
-    private bool CanDispatch(string stepType)
+    /// <summary>Whether one more attempt of <paramref name="stepType"/>, for the execution whose turn it is, may be decided now.</summary>
+    private bool CanDispatch(string stepType) => CanDispatch(stepType, anyNamespace: false);
+
+    /// <summary>
+    /// Whether one more attempt of <paramref name="stepType"/> may be decided now: in the namespace of the execution
+    /// whose turn it is, or (<paramref name="anyNamespace"/>) in some namespace. Attempts decided and not yet
+    /// dispatched are counted per type, whatever their namespace: at worst a step waits for the next turn.
+    /// </summary>
+    private bool CanDispatch(string stepType, bool anyNamespace)
     {
         // Publishes the READY count before reading the dispatcher's slots (see the engine's
         // capacity handler): a step queued concurrently either sees the freed slot here or is counted there.
         Interlocked.MemoryBarrier();
-        var available = _dispatcher.AvailableCapacity(stepType);
+        var available = anyNamespace ? _dispatcher.AvailableCapacity(stepType) : _dispatcher.AvailableCapacity(stepType, _namespace);
         return available > 0 && (available == int.MaxValue || Volatile.Read(ref InTransit(stepType).Value) < available);
     }
 

@@ -3,22 +3,23 @@ using GrpcWorkflows.Engine.Scheduling;
 namespace GrpcWorkflows.Engine.Dispatching;
 
 /// <summary>
-/// Steps whose latest attempt never reached an executor, by step type: they leave the READY queues
-/// and come back when the dispatcher says their type is reachable again. Guarded by the engine's lock.
+/// Steps whose latest attempt never reached an executor, by step type and namespace: they leave the READY
+/// queues and come back when the dispatcher says an executor of their type that serves their namespace is
+/// reachable again. Guarded by the engine's lock.
 /// </summary>
 internal sealed class ExecutorWaitList
 {
-    private readonly Dictionary<string, List<(ExecutionRuntime Runtime, int Step)>> _byType = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string StepType, string Namespace), List<(ExecutionRuntime Runtime, int Step)>> _byType = [];
 
     /// <summary>The number of parked entries (some may be stale: cancelled or finished since), read without the lock.</summary>
     public int Count;
 
     /// <summary>Parks a step.</summary>
-    public void Add(string stepType, ExecutionRuntime runtime, int step)
+    public void Add(string stepType, string executionNamespace, ExecutionRuntime runtime, int step)
     {
-        if (!_byType.TryGetValue(stepType, out var entries))
+        if (!_byType.TryGetValue((stepType, executionNamespace), out var entries))
         {
-            _byType[stepType] = entries = [];
+            _byType[(stepType, executionNamespace)] = entries = [];
         }
 
         runtime.Parked[step] = true;
@@ -26,14 +27,14 @@ internal sealed class ExecutorWaitList
         Count++;
     }
 
-    /// <summary>Takes every step of the types for which <paramref name="isReachable"/> holds, still parked, in the order they were parked.</summary>
-    public List<(ExecutionRuntime Runtime, int Step)>? TakeReachable(Func<string, bool> isReachable)
+    /// <summary>Takes every step of the (type, namespace) pairs for which <paramref name="isReachable"/> holds, still parked, in the order they were parked.</summary>
+    public List<(ExecutionRuntime Runtime, int Step)>? TakeReachable(Func<string, string, bool> isReachable)
     {
         List<(ExecutionRuntime Runtime, int Step)>? taken = null;
-        List<string>? emptied = null;
-        foreach (var (stepType, entries) in _byType)
+        List<(string, string)>? emptied = null;
+        foreach (var (key, entries) in _byType)
         {
-            if (!isReachable(stepType))
+            if (!isReachable(key.StepType, key.Namespace))
             {
                 continue;
             }
@@ -48,12 +49,12 @@ internal sealed class ExecutorWaitList
             }
 
             Count -= entries.Count;
-            (emptied ??= []).Add(stepType);
+            (emptied ??= []).Add(key);
         }
 
-        foreach (var stepType in emptied ?? [])
+        foreach (var key in emptied ?? [])
         {
-            _byType.Remove(stepType);
+            _byType.Remove(key);
         }
 
         return taken;

@@ -101,8 +101,10 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     }
 
     /// <summary>
-    /// The free slots of <paramref name="stepType"/>'s callable endpoints; unbounded when it has no
-    /// callable endpoint at all (the attempt then comes back at once, undelivered, with the reason).
+    /// The free slots of <paramref name="stepType"/>'s callable endpoints, whatever namespaces they serve; unbounded
+    /// when it has no callable endpoint at all (the attempt then comes back at once, undelivered, with the reason),
+    /// or when one serves only some namespaces (a namespace none of them serves must still get its attempt, to be
+    /// answered undelivered and wait).
     /// </summary>
     public int AvailableCapacity(string stepType)
     {
@@ -113,6 +115,33 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         foreach (var endpoint in endpoints)
         {
             if (endpoint.IsCallable(now))
+            {
+                if (endpoint.Namespaces is not null)
+                {
+                    return int.MaxValue;
+                }
+
+                anyCallable = true;
+                free += endpoint.FreeSlots;
+            }
+        }
+
+        return anyCallable ? free : int.MaxValue;
+    }
+
+    /// <summary>
+    /// The free slots of <paramref name="stepType"/>'s callable endpoints that serve <paramref name="executionNamespace"/>;
+    /// unbounded when none of them is callable (the attempt then comes back at once, undelivered, with the reason).
+    /// </summary>
+    public int AvailableCapacity(string stepType, string executionNamespace)
+    {
+        var endpoints = _registry.EndpointsFor(stepType);
+        var now = _timeProvider.GetTimestamp();
+        var anyCallable = false;
+        var free = 0;
+        foreach (var endpoint in endpoints)
+        {
+            if (endpoint.IsCallable(now) && endpoint.Serves(executionNamespace))
             {
                 anyCallable = true;
                 free += endpoint.FreeSlots;
@@ -138,22 +167,38 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     }
 
     /// <inheritdoc />
+    public bool IsReachable(string stepType, string executionNamespace)
+    {
+        var now = _timeProvider.GetTimestamp();
+        foreach (var endpoint in _registry.EndpointsFor(stepType))
+        {
+            if (endpoint.IsCallable(now) && endpoint.Serves(executionNamespace))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
     public async ValueTask<StepAttemptResult> DispatchAsync(StepAttemptRequest request, CancellationToken cancellationToken = default)
     {
         var stepType = request.Request.StepType;
+        var executionNamespace = request.Namespace;
         List<ExecutorEndpoint>? tried = null;
         StepAttemptResult? lastUndelivered = null;
         while (true)
         {
-            var (pick, endpoint) = TryPick(stepType, tried);
+            var (pick, endpoint) = TryPick(stepType, executionNamespace, tried);
             while (pick == Pick.Full)
             {
-                (pick, endpoint) = await WaitForSlotAsync(stepType, tried, cancellationToken);
+                (pick, endpoint) = await WaitForSlotAsync(stepType, executionNamespace, tried, cancellationToken);
             }
 
             if (pick == Pick.NoneCallable)
             {
-                return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, _registry.EndpointsFor(stepType));
+                return lastUndelivered ?? AttemptOutcomes.NoCallableEndpoint(stepType, executionNamespace, _registry.EndpointsFor(stepType));
             }
 
             var token = _tokens?.Issue(endpoint!.ExecutorId, request.Request);
@@ -247,7 +292,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
 
     private static string LossKey(ExecuteStepRequest request) => string.Concat(request.IdempotencyKey, "#", request.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    private (Pick Pick, ExecutorEndpoint? Endpoint) TryPick(string stepType, List<ExecutorEndpoint>? tried)
+    private (Pick Pick, ExecutorEndpoint? Endpoint) TryPick(string stepType, string executionNamespace, List<ExecutorEndpoint>? tried)
     {
         while (true)
         {
@@ -260,7 +305,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
             for (var i = 0; i < count; i++)
             {
                 var endpoint = endpoints[(start + i) % count];
-                if (!endpoint.IsCallable(now) || (tried is not null && tried.Contains(endpoint)))
+                if (!endpoint.IsCallable(now) || !endpoint.Serves(executionNamespace) || (tried is not null && tried.Contains(endpoint)))
                 {
                     continue;
                 }
@@ -286,20 +331,20 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         }
     }
 
-    private async ValueTask<(Pick Pick, ExecutorEndpoint? Endpoint)> WaitForSlotAsync(string stepType, List<ExecutorEndpoint>? tried, CancellationToken cancellationToken)
+    private async ValueTask<(Pick Pick, ExecutorEndpoint? Endpoint)> WaitForSlotAsync(string stepType, string executionNamespace, List<ExecutorEndpoint>? tried, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _slotWaiters);
         try
         {
             var freed = Volatile.Read(ref _slotFreed).Task;
-            var picked = TryPick(stepType, tried);
+            var picked = TryPick(stepType, executionNamespace, tried);
             if (picked.Pick != Pick.Full)
             {
                 return picked;
             }
 
             await freed.WaitAsync(cancellationToken);
-            return TryPick(stepType, tried);
+            return TryPick(stepType, executionNamespace, tried);
         }
         finally
         {

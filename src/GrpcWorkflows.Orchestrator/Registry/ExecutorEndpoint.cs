@@ -20,6 +20,7 @@ internal sealed class ExecutorEndpoint
     private int _unreachable;
     private string? _unreachableReason;
     private string? _executorId;
+    private IReadOnlySet<string>? _namespaces;
 
     internal ExecutorEndpoint(string address, int capacity)
     {
@@ -41,6 +42,19 @@ internal sealed class ExecutorEndpoint
         get => Volatile.Read(ref _executorId);
         set => Volatile.Write(ref _executorId, value);
     }
+
+    /// <summary>
+    /// The namespaces whose steps may go to this endpoint: those its registering credential covers; null (the
+    /// default, static executors, credentials with <c>*</c>, no authentication) for every namespace.
+    /// </summary>
+    internal IReadOnlySet<string>? Namespaces
+    {
+        get => Volatile.Read(ref _namespaces);
+        set => Volatile.Write(ref _namespaces, value);
+    }
+
+    /// <summary>Whether steps of executions of <paramref name="executionNamespace"/> may go to this endpoint.</summary>
+    internal bool Serves(string executionNamespace) => Namespaces is not { } namespaces || namespaces.Contains(executionNamespace);
 
     /// <summary>The executor session behind this endpoint, for a connected executor; null for an address called with <c>ExecuteStep</c>.</summary>
     internal ExecutorSession? Session { get; }

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine.Namespaces;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
@@ -197,6 +198,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
             };
             _entriesById[id] = entry;
             entry.Endpoint.ExecutorId = id;
+            entry.Endpoint.Namespaces = caller.Covers(ExecutionNamespace.All) ? null : caller.Namespaces;
             RebuildSnapshot();
         }
 

@@ -9,13 +9,26 @@ namespace GrpcWorkflows.Orchestrator.Dispatch.Internal;
 /// <summary>Turns what came back from an executor call into the engine's <see cref="StepAttemptResult"/>.</summary>
 internal static class AttemptOutcomes
 {
-    /// <summary>No endpoint of the step type can be called: none registered, or each unreachable or with its circuit open.</summary>
-    public static StepAttemptResult NoCallableEndpoint(string stepType, ExecutorEndpoint[] endpoints)
+    /// <summary>
+    /// No endpoint of the step type that serves <paramref name="executionNamespace"/> can be called: none registered,
+    /// none whose credential covers the namespace, or each unreachable or with its circuit open.
+    /// </summary>
+    public static StepAttemptResult NoCallableEndpoint(string stepType, string executionNamespace, ExecutorEndpoint[] endpoints)
     {
         if (endpoints.Length == 0)
         {
             return StepAttemptResult.Undelivered($"No executor is registered for step type '{stepType}'.");
         }
+
+        var serving = endpoints.Where(e => e.Serves(executionNamespace)).ToArray();
+        if (serving.Length == 0)
+        {
+            return StepAttemptResult.Undelivered(
+                $"No executor of step type '{stepType}' serves the namespace '{executionNamespace}': the credentials of its {endpoints.Length} executor(s) cover other namespaces. "
+                + "Register or connect an executor with a credential that covers it (Auth:ApiKeys:N:Namespaces, or the token's namespaces claim).");
+        }
+
+        endpoints = serving;
 
         var why = string.Join("; ", endpoints.Select(e => e.UnreachableReason ?? $"the circuit of executor {e.Address} is open"));
         return StepAttemptResult.Undelivered($"No executor of step type '{stepType}' can be called: {why}");
