@@ -100,4 +100,11 @@ public sealed class ExecutorOptions
 
     /// <summary>How far the orchestrator's clock may be from this one when checking a caller token's times. Default <see cref="DefaultCallerTokenClockSkew"/>.</summary>
     public TimeSpan CallerTokenClockSkew { get; set; } = DefaultCallerTokenClockSkew;
+
+    /// <summary>
+    /// Mutual TLS, the alternative (or the addition) to caller tokens: the client certificates accepted from callers
+    /// of <c>ExecuteStep</c>. Off unless <see cref="CallerCertificateOptions.CaPath"/> or
+    /// <see cref="CallerCertificateOptions.Thumbprints"/> is set; then a connection without a certificate that passes is refused.
+    /// </summary>
+    public CallerCertificateOptions CallerCertificates { get; set; } = new();
 }

@@ -1,3 +1,4 @@
+using GrpcWorkflows.Executor.Internal;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Executor.Hosting;
@@ -45,7 +46,41 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
             failures.Add($"Executor:CallerTokenClockSkew must be between 00:00:00 and 00:10:00 (it is {options.CallerTokenClockSkew}).");
         }
 
+        CheckCallerCertificates(options.CallerCertificates, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckCallerCertificates(CallerCertificateOptions certificates, List<string> failures)
+    {
+        for (var i = 0; i < certificates.Thumbprints.Count; i++)
+        {
+            var thumbprint = CallerCertificatePolicy.Normalize(certificates.Thumbprints[i] ?? "");
+            if (thumbprint.Length is not (64 or 40))
+            {
+                failures.Add($"Executor:CallerCertificates:Thumbprints:{i} must be a SHA-256 (64 hex digits) or SHA-1 (40) certificate thumbprint (it is '{certificates.Thumbprints[i]}'); "
+                    + "for example the output of `openssl x509 -noout -fingerprint -sha256 -in orchestrator.crt`.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(certificates.CaPath))
+        {
+            return;
+        }
+
+        if (!File.Exists(certificates.CaPath))
+        {
+            failures.Add($"Executor:CallerCertificates:CaPath '{certificates.CaPath}' does not exist; give a PEM file of the CA certificates the orchestrator's client certificate chains to.");
+            return;
+        }
+
+        try
+        {
+            CallerCertificatePolicy.From(certificates);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            failures.Add($"Executor:CallerCertificates:CaPath '{certificates.CaPath}' could not be read ({e.Message}); give a PEM file of CA certificates.");
+        }
     }
 
     private static void CheckAddress(string? address, string setting, List<string> failures)

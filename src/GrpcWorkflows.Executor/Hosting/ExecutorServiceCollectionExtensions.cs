@@ -3,6 +3,7 @@ using GrpcWorkflows.Executor.Hosting;
 using GrpcWorkflows.Executor.Internal;
 using GrpcWorkflows.Executor.Registration;
 using GrpcWorkflows.Executor.Sessions;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -38,6 +39,8 @@ public static class ExecutorServiceCollectionExtensions
         }
 
         services.AddGrpc();
+        // Mutual TLS (Executor:CallerCertificates): https endpoints require the orchestrator's client certificate.
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ExecutorOptions>>((kestrel, options) => CallerCertificatePolicy.Apply(kestrel, options.Value));
         // grpc.health.v1: SERVING while calls are accepted, NOT_SERVING once stopping; executors may add checks with AddHealthChecks().
         services.AddGrpcHealthChecks().AddCheck<ExecutorHealthCheck>("executor");
         services.AddGrpcReflection();

@@ -61,4 +61,7 @@ internal static partial class Log
 
     [LoggerMessage(171, LogLevel.Warning, "Caller tokens are not checked: {Reason}. Any process that reaches this executor can run its steps; restrict who can reach it (mTLS, network policy) or let it register with the orchestrator.")]
     public static partial void CallerTokensUnchecked(ILogger logger, string reason);
+
+    [LoggerMessage(200, LogLevel.Warning, "Step {StepId} of execution {ExecutionId}: call refused (UNAUTHENTICATED): it came without a client certificate, which Executor:CallerCertificates requires (the call came over plain http)")]
+    public static partial void CallWithoutCertificate(ILogger logger, string stepId, string executionId);
 }

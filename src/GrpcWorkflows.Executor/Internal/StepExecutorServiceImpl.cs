@@ -21,6 +21,14 @@ internal sealed class StepExecutorServiceImpl(
 
     public override async Task<ExecuteStepResponse> ExecuteStep(ExecuteStepRequest request, ServerCallContext context)
     {
+        if (options.Value.CallerCertificates.Required && context.GetHttpContext().Connection.ClientCertificate is null)
+        {
+            // Over https the handshake already refused it; this is a call over plain http, which carries no certificate.
+            Log.CallWithoutCertificate(logger, request.StepId, request.ExecutionId);
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "This executor accepts only callers with a client certificate (Executor:CallerCertificates), and this call came without one: call it over https:// with the orchestrator's certificate (Dispatch:ClientCertificate)."));
+        }
+
         if (await callerTokens.CheckAsync(BearerToken(context), request, context.CancellationToken).ConfigureAwait(false) is { } refused)
         {
             throw new RpcException(refused);

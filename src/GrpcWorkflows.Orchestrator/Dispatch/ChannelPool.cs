@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
 using Grpc.Net.Client;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +23,7 @@ internal sealed class ChannelPool : IAsyncDisposable
     private readonly ILogger<ChannelPool> _logger;
     private readonly Lock _createGate = new();
     private readonly ITimer _sweepTimer;
+    private readonly Lazy<SslClientAuthenticationOptions?> _tls;
     private bool _disposed;
 
     /// <summary>Creates the pool.</summary>
@@ -31,6 +34,34 @@ internal sealed class ChannelPool : IAsyncDisposable
         _logger = logger;
         var period = _options.ChannelIdleTimeout / 2;
         _sweepTimer = timeProvider.CreateTimer(static state => ((ChannelPool)state!).CloseIdle(), this, period, period);
+        _tls = new Lazy<SslClientAuthenticationOptions?>(() => TlsFor(_options));
+    }
+
+    /// <summary>
+    /// The TLS settings of channels to <c>https://</c> executors: the client certificate to present and the CAs to
+    /// trust (<see cref="DispatchOptions.ClientCertificate"/>, <see cref="DispatchOptions.ExecutorCaPath"/>); null when
+    /// neither is configured (the system's defaults). Loaded once, at the first channel (the options validator has
+    /// checked the files at start).
+    /// </summary>
+    private static SslClientAuthenticationOptions? TlsFor(DispatchOptions options)
+    {
+        if (!options.ClientCertificate.Enabled && string.IsNullOrWhiteSpace(options.ExecutorCaPath))
+        {
+            return null;
+        }
+
+        var tls = new SslClientAuthenticationOptions();
+        if (options.ClientCertificate is { Enabled: true } certificate)
+        {
+            tls.ClientCertificates = [CertificateFiles.Load(certificate.Path!, certificate.KeyPath, certificate.Password)];
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.ExecutorCaPath))
+        {
+            tls.RemoteCertificateValidationCallback = CertificateFiles.TrustOnly(CertificateFiles.LoadAuthorities(options.ExecutorCaPath));
+        }
+
+        return tls;
     }
 
     /// <summary>The number of open channels.</summary>
@@ -124,6 +155,11 @@ internal sealed class ChannelPool : IAsyncDisposable
                 KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
                 ConnectTimeout = _options.ConnectTimeout,
             };
+            if (_tls.Value is { } tls)
+            {
+                handler.SslOptions = tls;
+            }
+
             var channel = GrpcChannel.ForAddress(endpoint.Uri, new GrpcChannelOptions
             {
                 HttpHandler = handler,

@@ -102,4 +102,16 @@ public sealed class DispatchOptions
 
     /// <summary>How long an open circuit refuses calls before it lets a trial call through.</summary>
     public TimeSpan CircuitBreakDuration { get; set; } = DefaultCircuitBreakDuration;
+
+    /// <summary>
+    /// The client certificate presented to executors called over <c>https://</c> (mutual TLS: executors that require
+    /// one know the call comes from the orchestrator). Not presented to executors called over <c>http://</c>.
+    /// </summary>
+    public ClientCertificateOptions ClientCertificate { get; set; } = new();
+
+    /// <summary>
+    /// A PEM file of the certificate authorities executors' server certificates must chain to (an internal CA, or
+    /// the executors' self-signed certificates themselves). Empty: the system's trust store.
+    /// </summary>
+    public string? ExecutorCaPath { get; set; }
 }

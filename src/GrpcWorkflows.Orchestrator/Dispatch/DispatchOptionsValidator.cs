@@ -1,3 +1,4 @@
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using Microsoft.Extensions.Options;
 
 namespace GrpcWorkflows.Orchestrator.Dispatch;
@@ -60,6 +61,64 @@ internal sealed class DispatchOptionsValidator : IValidateOptions<DispatchOption
             failures.Add($"Dispatch:CircuitBreakDuration must be at least 00:00:00.5 (it is {options.CircuitBreakDuration}).");
         }
 
+        CheckCertificates(options, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The client certificate and the executors' CA must load now, not at the first call to an executor.</summary>
+    private static void CheckCertificates(DispatchOptions options, List<string> failures)
+    {
+        var certificate = options.ClientCertificate;
+        if (!certificate.Enabled && (!string.IsNullOrWhiteSpace(certificate.KeyPath) || !string.IsNullOrEmpty(certificate.Password)))
+        {
+            failures.Add("Dispatch:ClientCertificate:KeyPath or Password is set without Dispatch:ClientCertificate:Path: give the certificate file too.");
+        }
+        else if (certificate.Enabled && !File.Exists(certificate.Path))
+        {
+            failures.Add($"Dispatch:ClientCertificate:Path '{certificate.Path}' does not exist; give the orchestrator's client certificate (PFX, or PEM with Dispatch:ClientCertificate:KeyPath).");
+        }
+        else if (certificate.Enabled && !string.IsNullOrWhiteSpace(certificate.KeyPath) && !File.Exists(certificate.KeyPath))
+        {
+            failures.Add($"Dispatch:ClientCertificate:KeyPath '{certificate.KeyPath}' does not exist; give the PEM private key of Dispatch:ClientCertificate:Path.");
+        }
+        else if (certificate.Enabled)
+        {
+            try
+            {
+                using var loaded = CertificateFiles.Load(certificate.Path!, certificate.KeyPath, certificate.Password);
+                if (!loaded.HasPrivateKey)
+                {
+                    failures.Add($"Dispatch:ClientCertificate:Path '{certificate.Path}' holds no private key: give a PFX with its key, or the PEM key in Dispatch:ClientCertificate:KeyPath.");
+                }
+                else if (loaded.NotAfter < DateTime.Now)
+                {
+                    failures.Add($"Dispatch:ClientCertificate:Path '{certificate.Path}' expired on {loaded.NotAfter:u} ({loaded.Subject}); renew it.");
+                }
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                failures.Add($"Dispatch:ClientCertificate:Path '{certificate.Path}' could not be loaded ({e.Message}); give a PFX file (with Dispatch:ClientCertificate:Password when it has one) or a PEM certificate and key.");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ExecutorCaPath))
+        {
+            return;
+        }
+
+        if (!File.Exists(options.ExecutorCaPath))
+        {
+            failures.Add($"Dispatch:ExecutorCaPath '{options.ExecutorCaPath}' does not exist; give a PEM file of the CA certificates executors' server certificates chain to, or leave it empty for the system's trust store.");
+            return;
+        }
+
+        try
+        {
+            CertificateFiles.LoadAuthorities(options.ExecutorCaPath);
+        }
+        catch (System.Security.Cryptography.CryptographicException e)
+        {
+            failures.Add($"Dispatch:ExecutorCaPath '{options.ExecutorCaPath}' could not be read ({e.Message}); give a PEM file of CA certificates.");
+        }
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography.X509Certificates;
+using GrpcWorkflows.Orchestrator.Security.Internal;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace GrpcWorkflows.Orchestrator.Hosting;
@@ -20,34 +20,13 @@ internal static class KestrelTls
         kestrel.ConfigureEndpointDefaults(listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
         kestrel.ConfigureHttpsDefaults(https =>
         {
-            https.ServerCertificate = LoadCertificate(tls);
+            https.ServerCertificate = CertificateFiles.Load(tls.CertificatePath!, tls.KeyPath, tls.CertificatePassword);
             https.ClientCertificateMode = tls.ClientCertificateMode;
             if (!string.IsNullOrWhiteSpace(tls.ClientCaPath))
             {
-                var authorities = new X509Certificate2Collection();
-                authorities.ImportFromPemFile(tls.ClientCaPath);
-                https.ClientCertificateValidation = (certificate, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(certificate);
-                };
+                var authorities = CertificateFiles.LoadAuthorities(tls.ClientCaPath);
+                https.ClientCertificateValidation = (certificate, _, _) => CertificateFiles.ChainsTo(certificate, authorities);
             }
         });
-    }
-
-    private static X509Certificate2 LoadCertificate(TlsOptions tls)
-    {
-        var path = tls.CertificatePath!;
-        if (!string.IsNullOrWhiteSpace(tls.KeyPath) || path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase))
-        {
-            return string.IsNullOrEmpty(tls.CertificatePassword)
-                ? X509Certificate2.CreateFromPemFile(path, tls.KeyPath)
-                : X509Certificate2.CreateFromEncryptedPemFile(path, tls.CertificatePassword, tls.KeyPath);
-        }
-
-        return X509CertificateLoader.LoadPkcs12FromFile(path, tls.CertificatePassword);
     }
 }
