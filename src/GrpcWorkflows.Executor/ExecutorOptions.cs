@@ -62,6 +62,12 @@ public sealed class ExecutorOptions
     /// </summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// TLS towards an <c>https://</c> orchestrator: the client certificate presented (mutual TLS; the orchestrator maps
+    /// it to an executor credential, in place of <see cref="ApiKey"/>) and the CAs trusted for its server certificate.
+    /// </summary>
+    public OrchestratorTlsOptions OrchestratorTls { get; set; } = new();
+
     /// <summary>The address the orchestrator should call; null: the address Kestrel actually bound.</summary>
     public string? AdvertisedAddress { get; set; }
 

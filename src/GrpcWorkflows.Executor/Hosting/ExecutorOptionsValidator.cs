@@ -47,7 +47,40 @@ internal sealed class ExecutorOptionsValidator : IValidateOptions<ExecutorOption
         }
 
         CheckCallerCertificates(options.CallerCertificates, failures);
+        CheckOrchestratorTls(options.OrchestratorTls, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckOrchestratorTls(OrchestratorTlsOptions tls, List<string> failures)
+    {
+        if (!string.IsNullOrWhiteSpace(tls.CaPath) && !File.Exists(tls.CaPath))
+        {
+            failures.Add($"Executor:OrchestratorTls:CaPath '{tls.CaPath}' does not exist; give a PEM file of the CA certificates the orchestrator's server certificate chains to, or leave it empty for the system's trust store.");
+        }
+
+        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            return;
+        }
+
+        if (!File.Exists(tls.CertificatePath))
+        {
+            failures.Add($"Executor:OrchestratorTls:CertificatePath '{tls.CertificatePath}' does not exist; give this executor's client certificate (PFX, or PEM with Executor:OrchestratorTls:KeyPath).");
+            return;
+        }
+
+        try
+        {
+            using var certificate = OrchestratorChannel.LoadCertificate(tls);
+            if (!certificate.HasPrivateKey)
+            {
+                failures.Add($"Executor:OrchestratorTls:CertificatePath '{tls.CertificatePath}' holds no private key: give a PFX with its key, or the PEM key in Executor:OrchestratorTls:KeyPath.");
+            }
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException)
+        {
+            failures.Add($"Executor:OrchestratorTls:CertificatePath '{tls.CertificatePath}' could not be loaded ({e.Message}); give a PFX file (with Executor:OrchestratorTls:Password when it has one) or a PEM certificate and key.");
+        }
     }
 
     private static void CheckCallerCertificates(CallerCertificateOptions certificates, List<string> failures)

@@ -72,14 +72,15 @@ internal sealed class CallerCertificatePolicy
             return false;
         }
 
-        if (_authorities is null)
-        {
-            return true;
-        }
+        return _authorities is null || ChainsTo(certificate, _authorities);
+    }
 
+    /// <summary>Whether <paramref name="certificate"/> chains to one of <paramref name="authorities"/> (and only those), ignoring revocation.</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, X509Certificate2Collection authorities)
+    {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(certificate);
     }

@@ -92,7 +92,7 @@ internal sealed class ExecutorRegistrationService(
             return;
         }
 
-        _channel = GrpcChannel.ForAddress(_options.OrchestratorAddress);
+        _channel = OrchestratorChannel.Create(_options, new SocketsHttpHandler { EnableMultipleHttp2Connections = true });
         _invoker = _channel.Intercept(ApiKeyHeader.For(_options));
         var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_invoker);
         try

@@ -81,18 +81,15 @@ internal sealed class ExecutorSessionService(
             return;
         }
 
-        _channel = GrpcChannel.ForAddress(_options.OrchestratorAddress, new GrpcChannelOptions
+        var handler = new SocketsHttpHandler
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                // A dead orchestrator or a cut network ends the session instead of leaving it hanging.
-                KeepAlivePingDelay = TimeSpan.FromSeconds(15),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-                EnableMultipleHttp2Connections = true,
-            },
-            MaxReceiveMessageSize = null,
-        });
+            // A dead orchestrator or a cut network ends the session instead of leaving it hanging.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(15),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            EnableMultipleHttp2Connections = true,
+        };
+        _channel = OrchestratorChannel.Create(_options, handler, maxReceiveMessageSize: null);
         var client = new ExecutorRegistryService.ExecutorRegistryServiceClient(_channel.Intercept(ApiKeyHeader.For(_options)));
         var delay = _options.RegistrationRetryInitialDelay;
         while (!stoppingToken.IsCancellationRequested && !shutdown.IsStopping)

@@ -66,4 +66,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Calls to executors carry caller tokens (signing key {Source}; tokens valid {Lifetime}).")]
     public static partial void CallerTokensReady(ILogger logger, string source, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Client certificates: {Count} mapped to credentials (Auth:ClientCertificates); calls without an API key or a token are authenticated by their certificate.")]
+    public static partial void ClientCertificatesAccepted(ILogger logger, int count);
 }

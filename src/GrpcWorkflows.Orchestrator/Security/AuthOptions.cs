@@ -18,6 +18,14 @@ public sealed class AuthOptions
     /// <summary>A JSON file holding more API keys: an array of <c>{"name", "role", "sha256"}</c> objects.</summary>
     public string? ApiKeysFile { get; set; }
 
+    /// <summary>
+    /// Client certificates accepted as credentials (mutual TLS: <c>Orchestrator:Tls:ClientCertificateMode</c> and
+    /// <c>ClientCaPath</c>), typically executors': each entry as an API key (name, role, namespaces, step types) whose
+    /// <see cref="ApiKeyOptions.Sha256"/> is the certificate's SHA-256 fingerprint. A call with no <c>x-api-key</c> and
+    /// no bearer token is authenticated by its connection's certificate.
+    /// </summary>
+    public List<ApiKeyOptions> ClientCertificates { get; set; } = [];
+
     /// <summary>JWT bearer tokens; off unless an authority or a JWKS file is set.</summary>
     public JwtOptions Jwt { get; set; } = new();
 
@@ -25,7 +33,7 @@ public sealed class AuthOptions
     public ExecutorTokenOptions ExecutorTokens { get; set; } = new();
 
     /// <summary>Whether any credential source is configured.</summary>
-    public bool HasCredentials => ApiKeys.Count > 0 || !string.IsNullOrWhiteSpace(ApiKeysFile) || Jwt.Enabled;
+    public bool HasCredentials => ApiKeys.Count > 0 || !string.IsNullOrWhiteSpace(ApiKeysFile) || Jwt.Enabled || ClientCertificates.Count > 0;
 
     /// <summary>Whether calls are authenticated and authorized.</summary>
     public bool Enabled => Mode switch

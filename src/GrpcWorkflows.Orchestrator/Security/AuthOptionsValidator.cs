@@ -1,4 +1,5 @@
 using GrpcWorkflows.Orchestrator.Security.Internal;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -16,6 +17,14 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         _ = ApiKeyStore.Load(options, failures);
+        _ = ApiKeyStore.LoadCertificates(options, failures);
+        if (options.ClientCertificates.Count > 0
+            && !(Enum.TryParse<ClientCertificateMode>(configuration["Orchestrator:Tls:ClientCertificateMode"], ignoreCase: true, out var mode) && mode != ClientCertificateMode.NoCertificate))
+        {
+            failures.Add("Auth:ClientCertificates maps client certificates to credentials, but the orchestrator does not ask for them: set Orchestrator:Tls:CertificatePath, "
+                + "Orchestrator:Tls:ClientCertificateMode=RequireCertificate (or AllowCertificate) and Orchestrator:Tls:ClientCaPath (the CA that signs them).");
+        }
+
         CheckJwt(options.Jwt, failures);
         _ = CallerTokenIssuer.LoadSigningKey(options.ExecutorTokens, failures);
         if (options.ExecutorTokens.Lifetime <= TimeSpan.Zero || options.ExecutorTokens.Lifetime > TimeSpan.FromHours(1))
@@ -30,7 +39,7 @@ internal sealed class AuthOptionsValidator(IConfiguration configuration) : IVali
 
         if (options.Mode == AuthMode.Required && !options.HasCredentials)
         {
-            failures.Add("Auth:Mode is Required but no credential is configured: set Auth:ApiKeys, Auth:ApiKeysFile, Auth:Jwt:Authority or Auth:Jwt:JwksPath.");
+            failures.Add("Auth:Mode is Required but no credential is configured: set Auth:ApiKeys, Auth:ApiKeysFile, Auth:ClientCertificates, Auth:Jwt:Authority or Auth:Jwt:JwksPath.");
         }
 
         var exposed = ListeningAddresses.Configured(configuration).Where(url => !ListeningAddresses.IsLoopback(url)).ToList();

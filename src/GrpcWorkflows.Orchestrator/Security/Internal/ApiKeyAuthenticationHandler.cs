@@ -25,6 +25,12 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
+        return Task.FromResult(AuthenticateResult.Success(Ticket(key, SchemeName)));
+    }
+
+    /// <summary>The authenticated caller of a configured credential (an API key, or a client certificate mapped like one), for <paramref name="scheme"/>.</summary>
+    internal static AuthenticationTicket Ticket(ApiKeyOptions key, string scheme)
+    {
         var identity = new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.Name, key.Name),
@@ -32,9 +38,9 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
                 .. key.Namespaces.Select(name => new Claim(CallerPrincipal.NamespaceClaimType, name)),
                 .. key.StepTypes.Select(type => new Claim(CallerPrincipal.StepTypeClaimType, type)),
             ],
-            SchemeName,
+            scheme,
             ClaimTypes.Name,
             CallerPrincipal.RoleClaimType);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return new AuthenticationTicket(new ClaimsPrincipal(identity), scheme);
     }
 }

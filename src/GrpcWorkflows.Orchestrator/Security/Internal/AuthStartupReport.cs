@@ -14,6 +14,10 @@ internal sealed class AuthStartupReport(IOptions<AuthOptions> options, ApiKeySto
         {
             var jwt = auth.Jwt.Authority ?? auth.Jwt.JwksPath ?? "off";
             Log.AuthenticationOn(logger, keys.Count, jwt);
+            if (keys.CertificateCount > 0)
+            {
+                Log.ClientCertificatesAccepted(logger, keys.CertificateCount);
+            }
         }
         else if (auth.Mode == AuthMode.None)
         {

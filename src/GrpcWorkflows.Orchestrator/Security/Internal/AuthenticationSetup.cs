@@ -22,18 +22,37 @@ internal static class AuthenticationSetup
         services.AddHostedService<AuthStartupReport>();
 
         services.AddAuthentication(SchemeName)
-            .AddPolicyScheme(SchemeName, "API key or JWT bearer", scheme => scheme.ForwardDefaultSelector = http =>
-                http.Request.Headers.ContainsKey(AuthOptions.ApiKeyHeader)
-                    || !http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.Jwt.Enabled
-                    ? ApiKeyAuthenticationHandler.SchemeName
-                    : JwtBearerDefaults.AuthenticationScheme)
+            .AddPolicyScheme(SchemeName, "API key, JWT bearer or client certificate", scheme => scheme.ForwardDefaultSelector = SelectScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ClientCertificateAuthenticationHandler>(ClientCertificateAuthenticationHandler.SchemeName, null)
             .AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>((bearer, auth) => ConfigureJwt(bearer, auth.Value.Jwt));
 
         services.AddGrpc()
             .AddServiceOptions<WorkflowGrpcService>(grpc => grpc.Interceptors.Add<AuthorizationInterceptor>())
             .AddServiceOptions<ExecutorRegistryGrpcService>(grpc => grpc.Interceptors.Add<AuthorizationInterceptor>());
+    }
+
+    /// <summary>
+    /// An <c>x-api-key</c> header is checked as an API key, a bearer token (with JWT on) as a JWT; a call with neither
+    /// on a connection with a client certificate, when certificates are mapped, by its certificate; any other call by the
+    /// API-key scheme (JWT off) or JWT (on), which find no credential.
+    /// </summary>
+    private static string SelectScheme(HttpContext http)
+    {
+        var auth = http.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        if (http.Request.Headers.ContainsKey(AuthOptions.ApiKeyHeader))
+        {
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        var bearer = http.Request.Headers.Authorization.Count > 0;
+        if (!bearer && http.Connection.ClientCertificate is not null && auth.ClientCertificates.Count > 0)
+        {
+            return ClientCertificateAuthenticationHandler.SchemeName;
+        }
+
+        return auth.Jwt.Enabled ? JwtBearerDefaults.AuthenticationScheme : ApiKeyAuthenticationHandler.SchemeName;
     }
 
     private static void ConfigureJwt(JwtBearerOptions bearer, JwtOptions jwt)
