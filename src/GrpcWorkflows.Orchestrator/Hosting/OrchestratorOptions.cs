@@ -15,6 +15,16 @@ public sealed class OrchestratorOptions
     /// <summary>The default <see cref="ShutdownGracePeriod"/>: 30 seconds.</summary>
     public static readonly TimeSpan DefaultShutdownGracePeriod = TimeSpan.FromSeconds(30);
 
+    /// <summary>The default <see cref="WatchStallTimeout"/>: 30 seconds.</summary>
+    public static readonly TimeSpan DefaultWatchStallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a <c>WatchExecution</c> or <c>RunWorkflow</c> client may read nothing while an event waits to be sent
+    /// (its HTTP/2 window is full); then its stream is reset (the client reads <c>RESOURCE_EXHAUSTED</c>), and it may watch again
+    /// from the last sequence it received. What waits meanwhile is bounded (<c>Engine:WatcherBufferSize</c>).
+    /// </summary>
+    public TimeSpan WatchStallTimeout { get; set; } = DefaultWatchStallTimeout;
+
     /// <summary>How long in-flight attempts may run on shutdown before they are cancelled (and persisted for recovery).</summary>
     public TimeSpan ShutdownGracePeriod { get; set; } = DefaultShutdownGracePeriod;
 

@@ -15,6 +15,11 @@ internal sealed class OrchestratorOptionsValidator : IValidateOptions<Orchestrat
             failures.Add($"Orchestrator:ShutdownGracePeriod must not be negative (it is {options.ShutdownGracePeriod}); 00:00:30 lets attempts finish for 30 seconds.");
         }
 
+        if (options.WatchStallTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Orchestrator:WatchStallTimeout must be positive (it is {options.WatchStallTimeout}); 00:00:30 ends a watch whose client read nothing for 30 seconds.");
+        }
+
         var tls = options.Tls;
         if (tls.Enabled && !File.Exists(tls.CertificatePath))
         {

@@ -69,4 +69,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Client certificates: {Count} mapped to credentials (Auth:ClientCertificates); calls without an API key or a token are authenticated by their certificate.")]
     public static partial void ClientCertificatesAccepted(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The watch of execution {ExecutionId} was reset (ENHANCE_YOUR_CALM, which the client reads as RESOURCE_EXHAUSTED): its client read nothing for {Timeout} while an event waited to be sent (Orchestrator:WatchStallTimeout). It may watch again from the last sequence it received + 1.")]
+    public static partial void WatchStalled(ILogger logger, string executionId, TimeSpan timeout);
 }

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Commands;
 using GrpcWorkflows.Engine.Namespaces;
@@ -14,7 +15,12 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
 /// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
 /// </summary>
-internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+internal sealed partial class WorkflowGrpcService(
+    WorkflowEngine engine,
+    IHostApplicationLifetime lifetime,
+    Microsoft.Extensions.Options.IOptions<Hosting.OrchestratorOptions> options,
+    TimeProvider timeProvider,
+    ILogger<WorkflowGrpcService> logger) : WorkflowService.WorkflowServiceBase
 {
     /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
     public const int DefaultPageSize = 50;
@@ -216,15 +222,31 @@ internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostAp
         }
     }
 
+    /// <summary>
+    /// Streams an execution's events to a client. A client that reads nothing for
+    /// <see cref="Hosting.OrchestratorOptions.WatchStallTimeout"/> while an event waits to be sent (its HTTP/2 window
+    /// is full, so no status could reach it behind that event) has its stream reset with <c>ENHANCE_YOUR_CALM</c>,
+    /// which gRPC clients report as <c>RESOURCE_EXHAUSTED</c>; the reason is logged.
+    /// </summary>
     private async Task StreamAsync(string executionId, long fromSequence, ServerCallContext context, Func<ExecutionEvent, Task> write)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        var stallTimeout = options.Value.WatchStallTimeout;
+        using var stalled = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
+        using var resetOnStall = stalled.Token.Register(static state => ((HttpContext)state!).Features.Get<IHttpResetFeature>()?.Reset(EnhanceYourCalm), context.GetHttpContext());
         try
         {
             await foreach (var executionEvent in engine.WatchAsync(executionId, fromSequence, linked.Token).WithCancellation(linked.Token))
             {
+                stalled.CancelAfter(stallTimeout);
                 await write(executionEvent);
+                stalled.CancelAfter(Timeout.InfiniteTimeSpan);
             }
+        }
+        catch (Exception) when (stalled.IsCancellationRequested)
+        {
+            // The stream was reset: the client reads RESOURCE_EXHAUSTED; nothing more can be sent.
+            Orchestrator.Internal.Log.WatchStalled(logger, executionId, stallTimeout);
         }
         catch (ExecutionNotFoundException)
         {
@@ -239,6 +261,9 @@ internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostAp
             throw new RpcException(new Status(StatusCode.Unavailable, "The orchestrator is shutting down; watch again with from_sequence = the last sequence seen + 1."));
         }
     }
+
+    /// <summary>The HTTP/2 error code <c>ENHANCE_YOUR_CALM</c>: gRPC clients report a stream reset with it as <c>RESOURCE_EXHAUSTED</c>.</summary>
+    private const int EnhanceYourCalm = 0xb;
 
     /// <summary>Refuses a namespace the caller's credential does not cover: <c>PERMISSION_DENIED</c> naming the namespaces it does.</summary>
     private static void RequireCovered(string executionNamespace, ServerCallContext context)

@@ -79,4 +79,40 @@ public sealed class CancelAndWatchTests
         Assert.All(all, events => Assert.Equal(expected, events.Select(e => e.Sequence)));
         Assert.Equal(ExecutionState.Succeeded, all[0].FinalState());
     }
+
+    [Fact]
+    public async Task WatchExecution_ClientReadsNothing_StreamEndsWithResourceExhaustedAfterTheStallTimeout()
+    {
+        // A real orchestrator process: its log says when it gave the watch up, before the client reads anything.
+        await using var process = TestProcess.StartDotnet("GrpcWorkflows.Orchestrator", ["--urls", "http://127.0.0.1:0", "--Storage:Provider=memory", "--Orchestrator:WatchStallTimeout=00:00:00.5"]);
+        var address = await process.WaitForListeningAsync();
+        // The smallest HTTP/2 window a client may give: what it does not read stays on the server.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(address, new Grpc.Net.Client.GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 65535 },
+            MaxReceiveMessageSize = null,
+            MaxSendMessageSize = null,
+        });
+        var client = new WorkflowService.WorkflowServiceClient(channel);
+        var input = new Google.Protobuf.WellKnownTypes.Struct();
+        input.Fields["blob"] = Google.Protobuf.WellKnownTypes.Value.ForString(new string('x', 3_000_000));
+        var definition = Define("stalled-watch", ("wait", new StepDefinition { WaitForSignal = new WaitForSignalStep { Name = "go" } }));
+        var id = (await client.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition, Input = input }).ResponseAsync.DefaultTimeout()).ExecutionId;
+
+        // The first event carries the 3 MB input: more than the HTTP/2 window of a client that does not read, and the server's response buffer.
+        using var watch = client.WatchExecution(new WatchExecutionRequest { ExecutionId = id });
+        var logged = await process.WaitForLineAsync(line => line.Contains("Orchestrator:WatchStallTimeout", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var received = new List<ExecutionEvent>();
+        var ended = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () =>
+        {
+            while (await watch.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)))
+            {
+                received.Add(watch.ResponseStream.Current.Event);
+            }
+        });
+
+        Assert.Equal(Grpc.Core.StatusCode.ResourceExhausted, ended.StatusCode);
+        Assert.Contains(id, logged, StringComparison.Ordinal);
+        Assert.Empty(received);
+    }
 }
