@@ -150,6 +150,10 @@ public sealed partial class SqliteExecutionStore : IExecutionStore, IAsyncDispos
                 IdempotencyKey = submitted.IdempotencyKey,
                 Labels = { submitted.Labels },
                 Namespace = submitted.Namespace,
+                WorkflowVersion = submitted.WorkflowVersion,
+                ParentExecutionId = submitted.ParentExecutionId,
+                ParentStepId = submitted.ParentStepId,
+                Depth = submitted.Depth,
             },
         };
 
