@@ -75,6 +75,21 @@ public abstract partial class ExecutionStoreContractTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task CreateAsync_ChildOfAStoredWorkflow_ReadsBackItsParentDepthAndVersion()
+    {
+        var child = Submitted("child", inNamespace: "team-a");
+        child.Submitted.WorkflowVersion = 3;
+        child.Submitted.ParentExecutionId = "parent";
+        child.Submitted.ParentStepId = "sub";
+        child.Submitted.Depth = 2;
+
+        await Store.CreateAsync(child).DefaultTimeout();
+
+        // Every field of the submitted event comes back: recovery and GetExecution fold the execution from it.
+        Assert.Equal([child], await ReadAllAsync("child"));
+    }
+
+    [SkippableFact]
     public async Task CreateAsync_SameIdempotencyKeyInAnotherNamespace_CreatesASecondExecution()
     {
         await Store.CreateAsync(Submitted("a", idempotencyKey: "key-1", inNamespace: "team-a")).DefaultTimeout();
