@@ -61,6 +61,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                     await using var session = connect ? await StartConnectedExecutorAsync(orchestrator) : null;
                     Console.Error.WriteLine($"{scenario} on {store} ({mode}): orchestrator at {orchestrator.Address}");
                     await orchestrator.WarmUpAsync(settings.Quick);
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warmed up; quiet {orchestrator.WarmUpSettled.TotalSeconds:N1} s after the last round"));
                     var probe = OrchestratorSession.Provider(store) == "postgres" && _postgres is not null ? new PostgresProbe(_postgres, _postgresServer) : null;
                     var before = probe is null ? default : await probe.ReadAsync();
                     var result = scenario switch
@@ -77,6 +78,18 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
 
                     _results.Add(result);
                     Console.Error.WriteLine($"  {result.Rate:N0} {result.RateUnit}, wall {result.WallSeconds:N2} s");
+                }
+            }
+        }
+
+        if (settings.PeerScript is { } script)
+        {
+            foreach (var scenario in WorkflowScenarios.Where(s => s != "S4" && settings.Scenarios.Contains(s)))
+            {
+                if (await PeerRun.RunAsync(script, scenario) is { } peer)
+                {
+                    _results.Add(peer);
+                    Console.Error.WriteLine($"{scenario} on {peer.Store}: {peer.Rate:N0} steps/s");
                 }
             }
         }

@@ -32,6 +32,9 @@ internal sealed class BenchSettings
     public string? JsonPath { get; set; }
     public string? OrchestratorAddress { get; set; }
     public string? ExecutorAddress { get; set; }
+
+    /// <summary>A peer engine's run script (<c>run.sh S1|S2|S3</c>, printing <c>name scenario steps/s wall</c>), run after S1–S3 in the same sitting.</summary>
+    public string? PeerScript { get; set; }
     public bool Quick { get; set; }
     public string SizesName { get; set; } = "default";
 
@@ -58,6 +61,8 @@ internal sealed class BenchSettings
           --json FILE            also write the results as JSON
           --orchestrator URL     use a running orchestrator (one store: whatever it runs) instead of starting one
           --executor URL         use a running no-op executor instead of starting one
+          --peer-script PATH     also run a peer engine's script (PATH S1|S2|S3, e.g. ../shared/peers/workflowcore/run.sh)
+                                 after the scenarios, and print each store's rate as a multiple of the peer's
         """;
 
     public static BenchSettings Parse(string[] args)
@@ -107,6 +112,7 @@ internal sealed class BenchSettings
                 case "--postgres": settings.PostgresConnectionString = Next(); break;
                 case "--orchestrator": settings.OrchestratorAddress = Next(); break;
                 case "--executor": settings.ExecutorAddress = Next(); break;
+                case "--peer-script": settings.PeerScript = Next(); break;
                 default: throw new ArgumentException($"Unknown option '{args[i]}'.\n\n{Usage}");
             }
         }

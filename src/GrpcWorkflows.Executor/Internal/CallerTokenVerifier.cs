@@ -22,7 +22,7 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
     private readonly ExecutorOptions _options = options.Value;
     private readonly JsonWebTokenHandler _handler = new();
     private readonly Lock _gate = new();
-    private (CallerTokenKey Key, SymmetricSecurityKey Signing)[] _keys = [];
+    private (CallerTokenKey Key, TokenValidationParameters Parameters)[] _keys = [];
     private TaskCompletionSource? _registering;
     private bool _orchestratorSendsNone;
     private int _warned;
@@ -49,8 +49,18 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
             else
             {
                 _orchestratorSendsNone = false;
-                var signing = new SymmetricSecurityKey(key.Key.ToByteArray());
-                _keys = _keys.Length == 0 ? [(key, signing)] : [(key, signing), _keys[0]];
+                var parameters = new TokenValidationParameters
+                {
+                    ValidIssuer = key.Issuer,
+                    ValidAudience = key.Audience,
+                    IssuerSigningKey = new SymmetricSecurityKey(key.Key.ToByteArray()),
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    RequireSignedTokens = true,
+
+                    // Checked in CheckAsync on the injected clock.
+                    ValidateLifetime = false,
+                };
+                _keys = _keys.Length == 0 ? [(key, parameters)] : [(key, parameters), _keys[0]];
             }
 
             (registering, _registering) = (_registering, null);
@@ -115,17 +125,8 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
                 : Refuse(request, StatusCode.PermissionDenied, $"The caller token is meant for executor '{Truncate(audience)}', not this one ('{Volatile.Read(ref _keys)[0].Key.Audience}').");
         }
 
-        var result = await _handler.ValidateTokenAsync(jwt, new TokenValidationParameters
-        {
-            ValidIssuer = found.Key.Issuer,
-            ValidAudience = found.Key.Audience,
-            IssuerSigningKey = found.Signing,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            RequireSignedTokens = true,
-
-            // Checked below on the injected clock.
-            ValidateLifetime = false,
-        }).ConfigureAwait(false);
+        // The parameters (and their key object, which the handler caches its signature provider by) are made once per key, not per call.
+        var result = await _handler.ValidateTokenAsync(jwt, found.Parameters).ConfigureAwait(false);
         if (result.IsValid)
         {
             var now = timeProvider.GetUtcNow().UtcDateTime;
@@ -166,7 +167,7 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
         return null;
     }
 
-    private (CallerTokenKey Key, SymmetricSecurityKey Signing)? Find(string audience)
+    private (CallerTokenKey Key, TokenValidationParameters Parameters)? Find(string audience)
     {
         foreach (var entry in Volatile.Read(ref _keys))
         {

@@ -12,6 +12,8 @@ namespace GrpcWorkflows.Executor.Sessions;
 /// <remarks>Thread-safe. The queue holds at most one result per credit plus a few notices; writes wait for room.</remarks>
 internal sealed class SessionConnection : IDisposable
 {
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
     private readonly AsyncDuplexStreamingCall<ConnectRequest, ConnectResponse> _call;
     private readonly Channel<ConnectRequest> _outbound;
     private readonly CancellationTokenSource _lifetime = new();
@@ -53,7 +55,7 @@ internal sealed class SessionConnection : IDisposable
         }
     }
 
-    /// <summary>Writes the queued messages in order until the queue completes, then half-closes the call.</summary>
+    /// <summary>Writes the queued messages in order until the queue completes, then half-closes the call; a burst of results goes out in one flush.</summary>
     public async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
@@ -62,6 +64,8 @@ internal sealed class SessionConnection : IDisposable
         {
             while (reader.TryRead(out var message))
             {
+                // Coalesce: while more is queued, let the transport buffer; the last message of a burst flushes.
+                stream.WriteOptions = reader.Count > 0 ? Buffered : null;
                 await stream.WriteAsync(message, _lifetime.Token).ConfigureAwait(false);
             }
         }

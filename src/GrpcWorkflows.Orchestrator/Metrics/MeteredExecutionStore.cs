@@ -182,7 +182,7 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
     private Tracked Track(string executionId) => _executions.GetOrAdd(executionId, _ => new Tracked());
 
     private static KeyValuePair<string, object?> TypeTag(Tracked execution, string stepId)
-        => new(TelemetryTags.StepType, execution.Types.GetValueOrDefault(stepId, UnknownType));
+        => new(TelemetryTags.StepType, execution.Types.TryGetValue(stepId, out var type) ? type : UnknownType);
 
     private sealed class Tracked
     {
