@@ -47,7 +47,7 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         WITH beat AS (
             INSERT INTO replicas (replica_id, step_types, heartbeat_at) VALUES ($1, $2, clock_timestamp())
             ON CONFLICT (replica_id) DO UPDATE SET step_types = excluded.step_types, heartbeat_at = excluded.heartbeat_at)
-        SELECT DISTINCT unnest(step_types) FROM replicas WHERE replica_id <> $1 AND heartbeat_at > clock_timestamp() - $3
+        SELECT replica_id, step_types FROM replicas WHERE replica_id <> $1 AND heartbeat_at > clock_timestamp() - $3
         """;
 
     private const string ReadCommandsSql = """
@@ -115,27 +115,29 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<string>> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
+    public async ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(servedStepTypes);
-        return await RunAsync<IReadOnlyList<string>>(async () =>
+        return await RunAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(HeartbeatSql);
             command.Parameters.Add(new NpgsqlParameter { Value = owner });
             command.Parameters.Add(new NpgsqlParameter { Value = servedStepTypes.ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = liveWithin });
-            var types = new List<string>();
+            var replicas = new List<string>();
+            var types = new HashSet<string>(StringComparer.Ordinal);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    types.Add(reader.GetString(0));
+                    replicas.Add(reader.GetString(0));
+                    types.UnionWith(reader.GetFieldValue<string[]>(1));
                 }
             }
 
-            return types;
+            return new ReplicaHeartbeat([.. types], replicas);
         }).ConfigureAwait(false);
     }
 

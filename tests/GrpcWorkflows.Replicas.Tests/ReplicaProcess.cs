@@ -36,8 +36,11 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     public ExecutorRegistryService.ExecutorRegistryServiceClient Registry { get; }
 
-    /// <summary>Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed statically (or none).</summary>
-    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, TimeSpan? leaseDuration = null)
+    /// <summary>
+    /// Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed
+    /// statically (or none) with a capacity of <paramref name="executorCapacity"/> calls at once.
+    /// </summary>
+    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, TimeSpan? leaseDuration = null, int executorCapacity = 64)
     {
         var process = TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
@@ -57,7 +60,8 @@ internal sealed class ReplicaProcess : IAsyncDisposable
                     "--Executors:Static:0:StepTypes:0=sleep",
                     "--Executors:Static:0:StepTypes:1=flaky",
                     "--Executors:Static:0:StepTypes:2=hang",
-                    "--Executors:Static:0:MaxConcurrency=64",
+                    "--Executors:Static:0:StepTypes:3=count",
+                    $"--Executors:Static:0:MaxConcurrency={executorCapacity}",
                 ],
             ]);
         try

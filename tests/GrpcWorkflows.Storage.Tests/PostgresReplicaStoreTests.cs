@@ -1,6 +1,7 @@
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
 using static GrpcWorkflows.Storage.Tests.TestEvents;
 
 namespace GrpcWorkflows.Storage.Tests;
@@ -86,7 +87,24 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
-    public async Task HeartbeatAsync_ReturnsTheStepTypesOfTheOtherLiveReplicas()
+    public async Task PurgeAsync_FinishedExecutionWithACommandLeft_DeletesTheCommandWithIt()
+    {
+        var (_, done) = await A.CreateOwnedAsync(Submitted("done", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        await A.CreateOwnedAsync(Submitted("running", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        await A.AppendAsync(done!, [Started("done", 2), Finished("done", 3, ExecutionState.Succeeded)]).AsTask().DefaultTimeout();
+        await B.AddCommandAsync(new ExecutionCommand(0, "done", ExecutionCommandKind.Cancel, "too late", [])).AsTask().DefaultTimeout();
+        await B.AddCommandAsync(new ExecutionCommand(0, "running", ExecutionCommandKind.Cancel, "in time", [])).AsTask().DefaultTimeout();
+
+        var purged = await B.PurgeAsync(Epoch.AddDays(1), keepAtMost: null).DefaultTimeout();
+
+        Assert.Equal(1, purged);
+        Assert.Null(await A.GetAsync("done").DefaultTimeout());
+        Assert.Equal(["running"], (await A.ReadCommandsAsync("a").DefaultTimeout()).Select(c => c.ExecutionId));
+        Assert.Equal(1L, await CountRowsAsync("execution_commands"));
+    }
+
+    [SkippableFact]
+    public async Task HeartbeatAsync_ReturnsTheOtherLiveReplicasAndTheirStepTypes()
     {
         await A.HeartbeatAsync("a", ["cpu"], LongLease).AsTask().DefaultTimeout();
 
@@ -94,8 +112,10 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         var seenByA = await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout();
         await B.ReleaseAllAsync("b").AsTask().DefaultTimeout();
 
-        Assert.Equal(["cpu"], seenByB);
-        Assert.Equal(["gpu"], seenByA);
-        Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout());
+        Assert.Equal(["cpu"], seenByB.StepTypesElsewhere);
+        Assert.Equal(["a"], seenByB.OtherReplicas);
+        Assert.Equal(["gpu"], seenByA.StepTypesElsewhere);
+        Assert.Equal(["b"], seenByA.OtherReplicas);
+        Assert.Empty((await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout()).OtherReplicas);
     }
 }

@@ -1,4 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
+using GrpcWorkflows.Engine;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
@@ -30,6 +31,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private readonly Dictionary<string, ExecutorEndpoint> _endpointsByAddress = new(StringComparer.Ordinal);
     private readonly long _startTimestamp;
     private volatile Dictionary<string, ExecutorEndpoint[]> _byStepType = new(StringComparer.Ordinal);
+    private ReplicaShare _share = ReplicaShare.Whole;
 
     /// <summary>Creates the registry and loads the static executors of <paramref name="options"/>.</summary>
     /// <param name="options">The registry's settings and limits.</param>
@@ -213,6 +215,26 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         return (response, session);
     }
 
+    /// <summary>
+    /// With replicas: gives every push endpoint (static or registered) this replica's share of its
+    /// <c>max_concurrency</c>, so that the replicas together never send an executor more calls at once than it
+    /// takes. Executor sessions are left alone: their credits are granted by the executor on one session.
+    /// </summary>
+    public void ApplyReplicaShare(ReplicaShare share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        lock (_gate)
+        {
+            _share = share;
+            foreach (var entry in _entriesById.Values.Where(e => e.Endpoint.Session is null))
+            {
+                entry.Endpoint.SetCapacity(share.Of(entry.MaxConcurrency));
+            }
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
     /// <summary>Tells the dispatcher that a session's credits or state changed: waiting steps may go.</summary>
     internal void OnSessionCapacityChanged() => SessionCapacityChanged?.Invoke(this, EventArgs.Empty);
 
@@ -378,6 +400,8 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
 
     private ExecutorEndpoint EndpointFor(string address, int capacity)
     {
+        // This replica's part of the executor's capacity (the whole of it for one orchestrator).
+        capacity = _share.Of(capacity);
         if (_endpointsByAddress.TryGetValue(address, out var endpoint))
         {
             endpoint.SetCapacity(capacity);
