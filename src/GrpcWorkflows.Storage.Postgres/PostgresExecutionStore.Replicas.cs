@@ -26,15 +26,23 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         RETURNING x.execution_id, x.epoch, x.lease_expires
         """;
 
+    // Renewal and release lock the replica's rows in execution_id order, the order of the writer's appends,
+    // so that a tick and a batch of appends never deadlock.
     private const string RenewAllSql = """
-        UPDATE executions SET lease_expires = clock_timestamp() + $2
-        WHERE owner = $1 AND end_time IS NULL
-        RETURNING execution_id, epoch, lease_expires
+        WITH locked AS (
+            SELECT execution_id FROM executions WHERE owner = $1 AND end_time IS NULL ORDER BY execution_id FOR UPDATE)
+        UPDATE executions x SET lease_expires = clock_timestamp() + $2
+        FROM locked l
+        WHERE x.execution_id = l.execution_id AND x.owner = $1 AND x.end_time IS NULL
+        RETURNING x.execution_id, x.epoch, x.lease_expires
         """;
 
     private const string ReleaseAllSql = """
-        WITH gone AS (DELETE FROM replicas WHERE replica_id = $1)
-        UPDATE executions SET owner = NULL, lease_expires = NULL, wants = NULL WHERE owner = $1
+        WITH gone AS (DELETE FROM replicas WHERE replica_id = $1),
+        locked AS (SELECT execution_id FROM executions WHERE owner = $1 ORDER BY execution_id FOR UPDATE)
+        UPDATE executions x SET owner = NULL, lease_expires = NULL, wants = NULL
+        FROM locked l
+        WHERE x.execution_id = l.execution_id AND x.owner = $1
         """;
 
     // Handed over for a step type: nobody owns it; replicas serving the type claim it at once, any replica after $5.
