@@ -64,13 +64,23 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                     var probe = OrchestratorSession.Provider(store) == "postgres" && _postgres is not null ? new PostgresProbe(_postgres, _postgresServer) : null;
                     var before = probe is null ? default : await probe.ReadAsync();
                     var label = replicas == 1 ? store : $"{store} x{replicas}";
-                    var result = scenario switch
+                    BenchResult result;
+                    try
                     {
-                        "S1" => await RunChainAsync(orchestrator, label),
-                        "S2" => await RunFanAsync(orchestrator, label),
-                        "S3" => await RunSmallAsync(orchestrator, label),
-                        _ => await RunDagAsync(orchestrator, label),
-                    };
+                        result = scenario switch
+                        {
+                            "S1" => await RunChainAsync(orchestrator, label),
+                            "S2" => await RunFanAsync(orchestrator, label),
+                            "S3" => await RunSmallAsync(orchestrator, label),
+                            _ => await RunDagAsync(orchestrator, label),
+                        };
+                    }
+                    catch (Exception e) when (e is Grpc.Core.RpcException or TimeoutException)
+                    {
+                        Console.Error.WriteLine($"{scenario} on {label} failed: {e.Message}\n{orchestrator.OutputTail(40)}");
+                        throw;
+                    }
+
                     if (probe is not null)
                     {
                         result = result with { Notes = result.Notes + DatabaseNote(before, await probe.ReadAsync(), (int)Math.Round(result.Rate * result.WallSeconds)) };

@@ -46,7 +46,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         }
 
         var schema = $"bench_{scenario.ToLowerInvariant()}_{Guid.NewGuid():N}";
-        var processes = Enumerable.Range(0, replicas).Select(_ => StartProcess(settings, store, replicas, executor, dataFolder, scenario, postgres, schema)).ToList();
+        var processes = Enumerable.Range(0, replicas).Select(_ => StartProcess(settings, store, executor, dataFolder, scenario, postgres, schema)).ToList();
         var addresses = new List<Uri>();
         foreach (var process in processes)
         {
@@ -56,7 +56,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         return new OrchestratorSession(processes, addresses);
     }
 
-    private static TestProcess StartProcess(BenchSettings settings, string store, int replicas, Uri? executor, string dataFolder, string scenario, string? postgres, string schema)
+    private static TestProcess StartProcess(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario, string? postgres, string schema)
     {
         var database = Path.Combine(dataFolder, $"{scenario}-{store}.db");
         return TestProcess.StartDotnet("GrpcWorkflows.Orchestrator",
@@ -77,11 +77,14 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             [
                 $"--Executors:Static:0:Endpoint={executor}",
                 $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
-                // The executor's budget shared by the replicas (a static endpoint's MaxConcurrency is per replica).
-                $"--Executors:Static:0:MaxConcurrency={Math.Max(1, settings.ExecutorCapacity / replicas)}",
+                // Replicas split it among themselves (each takes its share from the live replicas in the database).
+                $"--Executors:Static:0:MaxConcurrency={settings.ExecutorCapacity}",
             ],
         ]);
     }
+
+    /// <summary>The last lines each orchestrator process wrote (to show why a scenario failed).</summary>
+    public string OutputTail(int lines) => string.Join("\n", _processes.SelectMany(process => process.Lines.TakeLast(lines)));
 
     /// <summary>Waits until an executor session is open on this orchestrator.</summary>
     public async Task WaitForSessionAsync()

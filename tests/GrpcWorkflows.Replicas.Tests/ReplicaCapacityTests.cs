@@ -11,54 +11,26 @@ namespace GrpcWorkflows.Replicas.Tests;
 /// never has more calls at once than it declared, whichever replicas own the executions.
 /// </summary>
 [Collection(PostgresServerGroup.Name)]
-public sealed class ReplicaCapacityTests(PostgresServerFixture postgres, ITestOutputHelper output) : IAsyncLifetime
+public sealed class ReplicaCapacityTests(PostgresServerFixture postgres, ITestOutputHelper output) : ReplicaTestBase(postgres)
 {
     private const int Capacity = 4;
-    private readonly string _schema = PostgresServerFixture.NewSchema();
-    private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-capacity-").FullName;
-    private readonly List<ReplicaProcess> _replicas = [];
-    private TestProcess? _executor;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var replica in _replicas)
-        {
-            await replica.DisposeAsync();
-        }
-
-        if (_executor is not null)
-        {
-            await _executor.DisposeAsync();
-        }
-
-        await postgres.DropSchemaAsync(_schema);
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A child still holds a file: the OS cleans the temp folder.
-        }
-    }
 
     [SkippableFact]
     public async Task TwoReplicas_OnePushExecutorOfCapacityC_NeverMoreThanCCallsAtOnce()
     {
-        _executor = ReplicaProcess.StartExecutor(Path.Combine(_folder, "deliveries.jsonl"));
-        var executorUrl = await _executor.WaitForListeningAsync();
-        _replicas.Add(await ReplicaProcess.StartAsync("cap-a", postgres.ConnectionString, _schema, executorUrl, executorCapacity: Capacity));
-        _replicas.Add(await ReplicaProcess.StartAsync("cap-b", postgres.ConnectionString, _schema, executorUrl, executorCapacity: Capacity));
+        var executor = ReplicaProcess.StartExecutor(Path.Combine(Folder, "deliveries.jsonl"));
+        Executors.Add(executor);
+        var executorUrl = await executor.WaitForListeningAsync();
+        await StartReplicaAsync("cap-a", executorUrl, Capacity);
+        await StartReplicaAsync("cap-b", executorUrl, Capacity);
 
         // Each replica has seen the other in the replicas table and took its part of the capacity.
-        await _replicas[0].Process.WaitForLineAsync(line => line.Contains("is number 0 of 2 live replicas", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
-        await _replicas[1].Process.WaitForLineAsync(line => line.Contains("is number 1 of 2 live replicas", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await Replicas[0].Process.WaitForLineAsync(line => line.Contains("is number 0 of 2 live replicas", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        await Replicas[1].Process.WaitForLineAsync(line => line.Contains("is number 1 of 2 live replicas", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
 
         // 10 workflows of 8 parallel 'count' steps on each replica: far more steps ready at once than the capacity.
         var ids = new List<string>();
-        foreach (var replica in _replicas)
+        foreach (var replica in Replicas)
         {
             for (var index = 0; index < 10; index++)
             {
@@ -67,14 +39,14 @@ public sealed class ReplicaCapacityTests(PostgresServerFixture postgres, ITestOu
         }
 
         await AsyncTestHelpers.WaitUntilAsync(
-            async () => await _replicas[0].CountAsync(ExecutionState.Pending, ExecutionState.Running) == 0,
+            async () => await Replicas[0].CountAsync(ExecutionState.Pending, ExecutionState.Running) == 0,
             "every workflow finished",
             TimeSpan.FromSeconds(120));
 
         var maxInFlight = 0;
         foreach (var id in ids)
         {
-            var execution = (await _replicas[1].Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = id }).ResponseAsync.DefaultTimeout()).Execution;
+            var execution = (await Replicas[1].Client.GetExecutionAsync(new GetExecutionRequest { ExecutionId = id }).ResponseAsync.DefaultTimeout()).Execution;
             Assert.Equal(ExecutionState.Succeeded, execution.State);
             maxInFlight = Math.Max(maxInFlight, execution.Steps.Max(step => (int)step.Output.Fields["in_flight_at_start"].NumberValue));
         }

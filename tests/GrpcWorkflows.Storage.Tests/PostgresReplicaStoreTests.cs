@@ -104,6 +104,29 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
+    public async Task SyncRegistrationsAsync_SharesWhatEachHolds_KeepsTheLaterLease_AndARemovalStays()
+    {
+        var now = Epoch;
+        StoredExecutorRegistration Registration(string id, TimeSpan lease) =>
+            new(id, $"http://{id}:5000", ["cpu", "gpu"], 8, id, "1.0", new Dictionary<string, string> { ["zone"] = "a" }, "key-1", now, now + lease);
+
+        var seenByA = await A.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var seenByB = await B.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(5)), Registration("x2", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var afterRemoval = await A.SyncRegistrationsAsync([], ["x1"], now).DefaultTimeout();
+        var heldStill = await B.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(30)), Registration("x2", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var expired = await B.SyncRegistrationsAsync([], [], now + TimeSpan.FromSeconds(20)).DefaultTimeout();
+
+        var x1 = Assert.Single(seenByA);
+        Assert.Equal(("x1", "http://x1:5000", 8, "key-1", "a"), (x1.ExecutorId, x1.Endpoint, x1.MaxConcurrency, x1.Owner, x1.Labels["zone"]));
+        Assert.Equal(["cpu", "gpu"], x1.StepTypes);
+        Assert.Equal(["x1", "x2"], seenByB.Select(r => r.ExecutorId).Order());
+        Assert.Equal(now + TimeSpan.FromSeconds(15), seenByB.Single(r => r.ExecutorId == "x1").LeaseExpires);
+        Assert.Equal(["x2"], afterRemoval.Select(r => r.ExecutorId));
+        Assert.Equal(["x2"], heldStill.Select(r => r.ExecutorId));
+        Assert.Empty(expired);
+    }
+
+    [SkippableFact]
     public async Task HeartbeatAsync_ReturnsTheOtherLiveReplicasAndTheirStepTypes()
     {
         await A.HeartbeatAsync("a", ["cpu"], LongLease).AsTask().DefaultTimeout();

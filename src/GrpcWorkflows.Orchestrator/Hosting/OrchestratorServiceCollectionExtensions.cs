@@ -75,6 +75,15 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddOptions<SecretsOptions>().Bind(configuration.GetSection(SecretsOptions.SectionName));
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SecretsOptions>>().Value.CreateProvider());
         services.AddHostedService<LeaseSweeper>();
+        // Replicas on a store that shares push registrations: every replica serves every registered executor.
+        services.AddHostedService(sp => new RegistrationSync(
+            sp.GetRequiredService<ExecutorRegistry>(),
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } metered
+                ? metered.Inner as IExecutorRegistrationStore
+                : null,
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RegistrationSync>>()));
         services.TryAddSingleton<ChannelPool>();
         services.TryAddSingleton(sp => new GrpcStepDispatcher(
             sp.GetRequiredService<ExecutorRegistry>(),

@@ -66,4 +66,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Calls to executors carry caller tokens (signing key {Source}; tokens valid {Lifetime}).")]
     public static partial void CallerTokensReady(ILogger logger, string source, TimeSpan lifetime);
+
+    [LoggerMessage(EventId = 260, Level = LogLevel.Information, Message = "Executor {ExecutorId} at {Endpoint}, registered at another replica, is served here too (step types {StepTypes}).")]
+    public static partial void ExecutorAdopted(ILogger logger, string executorId, string endpoint, IEnumerable<string> stepTypes);
+
+    [LoggerMessage(EventId = 261, Level = LogLevel.Information, Message = "Executor {ExecutorId} at {Endpoint} was deregistered, replaced or expired at another replica; removed here too.")]
+    public static partial void ExecutorGoneElsewhere(ILogger logger, string executorId, string endpoint);
+
+    [LoggerMessage(EventId = 262, Level = LogLevel.Warning, Message = "Sharing executor registrations with the other replicas failed; retrying at the next tick.")]
+    public static partial void RegistrationSyncFailed(ILogger logger, Exception exception);
 }
