@@ -49,28 +49,39 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
 
         var stores = settings.OrchestratorAddress is null ? settings.Stores : ["external"];
         var modes = settings.OrchestratorAddress is null ? settings.Modes : ["push"];
-        foreach (var store in stores)
+        foreach (var (store, replicas) in stores.SelectMany(ReplicaCounts))
         {
             foreach (var scenario in WorkflowScenarios.Where(settings.Scenarios.Contains))
             {
-                foreach (var mode in modes)
+                foreach (var mode in modes.Where(mode => replicas == 1 || mode == "push"))
                 {
                     _mode = mode;
                     var connect = mode == "connect";
-                    await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, connect ? null : _executorUri, _dataFolder, scenario, _postgres);
+                    await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, replicas, connect ? null : _executorUri, _dataFolder, scenario, _postgres);
                     await using var session = connect ? await StartConnectedExecutorAsync(orchestrator) : null;
                     Console.Error.WriteLine($"{scenario} on {store} ({mode}): orchestrator at {orchestrator.Address}");
                     await orchestrator.WarmUpAsync(settings.Quick);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warmed up; quiet {orchestrator.WarmUpSettled.TotalSeconds:N1} s after the last round"));
                     var probe = OrchestratorSession.Provider(store) == "postgres" && _postgres is not null ? new PostgresProbe(_postgres, _postgresServer) : null;
                     var before = probe is null ? default : await probe.ReadAsync();
-                    var result = scenario switch
+                    var label = replicas == 1 ? store : $"{store} x{replicas}";
+                    BenchResult result;
+                    try
                     {
-                        "S1" => await RunChainAsync(orchestrator, store),
-                        "S2" => await RunFanAsync(orchestrator, store),
-                        "S3" => await RunSmallAsync(orchestrator, store),
-                        _ => await RunDagAsync(orchestrator, store),
-                    };
+                        result = scenario switch
+                        {
+                            "S1" => await RunChainAsync(orchestrator, label),
+                            "S2" => await RunFanAsync(orchestrator, label),
+                            "S3" => await RunSmallAsync(orchestrator, label),
+                            _ => await RunDagAsync(orchestrator, label),
+                        };
+                    }
+                    catch (Exception e) when (e is Grpc.Core.RpcException or TimeoutException)
+                    {
+                        Console.Error.WriteLine($"{scenario} on {label} failed: {e.Message}\n{orchestrator.OutputTail(40)}");
+                        throw;
+                    }
+
                     if (probe is not null)
                     {
                         result = result with { Notes = result.Notes + DatabaseNote(before, await probe.ReadAsync(), (int)Math.Round(result.Rate * result.WallSeconds)) };
@@ -96,6 +107,12 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
 
         return _results;
     }
+
+    /// <summary>The replica counts a store runs with: <see cref="BenchSettings.Replicas"/> on PostgreSQL, one elsewhere.</summary>
+    private IEnumerable<(string Store, int Replicas)> ReplicaCounts(string store)
+        => OrchestratorSession.Provider(store) == "postgres" && settings.OrchestratorAddress is null
+            ? settings.Replicas.Select(count => (store, count))
+            : [(store, 1)];
 
     /// <summary>A no-op executor in connect mode, holding <see cref="BenchSettings.ExecutorCapacity"/> credits on <paramref name="orchestrator"/>.</summary>
     private async Task<TestProcess> StartConnectedExecutorAsync(OrchestratorSession orchestrator)

@@ -19,6 +19,9 @@ internal sealed class BenchSettings
     public int[] RawConcurrency { get; } = [1, 20, 100];
     public string SqliteSynchronous { get; set; } = "NORMAL";
 
+    /// <summary>The numbers of orchestrator replicas (on one schema) each PostgreSQL store runs S1-S4 with.</summary>
+    public List<int> Replicas { get; } = [1];
+
     /// <summary>The PostgreSQL server of the <c>postgres</c> store; null starts a throwaway one for the run.</summary>
     public string? PostgresConnectionString { get; set; }
 
@@ -46,6 +49,8 @@ internal sealed class BenchSettings
           --scenario S0,S1,...   scenarios to run (default: all of S0-S4)
           --store memory,sqlite,postgres  stores to run S1-S4 with (default: memory,sqlite); also sqlite-full
                                  (synchronous=FULL) and postgres-async (synchronous_commit=off)
+          --replicas 1,2,3       orchestrator replicas on one schema for each postgres store (default 1); each gets
+                                 submissions in turn; more than one runs push mode only
           --mode push,connect    how the executor gets its attempts in S1-S4 (default: both): push = the
                                  orchestrator calls ExecuteStep; connect = the executor's session (Connect)
           --quick                tiny sizes, for CI (N=10, W=10, M=50, DAG 300, 0.5 s raw)
@@ -100,6 +105,11 @@ internal sealed class BenchSettings
                     settings.ChainLength = 50;
                     settings.FanWidth = 100;
                     settings.SmallWorkflows = 1_000;
+                    break;
+                case "--replicas":
+                    settings.Replicas.Clear();
+                    settings.Replicas.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(count => int.Parse(count, NumberStyles.Integer, CultureInfo.InvariantCulture)));
                     break;
                 case "--chain": settings.ChainLength = NextInt(); break;
                 case "--fan": settings.FanWidth = NextInt(); break;

@@ -7,34 +7,59 @@ using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Bench;
 
-/// <summary>One orchestrator process (or a given address) and a client to it, for one scenario on one store.</summary>
+/// <summary>
+/// One orchestrator process — or several replicas on one PostgreSQL schema, or a given address — and
+/// clients to them, for one scenario on one store. Submissions are spread over the replicas in turn.
+/// </summary>
 internal sealed class OrchestratorSession : IAsyncDisposable
 {
-    private readonly TestProcess? _process;
+    private readonly IReadOnlyList<TestProcess> _processes;
+    private readonly IReadOnlyList<GrpcChannel> _channels;
+    private readonly IReadOnlyList<WorkflowService.WorkflowServiceClient> _clients;
     private readonly GrpcChannel _channel;
 
-    private OrchestratorSession(TestProcess? process, Uri address)
+    private OrchestratorSession(IReadOnlyList<TestProcess> processes, IReadOnlyList<Uri> addresses)
     {
-        _process = process;
-        Address = address;
-        _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 });
-        Client = new WorkflowService.WorkflowServiceClient(_channel);
+        _processes = processes;
+        Address = addresses[0];
+        _channels = [.. addresses.Select(address => GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 256 * 1024 * 1024, MaxSendMessageSize = 64 * 1024 * 1024 }))];
+        _clients = [.. _channels.Select(channel => new WorkflowService.WorkflowServiceClient(channel))];
+        _channel = _channels[0];
+        Client = _clients[0];
     }
 
+    /// <summary>The first replica's address.</summary>
     public Uri Address { get; }
 
+    /// <summary>A client of the first replica (any replica answers reads).</summary>
     public WorkflowService.WorkflowServiceClient Client { get; }
 
-    /// <summary>Starts an orchestrator; with <paramref name="executor"/> listed statically (push), or none (an executor connects to it).</summary>
-    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario, string? postgres)
+    /// <summary>
+    /// Starts <paramref name="replicas"/> orchestrators on one store (more than one only on PostgreSQL, all on one
+    /// schema); with <paramref name="executor"/> listed statically (push), or none (an executor connects to the first).
+    /// </summary>
+    public static async Task<OrchestratorSession> StartAsync(BenchSettings settings, string store, int replicas, Uri? executor, string dataFolder, string scenario, string? postgres)
     {
         if (settings.OrchestratorAddress is { } given)
         {
-            return new OrchestratorSession(null, new Uri(given));
+            return new OrchestratorSession([], [new Uri(given)]);
         }
 
+        var schema = $"bench_{scenario.ToLowerInvariant()}_{Guid.NewGuid():N}";
+        var processes = Enumerable.Range(0, replicas).Select(_ => StartProcess(settings, store, executor, dataFolder, scenario, postgres, schema)).ToList();
+        var addresses = new List<Uri>();
+        foreach (var process in processes)
+        {
+            addresses.Add(await process.WaitForListeningAsync());
+        }
+
+        return new OrchestratorSession(processes, addresses);
+    }
+
+    private static TestProcess StartProcess(BenchSettings settings, string store, Uri? executor, string dataFolder, string scenario, string? postgres, string schema)
+    {
         var database = Path.Combine(dataFolder, $"{scenario}-{store}.db");
-        var process = TestProcess.StartDotnet("GrpcWorkflows.Orchestrator",
+        return TestProcess.StartDotnet("GrpcWorkflows.Orchestrator",
         [
             "--urls", "http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
@@ -44,7 +69,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             $"--Storage:Sqlite:Synchronous={(store == "sqlite-full" ? "FULL" : settings.SqliteSynchronous)}",
             // A fresh schema per scenario, as SQLite gets a fresh file. postgres-async: commits do not wait for the WAL flush.
             $"--Storage:Postgres:ConnectionString={postgres}{(store == "postgres-async" ? ";Options=-c synchronous_commit=off" : string.Empty)}",
-            $"--Storage:Postgres:Schema=bench_{scenario.ToLowerInvariant()}_{Guid.NewGuid():N}",
+            $"--Storage:Postgres:Schema={schema}",
             // Parallelism limits high enough that they are not what is measured.
             "--Engine:MaxParallelSteps=100000",
             "--Engine:MaxActiveExecutions=1000000",
@@ -52,12 +77,14 @@ internal sealed class OrchestratorSession : IAsyncDisposable
             [
                 $"--Executors:Static:0:Endpoint={executor}",
                 $"--Executors:Static:0:StepTypes:0={NoopExecutor.StepType}",
+                // Replicas split it among themselves (each takes its share from the live replicas in the database).
                 $"--Executors:Static:0:MaxConcurrency={settings.ExecutorCapacity}",
             ],
         ]);
-        var address = await process.WaitForListeningAsync();
-        return new OrchestratorSession(process, address);
     }
+
+    /// <summary>The last lines each orchestrator process wrote (to show why a scenario failed).</summary>
+    public string OutputTail(int lines) => string.Join("\n", _processes.SelectMany(process => process.Lines.TakeLast(lines)));
 
     /// <summary>Waits until an executor session is open on this orchestrator.</summary>
     public async Task WaitForSessionAsync()
@@ -140,9 +167,11 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         var requests = definitions.Select(d => new SubmitWorkflowRequest { Definition = d }).ToList();
         var ids = new ConcurrentBag<string>();
         var started = DateTime.UtcNow;
+        var turn = -1;
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (request, token) =>
         {
-            var response = await Client.SubmitWorkflowAsync(request, cancellationToken: token);
+            var client = _clients[(int)((uint)Interlocked.Increment(ref turn) % _clients.Count)];
+            var response = await client.SubmitWorkflowAsync(request, cancellationToken: token);
             ids.Add(response.ExecutionId);
         });
         return ([.. ids], started);
@@ -191,38 +220,50 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         }
     }
 
-    /// <summary>The CPU time the orchestrator process has used so far, or null when it is not ours.</summary>
+    /// <summary>The CPU time the orchestrator processes (every replica) have used so far, or null when they are not ours.</summary>
     public TimeSpan? CpuTime()
     {
-        if (_process is null)
+        if (_processes.Count == 0)
         {
             return null;
         }
 
-        using var process = Process.GetProcessById(_process.Id);
-        return process.TotalProcessorTime;
-    }
-
-    /// <summary>The orchestrator process's peak resident set (VmHWM), or NaN when it is not ours.</summary>
-    public double PeakRssMiB()
-    {
-        if (_process is null)
+        var total = TimeSpan.Zero;
+        foreach (var replica in _processes)
         {
-            return double.NaN;
+            using var process = Process.GetProcessById(replica.Id);
+            total += process.TotalProcessorTime;
         }
 
-        var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        var kib = line is null ? double.NaN : double.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        return kib / 1024;
+        return total;
+    }
+
+    /// <summary>The largest peak resident set (VmHWM) of the orchestrator processes, or NaN when they are not ours.</summary>
+    public double PeakRssMiB()
+    {
+        var peak = double.NaN;
+        foreach (var process in _processes)
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            var kib = line is null ? double.NaN : double.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            peak = double.IsNaN(peak) ? kib / 1024 : Math.Max(peak, kib / 1024);
+        }
+
+        return peak;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
-        if (_process is not null)
+        foreach (var channel in _channels)
         {
-            await _process.StopAsync(TimeSpan.FromSeconds(10));
-            await _process.DisposeAsync();
+            channel.Dispose();
+        }
+
+        // Stopped together: a replica stopping alone would hand its (finished) work to the others.
+        await Task.WhenAll(_processes.Select(process => process.StopAsync(TimeSpan.FromSeconds(10))));
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
         }
     }
 }

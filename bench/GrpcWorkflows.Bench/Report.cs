@@ -45,6 +45,15 @@ internal static partial class Report
         }
 
         WriteTargets(writer, results);
+        foreach (var replicated in results.Where(r => r.Store.Contains(" x", StringComparison.Ordinal)))
+        {
+            var single = results.FirstOrDefault(r => r.Scenario == replicated.Scenario && r.Mode == replicated.Mode && r.Store == replicated.Store[..replicated.Store.IndexOf(" x", StringComparison.Ordinal)]);
+            if (single is not null)
+            {
+                writer.WriteLine(string.Create(c, $"\n{replicated.Scenario}: {replicated.Store} runs at {replicated.Rate / single.Rate:P0} of {single.Store}'s (one replica) rate."));
+            }
+        }
+
         foreach (var postgres in results.Where(r => r.Store.StartsWith("postgres", StringComparison.Ordinal)))
         {
             var sqlite = results.FirstOrDefault(r => r.Scenario == postgres.Scenario && r.Store == "sqlite");

@@ -65,6 +65,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Replica {Owner} handed over {Count} executions on stop")]
     public static partial void LeasesReleased(ILogger logger, string owner, int count);
 
+    [LoggerMessage(EventId = 160, Level = LogLevel.Information, Message = "Replica {Owner} is number {Index} of {Count} live replicas: engine-wide limits and executor capacities are split accordingly")]
+    public static partial void ReplicaShareChanged(ILogger logger, string owner, int index, int count);
+
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Execution {ExecutionId}: command {Kind} from another replica could not be carried out")]
     public static partial void CommandFailed(ILogger logger, string executionId, Storage.ExecutionCommandKind kind, Exception exception);
 

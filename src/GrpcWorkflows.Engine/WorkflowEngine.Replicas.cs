@@ -30,6 +30,19 @@ public sealed partial class WorkflowEngine
     private readonly CancellationTokenSource _replicaStop = new();
     private Task? _replicaLoop;
     private volatile HashSet<string> _servedElsewhere = new(StringComparer.Ordinal);
+    private volatile ReplicaShare _share = ReplicaShare.Whole;
+
+    /// <summary>
+    /// Raised (on the replica loop) when the number of live replicas or this replica's place among them
+    /// changed: limits that hold across replicas (an executor's capacity) are split again.
+    /// </summary>
+    public event EventHandler<ReplicaShare>? ReplicaShareChanged;
+
+    /// <summary>This replica's part of the limits that hold across replicas; the whole when the engine is not a replica.</summary>
+    public ReplicaShare Share => _share;
+
+    /// <summary>The admission limit of unfinished executions on this replica: its share of <see cref="EngineOptions.MaxActiveExecutions"/>.</summary>
+    private int MaxActiveExecutions => Share.Of(_options.MaxActiveExecutions);
 
     /// <summary>The replica's owner name in the leases, or null when the engine is not a replica.</summary>
     public string? ReplicaId => _replicas is null ? null : _owner;
@@ -78,8 +91,9 @@ public sealed partial class WorkflowEngine
                 {
                     nextTick = _time.GetUtcNow() + _replicaOptions.RenewInterval;
                     await RenewAsync(token).ConfigureAwait(false);
-                    var elsewhere = await _replicas!.HeartbeatAsync(_owner, _localStepTypes?.ServedTypes ?? [], _replicaOptions.LeaseDuration, token).ConfigureAwait(false);
-                    _servedElsewhere = new HashSet<string>(elsewhere, StringComparer.Ordinal);
+                    var heartbeat = await _replicas!.HeartbeatAsync(_owner, _localStepTypes?.ServedTypes ?? [], _replicaOptions.LeaseDuration, token).ConfigureAwait(false);
+                    _servedElsewhere = new HashSet<string>(heartbeat.StepTypesElsewhere, StringComparer.Ordinal);
+                    ApplyShare(ReplicaShare.Among(_owner, heartbeat.OtherReplicas));
                     await HandOverUnreachableAsync(token).ConfigureAwait(false);
                     await ClaimAsync(token).ConfigureAwait(false);
                 }
@@ -111,6 +125,29 @@ public sealed partial class WorkflowEngine
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Splits the engine-wide limits again when the live replicas changed: attempts in flight
+    /// (<see cref="EngineOptions.MaxParallelSteps"/>) and admission (<see cref="EngineOptions.MaxActiveExecutions"/>),
+    /// then tells the executors' side (<see cref="ReplicaShareChanged"/>).
+    /// </summary>
+    private void ApplyShare(ReplicaShare share)
+    {
+        lock (_gate)
+        {
+            if (share == _share)
+            {
+                return;
+            }
+
+            _share = share;
+            _pump.MaxParallelSteps = share.Of(_options.MaxParallelSteps);
+            _pump.Pump();
+        }
+
+        Log.ReplicaShareChanged(_logger, _owner, share.Index, share.Count);
+        ReplicaShareChanged?.Invoke(this, share);
     }
 
     /// <summary>
@@ -170,7 +207,7 @@ public sealed partial class WorkflowEngine
             return;
         }
 
-        var room = Math.Min(_replicaOptions.ClaimBatch, _options.MaxActiveExecutions - ActiveExecutionCount);
+        var room = Math.Min(_replicaOptions.ClaimBatch, MaxActiveExecutions - ActiveExecutionCount);
         if (room <= 0)
         {
             return;

@@ -165,10 +165,10 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             throw new AdmissionRejectedException("The engine is stopping; submit again once it has restarted.");
         }
 
-        if (Interlocked.Increment(ref _activeCount) > _options.MaxActiveExecutions)
+        if (Interlocked.Increment(ref _activeCount) > MaxActiveExecutions)
         {
             Interlocked.Decrement(ref _activeCount);
-            throw new AdmissionRejectedException(_options.MaxActiveExecutions);
+            throw new AdmissionRejectedException(MaxActiveExecutions);
         }
 
         ExecutionRuntime runtime;
@@ -440,10 +440,10 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         var compiled = _validator.Compile(fold.Execution.Definition)
             ?? throw new ExecutionStateConflictException(executionId, current, $"Execution '{executionId}' has a definition that is no longer valid under the engine's limits.");
-        if (Interlocked.Increment(ref _activeCount) > _options.MaxActiveExecutions)
+        if (Interlocked.Increment(ref _activeCount) > MaxActiveExecutions)
         {
             Interlocked.Decrement(ref _activeCount);
-            throw new AdmissionRejectedException(_options.MaxActiveExecutions);
+            throw new AdmissionRejectedException(MaxActiveExecutions);
         }
 
         ExecutionLease? lease = null;

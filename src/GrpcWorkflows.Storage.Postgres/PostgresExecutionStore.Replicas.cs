@@ -26,15 +26,23 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         RETURNING x.execution_id, x.epoch, x.lease_expires
         """;
 
+    // Renewal and release lock the replica's rows in execution_id order, the order of the writer's appends,
+    // so that a tick and a batch of appends never deadlock.
     private const string RenewAllSql = """
-        UPDATE executions SET lease_expires = clock_timestamp() + $2
-        WHERE owner = $1 AND end_time IS NULL
-        RETURNING execution_id, epoch, lease_expires
+        WITH locked AS (
+            SELECT execution_id FROM executions WHERE owner = $1 AND end_time IS NULL ORDER BY execution_id FOR UPDATE)
+        UPDATE executions x SET lease_expires = clock_timestamp() + $2
+        FROM locked l
+        WHERE x.execution_id = l.execution_id AND x.owner = $1 AND x.end_time IS NULL
+        RETURNING x.execution_id, x.epoch, x.lease_expires
         """;
 
     private const string ReleaseAllSql = """
-        WITH gone AS (DELETE FROM replicas WHERE replica_id = $1)
-        UPDATE executions SET owner = NULL, lease_expires = NULL, wants = NULL WHERE owner = $1
+        WITH gone AS (DELETE FROM replicas WHERE replica_id = $1),
+        locked AS (SELECT execution_id FROM executions WHERE owner = $1 ORDER BY execution_id FOR UPDATE)
+        UPDATE executions x SET owner = NULL, lease_expires = NULL, wants = NULL
+        FROM locked l
+        WHERE x.execution_id = l.execution_id AND x.owner = $1
         """;
 
     // Handed over for a step type: nobody owns it; replicas serving the type claim it at once, any replica after $5.
@@ -47,7 +55,7 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         WITH beat AS (
             INSERT INTO replicas (replica_id, step_types, heartbeat_at) VALUES ($1, $2, clock_timestamp())
             ON CONFLICT (replica_id) DO UPDATE SET step_types = excluded.step_types, heartbeat_at = excluded.heartbeat_at)
-        SELECT DISTINCT unnest(step_types) FROM replicas WHERE replica_id <> $1 AND heartbeat_at > clock_timestamp() - $3
+        SELECT replica_id, step_types FROM replicas WHERE replica_id <> $1 AND heartbeat_at > clock_timestamp() - $3
         """;
 
     private const string ReadCommandsSql = """
@@ -115,27 +123,29 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<string>> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
+    public async ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ArgumentNullException.ThrowIfNull(servedStepTypes);
-        return await RunAsync<IReadOnlyList<string>>(async () =>
+        return await RunAsync(async () =>
         {
             using var command = _dataSource.CreateCommand(HeartbeatSql);
             command.Parameters.Add(new NpgsqlParameter { Value = owner });
             command.Parameters.Add(new NpgsqlParameter { Value = servedStepTypes.ToArray() });
             command.Parameters.Add(new NpgsqlParameter { Value = liveWithin });
-            var types = new List<string>();
+            var replicas = new List<string>();
+            var types = new HashSet<string>(StringComparer.Ordinal);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    types.Add(reader.GetString(0));
+                    replicas.Add(reader.GetString(0));
+                    types.UnionWith(reader.GetFieldValue<string[]>(1));
                 }
             }
 
-            return types;
+            return new ReplicaHeartbeat([.. types], replicas);
         }).ConfigureAwait(false);
     }
 

@@ -29,7 +29,8 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
     private const int ReadChunkSize = 256;
 
     // One chunk of the purge in one statement: the oldest finished executions past the age or beyond the
-    // count, deleted with their events. The delete re-checks end_time, so an execution retried meanwhile stays.
+    // count, deleted with their events and with the commands for them nobody carried out (a cancel that
+    // arrived as the execution finished). The delete re-checks end_time, so an execution retried meanwhile stays.
     private const string PurgeSql = """
         WITH doomed AS (
             (SELECT execution_id FROM executions WHERE end_time IS NOT NULL AND end_time < $1 ORDER BY end_time LIMIT $2)
@@ -41,7 +42,9 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
             WHERE x.execution_id = d.execution_id AND x.end_time IS NOT NULL
             RETURNING x.execution_id),
         events_gone AS (
-            DELETE FROM events e USING gone g WHERE e.execution_id = g.execution_id)
+            DELETE FROM events e USING gone g WHERE e.execution_id = g.execution_id),
+        commands_gone AS (
+            DELETE FROM execution_commands c USING gone g WHERE c.execution_id = g.execution_id)
         SELECT count(*) FROM gone
         """;
 

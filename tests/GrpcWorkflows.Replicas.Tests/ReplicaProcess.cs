@@ -13,6 +13,9 @@ internal sealed class ReplicaProcess : IAsyncDisposable
     /// <summary>The lease of the tests' replicas: a dead replica's executions are taken over within about this.</summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(3);
 
+    // Replicas that call one executor sign its caller tokens with one key (a key generated per process would not verify at the executor).
+    private static readonly string SharedSigningKey = Convert.ToBase64String([.. Enumerable.Range(1, 32).Select(i => (byte)i)]);
+
     private readonly GrpcChannel _channel;
 
     private ReplicaProcess(string id, TestProcess process, Uri url)
@@ -36,28 +39,36 @@ internal sealed class ReplicaProcess : IAsyncDisposable
 
     public ExecutorRegistryService.ExecutorRegistryServiceClient Registry { get; }
 
-    /// <summary>Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed statically (or none).</summary>
-    public static async Task<ReplicaProcess> StartAsync(string id, string connectionString, string schema, Uri? executorUrl, TimeSpan? leaseDuration = null)
+    /// <summary>
+    /// Starts a replica named <paramref name="id"/>, with the push executor at <paramref name="executorUrl"/> listed
+    /// statically (or none) with a capacity of <paramref name="executorCapacity"/> calls at once, listening on
+    /// <paramref name="port"/> (0: any free port), and any <paramref name="extraArguments"/>.
+    /// </summary>
+    public static async Task<ReplicaProcess> StartAsync(
+        string id, string connectionString, string schema, Uri? executorUrl, TimeSpan? leaseDuration = null, int executorCapacity = 64, int port = 0, IEnumerable<string>? extraArguments = null)
     {
         var process = TestProcess.StartDotnet(
             "GrpcWorkflows.Orchestrator",
             [
-                "--urls", "http://127.0.0.1:0",
+                "--urls", $"http://127.0.0.1:{port}",
                 "--Storage:Provider=postgres",
                 $"--Storage:Postgres:ConnectionString={connectionString}",
                 $"--Storage:Postgres:Schema={schema}",
                 $"--Replicas:Id={id}",
+                $"--Auth:ExecutorTokens:SigningKey={SharedSigningKey}",
                 $"--Replicas:LeaseDuration={leaseDuration ?? LeaseDuration:c}",
                 "--Replicas:RenewInterval=00:00:01",
                 "--Engine:MaxParallelSteps=16",
                 "--Orchestrator:ShutdownGracePeriod=00:00:05",
+                .. extraArguments ?? [],
                 .. executorUrl is null ? Array.Empty<string>() :
                 [
                     $"--Executors:Static:0:Endpoint={executorUrl.ToString().TrimEnd('/')}",
                     "--Executors:Static:0:StepTypes:0=sleep",
                     "--Executors:Static:0:StepTypes:1=flaky",
                     "--Executors:Static:0:StepTypes:2=hang",
-                    "--Executors:Static:0:MaxConcurrency=64",
+                    "--Executors:Static:0:StepTypes:3=count",
+                    $"--Executors:Static:0:MaxConcurrency={executorCapacity}",
                 ],
             ]);
         try

@@ -1,6 +1,7 @@
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Testing;
+using GrpcWorkflows.V1;
 using static GrpcWorkflows.Storage.Tests.TestEvents;
 
 namespace GrpcWorkflows.Storage.Tests;
@@ -86,7 +87,47 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
-    public async Task HeartbeatAsync_ReturnsTheStepTypesOfTheOtherLiveReplicas()
+    public async Task PurgeAsync_FinishedExecutionWithACommandLeft_DeletesTheCommandWithIt()
+    {
+        var (_, done) = await A.CreateOwnedAsync(Submitted("done", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        await A.CreateOwnedAsync(Submitted("running", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        await A.AppendAsync(done!, [Started("done", 2), Finished("done", 3, ExecutionState.Succeeded)]).AsTask().DefaultTimeout();
+        await B.AddCommandAsync(new ExecutionCommand(0, "done", ExecutionCommandKind.Cancel, "too late", [])).AsTask().DefaultTimeout();
+        await B.AddCommandAsync(new ExecutionCommand(0, "running", ExecutionCommandKind.Cancel, "in time", [])).AsTask().DefaultTimeout();
+
+        var purged = await B.PurgeAsync(Epoch.AddDays(1), keepAtMost: null).DefaultTimeout();
+
+        Assert.Equal(1, purged);
+        Assert.Null(await A.GetAsync("done").DefaultTimeout());
+        Assert.Equal(["running"], (await A.ReadCommandsAsync("a").DefaultTimeout()).Select(c => c.ExecutionId));
+        Assert.Equal(1L, await CountRowsAsync("execution_commands"));
+    }
+
+    [SkippableFact]
+    public async Task SyncRegistrationsAsync_SharesWhatEachHolds_KeepsTheLaterLease_AndARemovalStays()
+    {
+        var now = Epoch;
+        StoredExecutorRegistration Registration(string id, TimeSpan lease) =>
+            new(id, $"http://{id}:5000", ["cpu", "gpu"], 8, id, "1.0", new Dictionary<string, string> { ["zone"] = "a" }, "key-1", now, now + lease);
+
+        var seenByA = await A.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var seenByB = await B.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(5)), Registration("x2", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var afterRemoval = await A.SyncRegistrationsAsync([], ["x1"], now).DefaultTimeout();
+        var heldStill = await B.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(30)), Registration("x2", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
+        var expired = await B.SyncRegistrationsAsync([], [], now + TimeSpan.FromSeconds(20)).DefaultTimeout();
+
+        var x1 = Assert.Single(seenByA);
+        Assert.Equal(("x1", "http://x1:5000", 8, "key-1", "a"), (x1.ExecutorId, x1.Endpoint, x1.MaxConcurrency, x1.Owner, x1.Labels["zone"]));
+        Assert.Equal(["cpu", "gpu"], x1.StepTypes);
+        Assert.Equal(["x1", "x2"], seenByB.Select(r => r.ExecutorId).Order());
+        Assert.Equal(now + TimeSpan.FromSeconds(15), seenByB.Single(r => r.ExecutorId == "x1").LeaseExpires);
+        Assert.Equal(["x2"], afterRemoval.Select(r => r.ExecutorId));
+        Assert.Equal(["x2"], heldStill.Select(r => r.ExecutorId));
+        Assert.Empty(expired);
+    }
+
+    [SkippableFact]
+    public async Task HeartbeatAsync_ReturnsTheOtherLiveReplicasAndTheirStepTypes()
     {
         await A.HeartbeatAsync("a", ["cpu"], LongLease).AsTask().DefaultTimeout();
 
@@ -94,8 +135,10 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         var seenByA = await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout();
         await B.ReleaseAllAsync("b").AsTask().DefaultTimeout();
 
-        Assert.Equal(["cpu"], seenByB);
-        Assert.Equal(["gpu"], seenByA);
-        Assert.Empty(await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout());
+        Assert.Equal(["cpu"], seenByB.StepTypesElsewhere);
+        Assert.Equal(["a"], seenByB.OtherReplicas);
+        Assert.Equal(["gpu"], seenByA.StepTypesElsewhere);
+        Assert.Equal(["b"], seenByA.OtherReplicas);
+        Assert.Empty((await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout()).OtherReplicas);
     }
 }

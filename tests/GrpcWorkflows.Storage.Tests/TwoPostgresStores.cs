@@ -41,5 +41,9 @@ public abstract class TwoPostgresStores(PostgresServerFixture postgres) : IAsync
         await postgres.DropSchemaAsync(_schema);
     }
 
+    /// <summary>How many rows <paramref name="table"/> of the stores' schema holds.</summary>
+    protected async Task<long> CountRowsAsync(string table)
+        => Convert.ToInt64(await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".{table}"), System.Globalization.CultureInfo.InvariantCulture);
+
     private PostgresExecutionStore Open() => new(new PostgresStoreOptions { ConnectionString = postgres.ConnectionString, Schema = _schema });
 }

@@ -17,7 +17,6 @@ namespace GrpcWorkflows.Engine.Dispatching;
 internal sealed class DispatchPump
 {
     private readonly IStepDispatcher _dispatcher;
-    private readonly int _maxParallelSteps;
     private readonly Action<ExecutionRuntime, int> _startAttempt;
     private readonly Func<string, bool> _hasCapacity;
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
@@ -33,10 +32,13 @@ internal sealed class DispatchPump
     public DispatchPump(IStepDispatcher dispatcher, int maxParallelSteps, Action<ExecutionRuntime, int> startAttempt)
     {
         _dispatcher = dispatcher;
-        _maxParallelSteps = maxParallelSteps;
+        MaxParallelSteps = maxParallelSteps;
         _startAttempt = startAttempt;
         _hasCapacity = CanDispatch;
     }
+
+    /// <summary>The engine-wide limit of attempts in flight (this replica's share of it with replicas); set under the engine's lock.</summary>
+    public int MaxParallelSteps { get; set; }
 
     /// <summary>Whether <see cref="Pump"/> may hand out steps (the engine has started and is not stopping).</summary>
     public bool Enabled { get; set; }
@@ -97,7 +99,7 @@ internal sealed class DispatchPump
         // With several executions in rotation, the capacity check comes first: without it a full
         // executor would make every pump walk (and rotate) every execution waiting for it. With one,
         // a blocked pump costs a single miss, and the check measurably slowed one huge DAG (S4).
-        while (Running < _maxParallelSteps && _roundRobin.Count > 0 && misses < _roundRobin.Count
+        while (Running < MaxParallelSteps && _roundRobin.Count > 0 && misses < _roundRobin.Count
             && (_roundRobin.Count == 1 || AnyReadyTypeHasCapacity()))
         {
             var runtime = _roundRobin.Dequeue();

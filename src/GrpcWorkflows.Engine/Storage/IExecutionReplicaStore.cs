@@ -38,9 +38,9 @@ public interface IExecutionReplicaStore : IExecutionLeaseStore
 
     /// <summary>
     /// Records that <paramref name="owner"/> is alive and whose executors serve <paramref name="servedStepTypes"/>;
-    /// returns the step types served by the other replicas seen alive within <paramref name="liveWithin"/>.
+    /// returns the other replicas seen alive within <paramref name="liveWithin"/> and the step types they serve.
     /// </summary>
-    ValueTask<IReadOnlyList<string>> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default);
+    ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Extends every lease <paramref name="owner"/> still holds on an unfinished execution (one statement) and

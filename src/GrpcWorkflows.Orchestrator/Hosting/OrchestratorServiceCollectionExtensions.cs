@@ -75,6 +75,15 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddOptions<SecretsOptions>().Bind(configuration.GetSection(SecretsOptions.SectionName));
         services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<SecretsOptions>>().Value.CreateProvider());
         services.AddHostedService<LeaseSweeper>();
+        // Replicas on a store that shares push registrations: every replica serves every registered executor.
+        services.AddHostedService(sp => new RegistrationSync(
+            sp.GetRequiredService<ExecutorRegistry>(),
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } metered
+                ? metered.Inner as IExecutorRegistrationStore
+                : null,
+            sp.GetRequiredService<IOptions<ReplicaOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RegistrationSync>>()));
         services.TryAddSingleton<ChannelPool>();
         services.TryAddSingleton(sp => new GrpcStepDispatcher(
             sp.GetRequiredService<ExecutorRegistry>(),
@@ -85,7 +94,7 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
             sp.GetService<CallerTokenIssuer>()));
         services.TryAddSingleton<IStepDispatcher>(sp => sp.GetRequiredService<GrpcStepDispatcher>());
-        services.TryAddSingleton(sp => new WorkflowEngine(
+        services.TryAddSingleton(sp => WithReplicaShare(sp.GetRequiredService<ExecutorRegistry>(), new WorkflowEngine(
             sp.GetRequiredService<IExecutionStore>(),
             sp.GetRequiredService<IStepDispatcher>(),
             sp.GetRequiredService<IOptions<EngineOptions>>(),
@@ -97,7 +106,7 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<ISecretProvider>(),
             sp.GetRequiredService<IOptions<ReplicaOptions>>().Value.Enabled && sp.GetRequiredService<MeteredExecutionStore>() is { ServesReplicas: true } replicas ? replicas : null,
             sp.GetRequiredService<IOptions<ReplicaOptions>>().Value,
-            workflows: (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore metered ? metered.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.StoredWorkflows.IWorkflowStore));
+            workflows: (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore metered ? metered.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.StoredWorkflows.IWorkflowStore)));
         services.AddHostedService<EngineHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));
@@ -156,6 +165,13 @@ public static class OrchestratorServiceCollectionExtensions
         }
 
         return new GrpcWorkflowsOrchestratorBuilder(services);
+    }
+
+    /// <summary>Executors' capacities follow the engine's share of the replicas (the whole for one orchestrator).</summary>
+    private static WorkflowEngine WithReplicaShare(ExecutorRegistry registry, WorkflowEngine engine)
+    {
+        engine.ReplicaShareChanged += (_, share) => registry.ApplyReplicaShare(share);
+        return engine;
     }
 
     private sealed class GrpcWorkflowsOrchestratorBuilder(IServiceCollection services) : IGrpcWorkflowsOrchestratorBuilder

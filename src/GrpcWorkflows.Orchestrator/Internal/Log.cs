@@ -72,4 +72,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The watch of execution {ExecutionId} was reset (ENHANCE_YOUR_CALM, which the client reads as RESOURCE_EXHAUSTED): its client read nothing for {Timeout} while an event waited to be sent (Orchestrator:WatchStallTimeout). It may watch again from the last sequence it received + 1.")]
     public static partial void WatchStalled(ILogger logger, string executionId, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 260, Level = LogLevel.Information, Message = "Executor {ExecutorId} at {Endpoint}, registered at another replica, is served here too (step types {StepTypes}).")]
+    public static partial void ExecutorAdopted(ILogger logger, string executorId, string endpoint, IEnumerable<string> stepTypes);
+
+    [LoggerMessage(EventId = 261, Level = LogLevel.Information, Message = "Executor {ExecutorId} at {Endpoint} was deregistered, replaced or expired at another replica; removed here too.")]
+    public static partial void ExecutorGoneElsewhere(ILogger logger, string executorId, string endpoint);
+
+    [LoggerMessage(EventId = 262, Level = LogLevel.Warning, Message = "Sharing executor registrations with the other replicas failed; retrying at the next tick.")]
+    public static partial void RegistrationSyncFailed(ILogger logger, Exception exception);
 }

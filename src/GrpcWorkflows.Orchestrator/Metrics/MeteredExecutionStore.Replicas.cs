@@ -65,7 +65,7 @@ internal sealed partial class MeteredExecutionStore : IExecutionReplicaStore
         => Replicas.HandOverAsync(lease, stepType, exclusivity, cancellationToken);
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<string>> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
+    public ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default)
         => Replicas.HeartbeatAsync(owner, servedStepTypes, liveWithin, cancellationToken);
 
     /// <inheritdoc />

@@ -1,5 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using GrpcWorkflows.Engine.Namespaces;
+using GrpcWorkflows.Engine;
+using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Engine.Validation;
 using GrpcWorkflows.Orchestrator.Internal;
 using GrpcWorkflows.Orchestrator.Registry.Internal;
@@ -31,6 +33,7 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     private readonly Dictionary<string, ExecutorEndpoint> _endpointsByAddress = new(StringComparer.Ordinal);
     private readonly long _startTimestamp;
     private volatile Dictionary<string, ExecutorEndpoint[]> _byStepType = new(StringComparer.Ordinal);
+    private ReplicaShare _share = ReplicaShare.Whole;
 
     /// <summary>Creates the registry and loads the static executors of <paramref name="options"/>.</summary>
     /// <param name="options">The registry's settings and limits.</param>
@@ -215,6 +218,110 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
         return (response, session);
     }
 
+    /// <summary>
+    /// With replicas: gives every push endpoint (static or registered) this replica's share of its
+    /// <c>max_concurrency</c>, so that the replicas together never send an executor more calls at once than it
+    /// takes. Executor sessions are left alone: their credits are granted by the executor on one session.
+    /// </summary>
+    public void ApplyReplicaShare(ReplicaShare share)
+    {
+        ArgumentNullException.ThrowIfNull(share);
+        lock (_gate)
+        {
+            _share = share;
+            foreach (var entry in _entriesById.Values.Where(e => e.Endpoint.Session is null))
+            {
+                entry.Endpoint.SetCapacity(share.Of(entry.MaxConcurrency));
+            }
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
+    /// <summary>The push registrations this replica holds (received here or adopted from other replicas), as replicas share them.</summary>
+    internal IReadOnlyList<StoredExecutorRegistration> Registrations()
+    {
+        lock (_gate)
+        {
+            return [.. _entriesById.Values.Where(e => e.Source == ExecutorSource.Registered).Select(e => new StoredExecutorRegistration(
+                e.Id, e.Endpoint.Address, e.StepTypes, e.MaxConcurrency, e.Name, e.Version, e.Labels, e.Owner, e.RegisterTime, e.LeaseExpires, e.Endpoint.Namespaces))];
+        }
+    }
+
+    /// <summary>
+    /// Takes in the push registrations every replica holds (<paramref name="live"/>): adopts those registered
+    /// elsewhere, keeps the later lease of those known here, and removes those of <paramref name="sent"/> (the
+    /// ones this replica sent with the exchange) that are no longer live: deregistered, replaced or expired at
+    /// another replica. A registration elsewhere for an address registered here under another id waits until
+    /// one of the two is removed.
+    /// </summary>
+    internal void Reconcile(IReadOnlyList<StoredExecutorRegistration> live, IReadOnlySet<string> sent)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        ArgumentNullException.ThrowIfNull(sent);
+        var liveById = live.ToDictionary(r => r.ExecutorId, StringComparer.Ordinal);
+        var adopted = new List<ExecutorEntry>();
+        var gone = new List<ExecutorEntry>();
+        lock (_gate)
+        {
+            foreach (var entry in _entriesById.Values.Where(e => e.Source == ExecutorSource.Registered))
+            {
+                if (liveById.TryGetValue(entry.Id, out var stored))
+                {
+                    entry.LeaseExpires = stored.LeaseExpires > entry.LeaseExpires ? stored.LeaseExpires : entry.LeaseExpires;
+                }
+                else if (sent.Contains(entry.Id))
+                {
+                    gone.Add(entry);
+                }
+            }
+
+            foreach (var entry in gone)
+            {
+                _entriesById.Remove(entry.Id);
+            }
+
+            foreach (var stored in live)
+            {
+                if (_entriesById.ContainsKey(stored.ExecutorId) || !ExecutorAddress.TryNormalize(stored.Endpoint, out var address)
+                    || _entriesById.Values.Any(e => e.Source == ExecutorSource.Registered && e.Endpoint.Address == address))
+                {
+                    continue;
+                }
+
+                var entry = new ExecutorEntry(
+                    stored.ExecutorId, EndpointFor(address, stored.MaxConcurrency), [.. stored.StepTypes], stored.MaxConcurrency, stored.Name, stored.Version,
+                    stored.Labels, ExecutorSource.Registered, stored.RegisterTime, stored.Owner)
+                {
+                    LeaseExpires = stored.LeaseExpires,
+                };
+                entry.Endpoint.ExecutorId = entry.Id;
+                entry.Endpoint.Namespaces = stored.Namespaces is null ? null : stored.Namespaces.ToHashSet(StringComparer.Ordinal);
+                _entriesById[entry.Id] = entry;
+                adopted.Add(entry);
+            }
+
+            if (adopted.Count == 0 && gone.Count == 0)
+            {
+                return;
+            }
+
+            RebuildSnapshot();
+        }
+
+        foreach (var entry in adopted)
+        {
+            Log.ExecutorAdopted(_logger, entry.Id, entry.Endpoint.Address, entry.StepTypes);
+        }
+
+        foreach (var entry in gone)
+        {
+            Log.ExecutorGoneElsewhere(_logger, entry.Id, entry.Endpoint.Address);
+        }
+
+        Changed?.Invoke(this, EventArgs.Empty);
+    }
+
     /// <summary>Tells the dispatcher that a session's credits or state changed: waiting steps may go.</summary>
     internal void OnSessionCapacityChanged() => SessionCapacityChanged?.Invoke(this, EventArgs.Empty);
 
@@ -380,6 +487,8 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
 
     private ExecutorEndpoint EndpointFor(string address, int capacity)
     {
+        // This replica's part of the executor's capacity (the whole of it for one orchestrator).
+        capacity = _share.Of(capacity);
         if (_endpointsByAddress.TryGetValue(address, out var endpoint))
         {
             endpoint.SetCapacity(capacity);

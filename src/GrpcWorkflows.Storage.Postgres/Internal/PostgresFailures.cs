@@ -39,6 +39,7 @@ internal static class PostgresFailures
         "XX001" or "XX002" => StoreFailureReason.Damaged,             // data_corrupted, index_corrupted
         "57P01" or "57P02" or "57P03" => StoreFailureReason.Unavailable, // admin_shutdown, crash_shutdown, cannot_connect_now
         "57014" or "55P03" => StoreFailureReason.Unavailable,         // query_canceled (statement_timeout), lock_not_available
+        "40P01" or "40001" => StoreFailureReason.Unavailable,         // deadlock_detected, serialization_failure: nothing was written, retry
         _ when sqlState.StartsWith("08", StringComparison.Ordinal) => StoreFailureReason.Unavailable, // connection exceptions
         _ when sqlState.StartsWith("53", StringComparison.Ordinal) => StoreFailureReason.Unavailable, // insufficient resources
         _ => null,

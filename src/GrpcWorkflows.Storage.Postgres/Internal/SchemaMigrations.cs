@@ -117,6 +117,26 @@ internal static class SchemaMigrations
                 PRIMARY KEY (namespace, workflow_id, version)
             );
             """),
+        (8, "push executors' registrations shared by replicas", """
+            -- RegisterExecutor at any replica: every replica reads them each tick, heartbeats at any replica renew
+            -- them (the later lease wins), and they outlive the replica that took them. A deregistered or replaced
+            -- registration stays as removed until its lease is long past, so no replica that still holds it
+            -- writes it back.
+            CREATE TABLE executor_registrations (
+                executor_id     text COLLATE "C" PRIMARY KEY,
+                endpoint        text NOT NULL,
+                step_types      text[] NOT NULL,
+                max_concurrency integer NOT NULL,
+                name            text NOT NULL,
+                version         text NOT NULL,
+                labels          jsonb NULL,
+                owner           text NOT NULL,      -- the credential that registered it
+                register_time   timestamptz NOT NULL,
+                lease_expires   timestamptz NOT NULL,
+                namespaces      text[] NULL,        -- the namespaces its credential covers; NULL for every namespace
+                removed         boolean NOT NULL DEFAULT false
+            );
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
