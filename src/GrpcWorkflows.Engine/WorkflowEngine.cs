@@ -49,6 +49,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private readonly WorkflowDefinitionValidator _validator;
     private readonly EngineMetrics _metrics;
     private readonly DispatchPump _pump;
+    private readonly FlowControl.FlowGate _flow;
     private readonly EventCommitter _committer;
     private readonly AttemptRunner _runner;
     private readonly ExecutorWaitList _waitingForExecutor = new();
@@ -109,7 +110,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _secrets = secrets;
         _localStepTypes = stepTypes;
         _validator = new WorkflowDefinitionValidator(_options, replicaStore is not null && stepTypes is not null ? new ReplicaStepTypes(stepTypes, this) : stepTypes, secrets);
-        _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
+        _flow = new FlowControl.FlowGate(timeProvider, _options.PriorityAgingInterval, Throttled, OnRefillDue);
+        _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt, _flow);
         _replicas = replicaStore;
         _replicaOptions = replicaOptions ?? new ReplicaOptions();
         _owner = replicaStore is null ? string.Empty : _replicaOptions.EffectiveId(timeProvider);
@@ -576,6 +578,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             }
         }
 
+        lock (_gate)
+        {
+            _flow.Dispose();
+        }
+
         _metrics.Dispose();
         _stopping.Dispose();
         _replicaStop.Dispose();
@@ -630,6 +637,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case PendingActionKind.Dispatch:
                     Interlocked.Decrement(ref action.InTransit!.Value);
                     _pump.AttemptAbandoned();
+                    _pump.FlowAttemptEnded(runtime, action.Step);
                     break;
                 case PendingActionKind.Signal:
                     action.Signal!.TrySetException(failure);
@@ -661,6 +669,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     {
         var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options) { Secrets = _secrets }, _stopping.Token);
         runtime.DurableSequence = fold.Execution.LastSequence;
+        if (compiled.Flow is { } flow)
+        {
+            runtime.Flow = flow.Resolve(fold.Execution.Input, fold.Execution.Namespace);
+        }
+
         return runtime;
     }
 
@@ -760,6 +773,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         AppendBatch[]? batches;
         lock (_gate)
         {
+            if (runtime.FlowHeld is not null)
+            {
+                _pump.FlowAttemptEnded(runtime, step);
+            }
+
             _pump.AttemptEnded(runtime);
             if (!runtime.Closed)
             {
