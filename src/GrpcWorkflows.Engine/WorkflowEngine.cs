@@ -50,6 +50,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private readonly EngineMetrics _metrics;
     private readonly DispatchPump _pump;
     private readonly FlowControl.FlowGate _flow;
+    private readonly FlowControl.ExecutionGate _executions;
     private readonly EventCommitter _committer;
     private readonly AttemptRunner _runner;
     private readonly ExecutorWaitList _waitingForExecutor = new();
@@ -112,6 +113,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _validator = new WorkflowDefinitionValidator(_options, replicaStore is not null && stepTypes is not null ? new ReplicaStepTypes(stepTypes, this) : stepTypes, secrets);
         _flow = new FlowControl.FlowGate(timeProvider, _options.PriorityAgingInterval, Throttled, OnRefillDue);
         _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt, _flow);
+        _executions = new FlowControl.ExecutionGate(_options.PriorityAgingInterval);
         _replicas = replicaStore;
         _replicaOptions = replicaOptions ?? new ReplicaOptions();
         _owner = replicaStore is null ? string.Empty : _replicaOptions.EffectiveId(timeProvider);
@@ -265,7 +267,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             _active.Add(runtime.Id, runtime);
             _arriving.Remove(runtime.Id);
             ExecutionTracing.StartExecution(runtime);
-            Decide(runtime, first);
+            Admit(runtime, first);
             _pump.Pump();
             batches = _committer.TakeDirty();
         }
@@ -517,6 +519,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         lock (_gate)
         {
+            AdmitRecovered();
             _pump.Enabled = true;
             _pump.Pump();
         }
@@ -686,9 +689,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         {
             _active.Add(id, runtime);
             ExecutionTracing.StartExecution(runtime);
-            var now = _time.GetUtcNow();
-            runtime.Machine.Resume(now);
-            Absorb(runtime, now);
+            Admit(runtime, static (machine, now) => machine.Resume(now));
         }
     }
 
@@ -1026,6 +1027,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private void Close(ExecutionRuntime runtime, Exception? failure = null)
     {
         runtime.Closed = true;
+        if (runtime.ExecutionKey is not null)
+        {
+            ReleaseExecution(runtime);
+        }
+
         if (_active.Remove(runtime.Id))
         {
             Interlocked.Decrement(ref _activeCount);

@@ -212,6 +212,21 @@ internal sealed partial class ExecutionMachine
     }
 
     /// <summary>
+    /// The host holds back a new execution under its workflow's concurrency limit: it stays PENDING
+    /// and records why, once (a recovered queued execution has recorded it already).
+    /// </summary>
+    public void Queue(FlowWait wait, DateTimeOffset now)
+    {
+        if (IsFinished || Fold.Execution.State != ExecutionState.Pending || Fold.Execution.FlowWait is not null)
+        {
+            return;
+        }
+
+        wait.Since = Timestamp.FromDateTimeOffset(now);
+        Emit(new ExecutionEvent { ExecutionQueued = new ExecutionQueued { Wait = wait } }, now);
+    }
+
+    /// <summary>
     /// The host holds back a step it was asked to queue (flow control): the step records why, once
     /// per kind and key of wait. The step keeps its state; the host starts it when it may.
     /// </summary>
