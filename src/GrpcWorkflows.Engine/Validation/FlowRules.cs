@@ -40,11 +40,22 @@ internal static class FlowRules
         }
 
         StepFlowPlan?[]? steps = null;
+        var typeRates = options.StepTypeRateLimits;
         for (var i = 0; i < graph.Count; i++)
         {
             var step = graph.Steps[i];
-            var prefix = "steps." + graph.Ids[i];
             var executor = kinds[i] == StepKind.Executor;
+            var typeRate = executor && typeRates.Count > 0 && typeRates.TryGetValue(step.Type, out var byType)
+                ? new RateKey("*/type:" + step.Type, byType.Limit, byType.Period)
+                : null;
+            var priority = step.HasPriority ? step.Priority : definition.Priority;
+            if (step.Concurrency is null && step.RateLimit is null && !step.HasPriority && typeRate is null && priority == 0)
+            {
+                // The plain path: nothing to check, nothing allocated.
+                continue;
+            }
+
+            var prefix = "steps." + graph.Ids[i];
             ConcurrencyLimit? concurrency = null;
             RateLimit? rate = null;
             if (step.Concurrency is { } stepLimit)
@@ -64,11 +75,7 @@ internal static class FlowRules
                 CheckPriority(step.Priority, prefix + ".priority", Problem);
             }
 
-            var typeRate = executor && options.StepTypeRateLimits.TryGetValue(step.Type, out var byType)
-                ? new RateKey("*/type:" + step.Type, byType.Limit, byType.Period)
-                : null;
-            var priority = step.HasPriority ? step.Priority : definition.Priority;
-            if (executor && (concurrency is not null || rate is not null || typeRate is not null || priority != 0))
+            if (executor)
             {
                 (steps ??= new StepFlowPlan?[graph.Count])[i] = new StepFlowPlan(concurrency, rate, typeRate, priority);
             }
@@ -80,19 +87,37 @@ internal static class FlowRules
     /// <summary>The submission's check: every key template resolves over this workflow input (field paths name the definition's key).</summary>
     public static void CheckInput(WorkflowDefinition definition, Struct? input, Action<string, string> add)
     {
-        CheckResolves(definition.Concurrency?.Key, "concurrency.key", input, add);
+        if (definition.Concurrency is { } limit)
+        {
+            CheckResolves(limit.Key, null, "concurrency.key", input, add);
+        }
+
         foreach (var (id, step) in definition.Steps)
         {
-            CheckResolves(step.Concurrency?.Key, $"steps.{id}.concurrency.key", input, add);
-            CheckResolves(step.RateLimit?.Key, $"steps.{id}.rate_limit.key", input, add);
+            if (step.Concurrency is { } concurrency)
+            {
+                CheckResolves(concurrency.Key, id, "concurrency.key", input, add);
+            }
+
+            if (step.RateLimit is { } rate)
+            {
+                CheckResolves(rate.Key, id, "rate_limit.key", input, add);
+            }
         }
     }
 
-    private static void CheckResolves(string? template, string field, Struct? input, Action<string, string> add)
+    /// <summary>Checks one key template; its field is <paramref name="field"/> under the step <paramref name="stepId"/> (null: the workflow).</summary>
+    private static void CheckResolves(string template, string? stepId, string field, Struct? input, Action<string, string> add)
     {
-        if (template is not null && FlowPlan.TryResolveKey(template, input, field, out var error) is null)
+        if (!TemplateParser.MayContain(template))
         {
-            add(field, $"the key '{template}' cannot be resolved over this workflow input: {error}");
+            return;
+        }
+
+        var path = stepId is null ? field : $"steps.{stepId}.{field}";
+        if (FlowPlan.TryResolveKey(template, input, path, out var error) is null)
+        {
+            add(path, $"the key '{template}' cannot be resolved over this workflow input: {error}");
         }
     }
 
