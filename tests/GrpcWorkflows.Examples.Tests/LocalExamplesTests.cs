@@ -8,6 +8,7 @@ namespace GrpcWorkflows.Examples.Tests;
 public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixture<LocalStackFixture>
 {
     private static readonly string[] Branches = ["average", "extremes", "per_sensor"];
+    private static readonly string[] Loads = ["load_a", "load_b", "load_c"];
 
     private ProductStack Stack => fixture.Stack;
 
@@ -30,7 +31,7 @@ public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixtur
 
         Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
         var steps = execution.StepsById();
-        var loads = new[] { "load_a", "load_b", "load_c" }.Select(id => steps[id].StartTime.ToDateTimeOffset()).Order().ToList();
+        var loads = Loads.Select(id => steps[id].StartTime.ToDateTimeOffset()).Order().ToList();
         Assert.True(loads[2] - loads[0] >= TimeSpan.FromMilliseconds(900), $"the third load started {loads[2] - loads[0]} after the first; the rate limit is 2 per second");
         var (first, second) = (steps["process_urgent"], steps["process_batch"]);
         Assert.True(first.EndTime.ToDateTimeOffset() <= second.StartTime.ToDateTimeOffset() || second.EndTime.ToDateTimeOffset() <= first.StartTime.ToDateTimeOffset(), "the processing steps share the key 'cpu' of 1: they never overlap");
