@@ -18,6 +18,9 @@ public sealed class EngineOptions
     /// <summary>The default of <see cref="MaxExecutorWait"/>: 5 minutes.</summary>
     public static readonly TimeSpan DefaultMaxExecutorWaitValue = TimeSpan.FromMinutes(5);
 
+    /// <summary>The default of <see cref="PriorityAgingInterval"/>: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultPriorityAgingIntervalValue = TimeSpan.FromSeconds(10);
+
     /// <summary>The largest number of step attempts in flight at once, over every execution. Default 10.</summary>
     public int MaxParallelSteps { get; set; } = DefaultMaxParallelSteps;
 
@@ -48,4 +51,27 @@ public sealed class EngineOptions
 
     /// <summary>The bounds every workflow definition must respect.</summary>
     public WorkflowLimits Limits { get; set; } = new();
+
+    /// <summary>
+    /// How long a step waits in a flow-control queue for its effective priority to rise by 1: a step
+    /// of priority p that has waited w is served as if it had priority p + w / interval, so a step
+    /// of lower priority is delayed, never starved. Default 10 seconds.
+    /// </summary>
+    public TimeSpan PriorityAgingInterval { get; set; } = DefaultPriorityAgingIntervalValue;
+
+    /// <summary>
+    /// Rate limits by step type (token buckets, per orchestrator): every attempt of a step of the type
+    /// takes a token, and READY steps wait for one. Empty by default.
+    /// </summary>
+    public Dictionary<string, StepTypeRateLimit> StepTypeRateLimits { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>A step type's rate limit: <see cref="Limit"/> attempts every <see cref="Period"/>.</summary>
+public sealed class StepTypeRateLimit
+{
+    /// <summary>Tokens per period, and the bucket's size.</summary>
+    public int Limit { get; set; }
+
+    /// <summary>The refill period.</summary>
+    public TimeSpan Period { get; set; } = TimeSpan.FromSeconds(1);
 }

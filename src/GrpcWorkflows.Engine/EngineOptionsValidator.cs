@@ -22,6 +22,20 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"Engine:MaxExecutorWait must be positive (it is {options.MaxExecutorWait}); set it like 00:05:00 (how long a step waits for a reachable executor).");
         }
 
+        if (options.PriorityAgingInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Engine:PriorityAgingInterval must be positive (it is {options.PriorityAgingInterval}); set it like 00:00:10 (how long a waiting step takes to gain one priority level).");
+        }
+
+        foreach (var (stepType, rate) in options.StepTypeRateLimits)
+        {
+            AtLeast(failures, $"Engine:StepTypeRateLimits:{stepType}:Limit", rate.Limit, 1, "attempts of the step type per period");
+            if (rate.Period < TimeSpan.FromMilliseconds(1))
+            {
+                failures.Add($"Engine:StepTypeRateLimits:{stepType}:Period must be at least 1 ms (it is {rate.Period}); set it like 00:00:01.");
+            }
+        }
+
         var retry = options.DefaultRetryPolicy;
         AtLeast(failures, "Engine:DefaultRetryPolicy:MaxAttempts", retry.MaxAttempts, 1, "attempts in all, the first included");
         if (retry.InitialBackoff < TimeSpan.Zero)
@@ -51,6 +65,8 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         AtLeast(failures, "Engine:Limits:MaxDefinitionBytes", limits.MaxDefinitionBytes, 1, "bytes of a definition");
         AtLeast(failures, "Engine:Limits:MaxStepIdLength", limits.MaxStepIdLength, 1, "characters of a step id");
         AtLeast(failures, "Engine:Limits:MaxPayloadBytes", limits.MaxPayloadBytes, 1, "bytes of a step's input or output");
+        AtLeast(failures, "Engine:Limits:MaxConcurrency", limits.MaxConcurrency, 1, "the largest concurrency max");
+        AtLeast(failures, "Engine:Limits:MaxRateLimit", limits.MaxRateLimit, 1, "the largest rate limit");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

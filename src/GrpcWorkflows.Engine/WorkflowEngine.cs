@@ -49,6 +49,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private readonly WorkflowDefinitionValidator _validator;
     private readonly EngineMetrics _metrics;
     private readonly DispatchPump _pump;
+    private readonly FlowControl.FlowGate _flow;
+    private readonly FlowControl.ExecutionGate _executions;
     private readonly EventCommitter _committer;
     private readonly AttemptRunner _runner;
     private readonly ExecutorWaitList _waitingForExecutor = new();
@@ -109,7 +111,9 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _secrets = secrets;
         _localStepTypes = stepTypes;
         _validator = new WorkflowDefinitionValidator(_options, replicaStore is not null && stepTypes is not null ? new ReplicaStepTypes(stepTypes, this) : stepTypes, secrets);
-        _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt);
+        _flow = new FlowControl.FlowGate(timeProvider, _options.PriorityAgingInterval, Throttled, OnRefillDue);
+        _pump = new DispatchPump(dispatcher, _options.MaxParallelSteps, StartAttempt, _flow);
+        _executions = new FlowControl.ExecutionGate(_options.PriorityAgingInterval);
         _replicas = replicaStore;
         _replicaOptions = replicaOptions ?? new ReplicaOptions();
         _owner = replicaStore is null ? string.Empty : _replicaOptions.EffectiveId(timeProvider);
@@ -263,7 +267,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             _active.Add(runtime.Id, runtime);
             _arriving.Remove(runtime.Id);
             ExecutionTracing.StartExecution(runtime);
-            Decide(runtime, first);
+            Admit(runtime, first);
             _pump.Pump();
             batches = _committer.TakeDirty();
         }
@@ -515,6 +519,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
 
         lock (_gate)
         {
+            AdmitRecovered();
             _pump.Enabled = true;
             _pump.Pump();
         }
@@ -576,6 +581,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
             }
         }
 
+        lock (_gate)
+        {
+            _flow.Dispose();
+        }
+
         _metrics.Dispose();
         _stopping.Dispose();
         _replicaStop.Dispose();
@@ -630,6 +640,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                 case PendingActionKind.Dispatch:
                     Interlocked.Decrement(ref action.InTransit!.Value);
                     _pump.AttemptAbandoned();
+                    _pump.FlowAttemptEnded(runtime, action.Step);
                     break;
                 case PendingActionKind.Signal:
                     action.Signal!.TrySetException(failure);
@@ -661,6 +672,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     {
         var runtime = new ExecutionRuntime(new ExecutionMachine(id, compiled, fold, _options) { Secrets = _secrets }, _stopping.Token);
         runtime.DurableSequence = fold.Execution.LastSequence;
+        if (compiled.Flow is { } flow)
+        {
+            runtime.Flow = flow.Resolve(fold.Execution.Input, fold.Execution.Namespace);
+        }
+
         return runtime;
     }
 
@@ -673,9 +689,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         {
             _active.Add(id, runtime);
             ExecutionTracing.StartExecution(runtime);
-            var now = _time.GetUtcNow();
-            runtime.Machine.Resume(now);
-            Absorb(runtime, now);
+            Admit(runtime, static (machine, now) => machine.Resume(now));
         }
     }
 
@@ -760,6 +774,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         AppendBatch[]? batches;
         lock (_gate)
         {
+            if (runtime.FlowHeld is not null)
+            {
+                _pump.FlowAttemptEnded(runtime, step);
+            }
+
             _pump.AttemptEnded(runtime);
             if (!runtime.Closed)
             {
@@ -1009,6 +1028,11 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     private void Close(ExecutionRuntime runtime, Exception? failure = null)
     {
         runtime.Closed = true;
+        if (runtime.ExecutionKey is not null)
+        {
+            ReleaseExecution(runtime);
+        }
+
         if (_active.Remove(runtime.Id))
         {
             Interlocked.Decrement(ref _activeCount);

@@ -24,6 +24,12 @@ public sealed class WorkflowLimits
     /// <summary>The default of <see cref="MaxForEachItems"/>: 10,000.</summary>
     public const int DefaultMaxForEachItems = 10_000;
 
+    /// <summary>The default of <see cref="MaxConcurrency"/>: 10,000.</summary>
+    public const int DefaultMaxConcurrency = 10_000;
+
+    /// <summary>The default of <see cref="MaxRateLimit"/>: 1,000,000.</summary>
+    public const int DefaultMaxRateLimit = 1_000_000;
+
     /// <summary>The largest number of steps in one workflow. Default 10,000.</summary>
     public int MaxSteps { get; set; } = DefaultMaxSteps;
 
@@ -44,4 +50,10 @@ public sealed class WorkflowLimits
 
     /// <summary>The most items one <c>for_each</c> step fans out over (a longer array fails the step when it may run), and the largest <c>for_each.max_parallel</c>. Default 10,000.</summary>
     public int MaxForEachItems { get; set; } = DefaultMaxForEachItems;
+
+    /// <summary>The largest <c>concurrency.max</c> of a workflow or a step. Default 10,000.</summary>
+    public int MaxConcurrency { get; set; } = DefaultMaxConcurrency;
+
+    /// <summary>The largest <c>rate_limit.limit</c> (tokens per period) of a step. Default 1,000,000.</summary>
+    public int MaxRateLimit { get; set; } = DefaultMaxRateLimit;
 }

@@ -8,19 +8,33 @@ namespace GrpcWorkflows.Examples.Tests;
 public sealed class LocalExamplesTests(LocalStackFixture fixture) : IClassFixture<LocalStackFixture>
 {
     private static readonly string[] Branches = ["average", "extremes", "per_sensor"];
+    private static readonly string[] Loads = ["load_a", "load_b", "load_c"];
 
     private ProductStack Stack => fixture.Stack;
 
     [Fact]
     public void ExamplesFolder_EveryWorkflowFile_HasATestInThisProject()
     {
-        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json", "human_approval.json", "for_each_regions.json"];
+        string[] tested = ["simple_workflow.json", "parallel_workflow.json", "etl_sales.yaml", "fanout_sensor_stats.json", "ticket_triage.json", "ai_summary_chat.json", "text_report_mixed.json", "human_approval.json", "for_each_regions.json", "flow_control.json"];
 
         var files = Directory.EnumerateFiles(RepositoryPaths.Examples)
             .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".yaml", StringComparison.Ordinal))
             .Select(Path.GetFileName);
 
         Assert.Equal(tested.Order(), files.Order());
+    }
+
+    [Fact]
+    public async Task FlowControl_RateLimitAndConcurrencyKey_TheThirdLoadWaitsAndTheProcessingStepsTakeTurns()
+    {
+        var execution = await Stack.RunAsync(ExampleFiles.Load("flow_control.json"));
+
+        Assert.True(execution.State == ExecutionState.Succeeded, Stack.Logs);
+        var steps = execution.StepsById();
+        var loads = Loads.Select(id => steps[id].StartTime.ToDateTimeOffset()).Order().ToList();
+        Assert.True(loads[2] - loads[0] >= TimeSpan.FromMilliseconds(900), $"the third load started {loads[2] - loads[0]} after the first; the rate limit is 2 per second");
+        var (first, second) = (steps["process_urgent"], steps["process_batch"]);
+        Assert.True(first.EndTime.ToDateTimeOffset() <= second.StartTime.ToDateTimeOffset() || second.EndTime.ToDateTimeOffset() <= first.StartTime.ToDateTimeOffset(), "the processing steps share the key 'cpu' of 1: they never overlap");
     }
 
     [Fact]

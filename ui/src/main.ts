@@ -195,6 +195,7 @@ function executionPage(id: string): () => void {
       h('span', {}, `${f.attemptCount ?? 0} attempts, ${f.retryCount ?? 0} retries`),
       ...labels);
     if (execution.error) facts.appendChild(h('span', { class: 'error' }, `${execution.error.code}: ${execution.error.message}`));
+    if (execution.flowWait) facts.appendChild(h('span', { class: 'note' }, `queued: ${execution.flowWait.reason}`));
     const buttons: HTMLElement[] = [];
     const toggle = h('button', { type: 'button', 'aria-pressed': String(critical) }, critical ? 'Hide critical path' : 'Highlight critical path');
     toggle.addEventListener('click', () => { critical = !critical; dag?.highlight(critical ? f.criticalPath ?? [] : []); renderFacts(); });

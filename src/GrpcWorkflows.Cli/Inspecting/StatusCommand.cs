@@ -27,6 +27,11 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
             Console.Out.WriteLine($"  child of execution {execution.ParentExecutionId} (its step '{execution.ParentStepId}'), depth {execution.Depth}");
         }
 
+        if (execution.FlowWait is { } queued)
+        {
+            Console.Out.WriteLine($"  queued since {queued.Since?.ToDateTimeOffset():HH:mm:ss'Z'}: {queued.Reason}");
+        }
+
         if (execution.Figures?.TotalDuration is { } total)
         {
             var figures = execution.Figures;
@@ -46,7 +51,9 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
         foreach (var step in execution.Steps)
         {
             var duration = step.StartTime is null ? string.Empty : Names.Of((step.EndTime?.ToDateTimeOffset() ?? DateTimeOffset.UtcNow) - step.StartTime.ToDateTimeOffset());
-            var note = step.Error is { Message.Length: > 0 } stepError ? $"{stepError.Code}: {stepError.Message}" : step.Reason;
+            var note = step.Error is { Message.Length: > 0 } stepError ? $"{stepError.Code}: {stepError.Message}"
+                : step.FlowWait is { } held ? $"held back: {held.Reason}"
+                : step.Reason;
             if (step.ForEach is { } items)
             {
                 note = note.Length > 0 ? $"{Watching.ForEachText.Of(items)}; {note}" : Watching.ForEachText.Of(items);

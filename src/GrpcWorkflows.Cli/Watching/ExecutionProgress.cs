@@ -46,6 +46,7 @@ internal sealed class ExecutionProgress
             row.Ended = step.EndTime?.ToDateTimeOffset();
             row.Note = step.Error?.Message is { Length: > 0 } message ? message
                 : step.ExecutorWait is { } wait ? AwaitingText(wait)
+                : step.FlowWait is { } flowWait ? HeldText(flowWait)
                 : step.Reason is { Length: > 0 } reason ? reason
                 : null;
             if (step.ForEach is { } items)
@@ -84,6 +85,15 @@ internal sealed class ExecutionProgress
                 return $"submitted {e.Submitted.Definition.Id} ({e.Submitted.Definition.Steps.Count} steps)";
             case ExecutionEvent.KindOneofCase.Started:
                 return "started";
+            case ExecutionEvent.KindOneofCase.ExecutionQueued:
+                return $"queued: {e.ExecutionQueued.Wait?.Reason}";
+            case ExecutionEvent.KindOneofCase.StepThrottled:
+            {
+                var row = Row(e.StepThrottled.StepId);
+                row.Note = HeldText(e.StepThrottled.Wait);
+                return $"{row.StepId}: {row.Note}";
+            }
+
             case ExecutionEvent.KindOneofCase.StepReady:
                 Row(e.StepReady.StepId).State = StepState.Ready;
                 return $"{e.StepReady.StepId}: ready";
@@ -244,6 +254,9 @@ internal sealed class ExecutionProgress
             : string.Empty;
         return $"waiting for an executor{reason}{deadline}";
     }
+
+    /// <summary>"held back: concurrency key 'db' is full (2 of 2 running)": why flow control holds a READY step.</summary>
+    private static string HeldText(FlowWait? wait) => $"held back: {wait?.Reason}";
 
     private static string DurationText(StepProgress row, DateTimeOffset now) => row.Duration(now) is { } d ? $" in {Output.Names.Of(d)}" : string.Empty;
 

@@ -1,4 +1,5 @@
 using GrpcWorkflows.Engine.Dispatch;
+using GrpcWorkflows.Engine.FlowControl;
 using GrpcWorkflows.Engine.Scheduling;
 
 namespace GrpcWorkflows.Engine.Dispatching;
@@ -6,7 +7,9 @@ namespace GrpcWorkflows.Engine.Dispatching;
 /// <summary>
 /// Hands READY steps to the dispatcher while there is capacity: the engine-wide parallelism
 /// limit, each execution's own limit, and each step type's free slots in the dispatcher.
-/// Executions take turns (one step each per turn); inside one, step types take turns.
+/// Executions take turns (one step each per turn); inside one, step types take turns. Steps under
+/// flow control wait in the <see cref="FlowGate"/> instead, whose queues take turns by key; while it
+/// holds steps, the gate and the executions' rotation go first in alternate pumps.
 /// </summary>
 /// <remarks>
 /// Every member runs under the engine's lock except <see cref="HasReadySteps"/>. Keeps, for
@@ -22,6 +25,8 @@ internal sealed class DispatchPump
     private readonly Queue<ExecutionRuntime> _roundRobin = new();
     private readonly Dictionary<string, InTransitCounter> _inTransit = new(StringComparer.Ordinal);
     private readonly ReadyCounts _ready = new();
+    private readonly FlowGate _flow;
+    private bool _flowFirst;
 
     /// <summary>The namespace of the execution whose turn it is: its steps count only the executors that serve it.</summary>
     private string _namespace = Namespaces.ExecutionNamespace.Default;
@@ -29,8 +34,10 @@ internal sealed class DispatchPump
     /// <param name="dispatcher">Whose free slots bound each step type.</param>
     /// <param name="maxParallelSteps">The engine-wide limit of attempts in flight.</param>
     /// <param name="startAttempt">Starts one attempt of a dequeued step (the engine's command to the execution's machine).</param>
-    public DispatchPump(IStepDispatcher dispatcher, int maxParallelSteps, Action<ExecutionRuntime, int> startAttempt)
+    /// <param name="flow">Where steps under flow control wait.</param>
+    public DispatchPump(IStepDispatcher dispatcher, int maxParallelSteps, Action<ExecutionRuntime, int> startAttempt, FlowGate flow)
     {
+        _flow = flow;
         _dispatcher = dispatcher;
         MaxParallelSteps = maxParallelSteps;
         _startAttempt = startAttempt;
@@ -56,6 +63,12 @@ internal sealed class DispatchPump
     public void Enqueue(ExecutionRuntime runtime, int step)
     {
         runtime.Queued[step] = true;
+        if (runtime.Flow?[step] is { } flow)
+        {
+            _flow.Enqueue(runtime, step, flow, _ready);
+            return;
+        }
+
         runtime.Ready.Enqueue(step, runtime.Compiled.Graph.Steps[step].Type, _ready);
         Schedule(runtime);
     }
@@ -86,6 +99,9 @@ internal sealed class DispatchPump
         Schedule(runtime);
     }
 
+    /// <summary>An attempt of a step under flow control ended: its concurrency key has room again.</summary>
+    public void FlowAttemptEnded(ExecutionRuntime runtime, int step) => _flow.Release(runtime, step);
+
     /// <summary>Dispatches READY steps while there is capacity: one step per execution per turn, executions in rotation.</summary>
     public void Pump()
     {
@@ -94,6 +110,45 @@ internal sealed class DispatchPump
             return;
         }
 
+        if (_flow.Waiting == 0)
+        {
+            PumpExecutions();
+            return;
+        }
+
+        _flowFirst = !_flowFirst;
+        if (_flowFirst)
+        {
+            PumpFlow();
+            PumpExecutions();
+        }
+        else
+        {
+            PumpExecutions();
+            PumpFlow();
+        }
+
+        _flow.NoticeWaiting();
+    }
+
+    /// <summary>Starts steps of the flow gate while there is capacity, its queues in rotation.</summary>
+    private void PumpFlow()
+    {
+        while (Running < _maxParallelSteps && _flow.TryTake(_hasCapacity, _ready, out var runtime, out var step))
+        {
+            runtime!.Queued[step] = false;
+            var running = runtime.Running;
+            _startAttempt(runtime, step);
+            if (runtime.Running == running)
+            {
+                // The machine started nothing (the step no longer wants an attempt, or it failed): no slot is held.
+                _flow.Release(runtime, step);
+            }
+        }
+    }
+
+    private void PumpExecutions()
+    {
         var misses = 0;
 
         // With several executions in rotation, the capacity check comes first: without it a full

@@ -43,6 +43,7 @@ public sealed partial class ExecutionStateFold
         items.Move(started.Item, StepState.Running);
         items.Progress.Attempts++;
         step.Attempts = items.Progress.Attempts;
+        step.FlowWait = null;
         items.Relist(started.Item);
     }
 

@@ -105,6 +105,7 @@ public sealed partial class ExecutionStateFold
             case ExecutionEvent.KindOneofCase.Started:
                 execution.State = ExecutionState.Running;
                 execution.StartTime ??= e.Time;
+                execution.FlowWait = null;
                 RunStartTime = e.Time.ToDateTimeOffset();
                 break;
             case ExecutionEvent.KindOneofCase.StepSuspended:
@@ -145,15 +146,23 @@ public sealed partial class ExecutionStateFold
                 started.Attempts = e.AttemptStarted.Attempt;
                 started.StartTime ??= e.Time;
                 started.NextAttemptTime = null;
+                started.FlowWait = null;
                 started.AttemptHistory.Add(new StepAttempt { Attempt = e.AttemptStarted.Attempt, Endpoint = e.AttemptStarted.Endpoint, StartTime = e.Time });
                 break;
             case ExecutionEvent.KindOneofCase.AwaitingExecutor:
                 ApplyAwaitingExecutor(e.AwaitingExecutor);
                 break;
+            case ExecutionEvent.KindOneofCase.StepThrottled:
+                _steps[e.StepThrottled.StepId].FlowWait = e.StepThrottled.Wait;
+                break;
+            case ExecutionEvent.KindOneofCase.ExecutionQueued:
+                execution.FlowWait = e.ExecutionQueued.Wait;
+                break;
             case ExecutionEvent.KindOneofCase.AttemptFailed:
                 var failed = _steps[e.AttemptFailed.StepId];
                 failed.Error = e.AttemptFailed.Error;
                 failed.ExecutorWait = null;
+                failed.FlowWait = null;
                 CloseAttempt(failed, e.AttemptFailed.Attempt, e.Time, e.AttemptFailed.Error, e.AttemptFailed.Endpoint);
                 if (e.AttemptFailed.WillRetry)
                 {
@@ -172,6 +181,7 @@ public sealed partial class ExecutionStateFold
                 succeeded.Output = e.StepSucceeded.Output;
                 succeeded.Error = null;
                 succeeded.ExecutorWait = null;
+                succeeded.FlowWait = null;
                 succeeded.EndTime = e.Time;
                 CloseAttempt(succeeded, e.StepSucceeded.Attempt, e.Time, null, e.StepSucceeded.Endpoint);
                 break;
@@ -184,6 +194,7 @@ public sealed partial class ExecutionStateFold
                 terminal.EndTime = e.Time;
                 terminal.NextAttemptTime = null;
                 terminal.ExecutorWait = null;
+                terminal.FlowWait = null;
                 ClearWait(terminal);
                 break;
             case ExecutionEvent.KindOneofCase.StepSkipped:
@@ -198,6 +209,7 @@ public sealed partial class ExecutionStateFold
                 skipped.Reason = e.StepSkipped.Reason;
                 skipped.EndTime = e.Time;
                 skipped.ExecutorWait = null;
+                skipped.FlowWait = null;
                 break;
             case ExecutionEvent.KindOneofCase.StepCancelled:
                 var cancelled = _steps[e.StepCancelled.StepId];
@@ -209,6 +221,7 @@ public sealed partial class ExecutionStateFold
                 cancelled.EndTime = e.Time;
                 cancelled.NextAttemptTime = null;
                 cancelled.ExecutorWait = null;
+                cancelled.FlowWait = null;
                 if (cancelled.AttemptHistory.Count > 0 && cancelled.AttemptHistory[^1].EndTime is null)
                 {
                     cancelled.AttemptHistory[^1].EndTime = e.Time;
@@ -383,6 +396,7 @@ public sealed partial class ExecutionStateFold
             step.EndTime = null;
             step.NextAttemptTime = null;
             step.ExecutorWait = null;
+            step.FlowWait = null;
             ClearWait(step);
             if (_graph is not null)
             {

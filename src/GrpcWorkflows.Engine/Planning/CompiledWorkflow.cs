@@ -65,4 +65,7 @@ internal sealed class CompiledWorkflow
 
     /// <summary>Each <c>for_each</c> step's fan-out, or null.</summary>
     public ForEachPlan?[] ForEach { get; }
+
+    /// <summary>The workflow's flow control (concurrency keys, rate limits, priorities), or null when it has none.</summary>
+    public FlowControl.FlowPlan? Flow { get; set; }
 }

@@ -38,6 +38,15 @@ internal sealed class ExecutionRuntime
 
     public ReadyQueue Ready { get; } = new();
 
+    /// <summary>Each step's flow control with its keys resolved, or null when no step has any (the plain path).</summary>
+    public FlowControl.FlowStep?[]? Flow { get; set; }
+
+    /// <summary>The execution's resolved workflow concurrency key (scoped to its namespace), or null when its workflow has none.</summary>
+    public string? ExecutionKey { get; set; }
+
+    /// <summary>Attempts per step holding a slot of its concurrency key; allocated with the first.</summary>
+    public int[]? FlowHeld { get; set; }
+
     /// <summary>The timers the machine asked for, by step and purpose.</summary>
     public Dictionary<(int Step, TimerPurpose Purpose), ITimer>? Timers { get; set; }
 

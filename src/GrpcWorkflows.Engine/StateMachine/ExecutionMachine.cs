@@ -212,6 +212,38 @@ internal sealed partial class ExecutionMachine
     }
 
     /// <summary>
+    /// The host holds back a new execution under its workflow's concurrency limit: it stays PENDING
+    /// and records why, once (a recovered queued execution has recorded it already).
+    /// </summary>
+    public void Queue(FlowWait wait, DateTimeOffset now)
+    {
+        if (IsFinished || Fold.Execution.State != ExecutionState.Pending || Fold.Execution.FlowWait is not null)
+        {
+            return;
+        }
+
+        wait.Since = Timestamp.FromDateTimeOffset(now);
+        Emit(new ExecutionEvent { ExecutionQueued = new ExecutionQueued { Wait = wait } }, now);
+    }
+
+    /// <summary>
+    /// The host holds back a step it was asked to queue (flow control): the step records why, once
+    /// per kind and key of wait. The step keeps its state; the host starts it when it may.
+    /// </summary>
+    public void Throttle(int step, FlowWait wait, DateTimeOffset now)
+    {
+        var current = Steps[step];
+        if (IsFinished || current.State is not (StepState.Ready or StepState.RetryWait or StepState.Running)
+            || (current.FlowWait is { } previous && previous.Kind == wait.Kind && previous.Key == wait.Key))
+        {
+            return;
+        }
+
+        wait.Since = current.FlowWait?.Since ?? Timestamp.FromDateTimeOffset(now);
+        Emit(new ExecutionEvent { StepThrottled = new StepThrottled { StepId = Graph.Ids[step], Wait = wait } }, now);
+    }
+
+    /// <summary>
     /// An attempt handed out by <see cref="StartAttempt"/> ended. <paramref name="jitter"/> in [0, 1)
     /// draws the retry delay. Returns whether the outcome was recorded (false for a stale attempt,
     /// a finished execution, an engine stop, or a call that never reached an executor).

@@ -41,6 +41,7 @@ public sealed class WorkflowDefinitionValidator
     {
         var result = _validator.Validate(definition, _stepTypes, out compiled, _secrets);
         var inputProblems = CheckWorkflowInput(input);
+        FlowRules.CheckInput(definition, input, (field, description) => inputProblems.Add(new ValidationProblem { Field = field, Description = description }));
         return inputProblems.Count == 0 ? result : new WorkflowValidationResult([.. result.Problems, .. inputProblems], result.UnservedStepTypes, result.Plan);
     }
 

@@ -185,6 +185,7 @@ internal sealed class WorkflowValidator
             CheckOutput(graph, output, limits, Add);
         }
 
+        var flow = FlowRules.Check(definition, graph, kinds, _options, Add);
         var unserved = new List<ValidationProblem>();
         if (catalog is not null)
         {
@@ -223,6 +224,7 @@ internal sealed class WorkflowValidator
             kinds.CopyTo(compiled.Kinds, 0);
             schemas.CopyTo(compiled.SignalSchemas, 0);
             forEach.CopyTo(compiled.ForEach, 0);
+            compiled.Flow = flow;
         }
 
         return new WorkflowValidationResult(problems, unserved, plan);
@@ -429,7 +431,7 @@ internal sealed class WorkflowValidator
     private static void CheckTimeout(Duration timeout, string field, Action<string, string> add)
         => CheckDuration(timeout, field, allowZero: false, add);
 
-    private static TimeSpan? CheckDuration(Duration? duration, string field, bool allowZero, Action<string, string> add, TimeSpan? max = null)
+    internal static TimeSpan? CheckDuration(Duration? duration, string field, bool allowZero, Action<string, string> add, TimeSpan? max = null)
     {
         var limit = max ?? MaxDuration;
         if (duration is null)

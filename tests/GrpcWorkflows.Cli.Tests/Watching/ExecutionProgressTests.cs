@@ -4,7 +4,7 @@ using GrpcWorkflows.V1;
 
 namespace GrpcWorkflows.Cli.Tests.Watching;
 
-/// <summary>How <c>gwf run</c>/<c>watch</c>/<c>status</c> show a step no executor could be reached for, and where an attempt ran.</summary>
+/// <summary>How <c>gwf run</c>/<c>watch</c>/<c>status</c> show a step no executor could be reached for, a step or execution flow control holds back, and where an attempt ran.</summary>
 public sealed class ExecutionProgressTests
 {
     private static readonly DateTimeOffset Created = new(2026, 12, 1, 10, 0, 0, TimeSpan.Zero);
@@ -35,6 +35,26 @@ public sealed class ExecutionProgressTests
         Assert.Equal(StepState.Ready, row.State);
         Assert.StartsWith("waiting for an executor", row.Note, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Line_StepThrottled_SaysWhyFlowControlHoldsTheStep()
+    {
+        var progress = Submitted();
+        var line = progress.Line(Event(3, 1, new ExecutionEvent
+        {
+            StepThrottled = new StepThrottled { StepId = "fetch", Wait = new FlowWait { Kind = FlowWaitKind.ConcurrencyKey, Key = "db", Reason = "concurrency key 'db' is full (2 of 2 running)" } },
+        }));
+
+        Assert.EndsWith("fetch: held back: concurrency key 'db' is full (2 of 2 running)", line, StringComparison.Ordinal);
+        Assert.Equal("held back: concurrency key 'db' is full (2 of 2 running)", Assert.Single(progress.Steps).Note);
+    }
+
+    [Fact]
+    public void Line_ExecutionQueued_SaysWhy()
+        => Assert.EndsWith(
+            "queued: concurrency key 'acme' is full (1 of 1 running)",
+            Submitted().Line(Event(2, 0, new ExecutionEvent { ExecutionQueued = new ExecutionQueued { Wait = new FlowWait { Reason = "concurrency key 'acme' is full (1 of 1 running)" } } })),
+            StringComparison.Ordinal);
 
     [Fact]
     public void Line_AttemptStartedWithEndpoint_NamesTheExecutorThatRunsIt()
