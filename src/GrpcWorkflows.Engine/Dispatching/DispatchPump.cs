@@ -134,7 +134,7 @@ internal sealed class DispatchPump
     /// <summary>Starts steps of the flow gate while there is capacity, its queues in rotation.</summary>
     private void PumpFlow()
     {
-        while (Running < _maxParallelSteps && _flow.TryTake(_hasCapacity, _ready, out var runtime, out var step))
+        while (Running < MaxParallelSteps && _flow.TryTake(_hasCapacity, _ready, out var runtime, out var step))
         {
             runtime!.Queued[step] = false;
             var running = runtime.Running;
