@@ -66,4 +66,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 170, Level = LogLevel.Information, Message = "Calls to executors carry caller tokens (signing key {Source}; tokens valid {Lifetime}).")]
     public static partial void CallerTokensReady(ILogger logger, string source, TimeSpan lifetime);
+
+    // Schedules take event ids 220 to 239.
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Scheduler started: schedules fire their due times")]
+    public static partial void SchedulerStarted(ILogger logger);
 }

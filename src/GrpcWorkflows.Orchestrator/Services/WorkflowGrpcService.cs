@@ -14,7 +14,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// and the engine's exceptions onto gRPC statuses (INVALID_ARGUMENT with every problem,
 /// FAILED_PRECONDITION for unserved step types, NOT_FOUND, RESOURCE_EXHAUSTED).
 /// </summary>
-internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
+internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, GrpcWorkflows.Engine.Schedules.Scheduler scheduler, IHostApplicationLifetime lifetime) : WorkflowService.WorkflowServiceBase
 {
     /// <summary>The page size of <c>ListExecutions</c> when the request gives none.</summary>
     public const int DefaultPageSize = 50;
@@ -98,6 +98,7 @@ internal sealed partial class WorkflowGrpcService(WorkflowEngine engine, IHostAp
                 summary.Labels[key] = value;
             }
 
+            SetSchedule(summary);
             response.Executions.Add(summary);
         }
 

@@ -117,6 +117,20 @@ internal static class SchemaMigrations
                 PRIMARY KEY (namespace, workflow_id, version)
             );
             """),
+        (6, "schedules", """
+            -- One row per schedule: the serialized Schedule (settings and state), a revision that every change
+            -- moves on (changes are compare-and-set on it, whichever replica makes them), and the lease of the
+            -- replica that fires it: one replica fires a schedule at a time.
+            CREATE TABLE schedules (
+                namespace   text COLLATE "C" NOT NULL,
+                schedule_id text COLLATE "C" NOT NULL,
+                schedule    bytea NOT NULL,                 -- the serialized grpcworkflows.v1.Schedule
+                revision    bigint NOT NULL,
+                owner       text NULL,
+                lease_until bigint NULL,                    -- UTC ticks
+                PRIMARY KEY (namespace, schedule_id)
+            );
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
