@@ -1,0 +1,25 @@
+using GrpcWorkflows.Cli.Commands;
+using GrpcWorkflows.Cli.Output;
+
+namespace GrpcWorkflows.Cli.Schedules;
+
+/// <summary><c>gwf schedule resume ID</c>: fires again from the next time after now.</summary>
+public sealed class ScheduleResumeCommand : GwfCommand<ScheduleIdSettings>
+{
+    /// <inheritdoc />
+    protected override async Task<int> RunAsync(ScheduleIdSettings settings, CancellationToken cancellationToken)
+    {
+        using var client = Connect(settings);
+        var schedule = await client.ResumeScheduleAsync(settings.ScheduleId, cancellationToken: cancellationToken);
+        if (settings.Output == OutputFormat.Json)
+        {
+            JsonOutput.WriteLine(schedule);
+        }
+        else
+        {
+            ScheduleText.Print(schedule);
+        }
+
+        return ExitCodes.Success;
+    }
+}
