@@ -192,9 +192,10 @@ public sealed partial class Scheduler
             var times = ScheduleTimes.Of(schedule);
             var changed = await ForgetFinishedAsync(state, cancellationToken).ConfigureAwait(false);
             var step = NextStep(schedule, times, now);
+            string? started = null;
             if (step is { } due)
             {
-                await HandleAsync(schedule, times, due.Kind, due.Time, cancellationToken).ConfigureAwait(false);
+                started = await HandleAsync(schedule, times, due.Kind, due.Time, cancellationToken).ConfigureAwait(false);
                 changed = true;
             }
 
@@ -203,7 +204,13 @@ public sealed partial class Scheduler
             changed |= !Equals(before, state.NextFireTime);
             if (changed && !await _store.UpdateScheduleAsync(schedule, stored.Revision, cancellationToken).ConfigureAwait(false))
             {
-                // Changed meanwhile (paused, backfilled, or another replica): start over from what is stored.
+                // Changed meanwhile (paused, backfilled, or another replica): an execution started is recorded on
+                // what is stored now, then the schedule starts over from there.
+                if (started is not null)
+                {
+                    await RecordStartedAsync(key, step!.Value.Kind, step.Value.Time, started, cancellationToken).ConfigureAwait(false);
+                }
+
                 continue;
             }
 
@@ -244,8 +251,11 @@ public sealed partial class Scheduler
         return (StepKind.Fire, time);
     }
 
-    /// <summary>Handles one time: fires it under the overlap policy, starts the buffered one, or counts it missed. Mutates the schedule's state.</summary>
-    private async Task HandleAsync(Schedule schedule, ScheduleTimes times, StepKind kind, DateTimeOffset time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Handles one time: fires it under the overlap policy, starts the buffered one, or counts it missed.
+    /// Mutates the schedule's state; returns the id of the execution it started, if it started one.
+    /// </summary>
+    private async Task<string?> HandleAsync(Schedule schedule, ScheduleTimes times, StepKind kind, DateTimeOffset time, CancellationToken cancellationToken)
     {
         var state = schedule.State;
         switch (kind)
@@ -254,11 +264,10 @@ public sealed partial class Scheduler
                 state.MissedCount++;
                 state.LastFireTime = Timestamp.FromDateTimeOffset(time);
                 Log.ScheduleTimeMissed(_logger, schedule.Namespace, schedule.ScheduleId, time, times.CatchUpWindow);
-                return;
+                return null;
             case StepKind.StartBuffered:
                 state.BufferedTime = null;
-                await StartTimeAsync(schedule, time, cancellationToken).ConfigureAwait(false);
-                return;
+                return await StartTimeAsync(schedule, time, cancellationToken).ConfigureAwait(false);
         }
 
         state.LastFireTime = Timestamp.FromDateTimeOffset(time);
@@ -270,7 +279,7 @@ public sealed partial class Scheduler
                     break;
                 case ScheduleOverlapPolicy.BufferOne when state.BufferedTime is null:
                     state.BufferedTime = Timestamp.FromDateTimeOffset(time);
-                    return;
+                    return null;
                 case ScheduleOverlapPolicy.CancelRunning:
                     foreach (var running in state.RunningExecutionIds)
                     {
@@ -282,15 +291,52 @@ public sealed partial class Scheduler
                 default:
                     state.SkippedCount++;
                     Log.ScheduleTimeSkipped(_logger, schedule.Namespace, schedule.ScheduleId, time, state.RunningExecutionIds.Count);
-                    return;
+                    return null;
             }
         }
 
-        await StartTimeAsync(schedule, time, cancellationToken).ConfigureAwait(false);
+        return await StartTimeAsync(schedule, time, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Starts the execution of one time; a refusal (workflow deleted, input refused) is recorded as the schedule's last error.</summary>
-    private async Task StartTimeAsync(Schedule schedule, DateTimeOffset time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records an execution started for <paramref name="time"/> on the schedule as stored now (after a
+    /// change made meanwhile, a pause for one), unless the stored schedule has handled that time already.
+    /// </summary>
+    private async Task RecordStartedAsync(ScheduleKey key, StepKind kind, DateTimeOffset time, string executionId, CancellationToken cancellationToken)
+    {
+        while (await _store.GetScheduleAsync(key.Namespace, key.ScheduleId, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            var state = stored.Schedule.State ??= new ScheduleState();
+            if (kind == StepKind.StartBuffered ? state.BufferedTime?.ToDateTimeOffset() != time : state.LastFireTime?.ToDateTimeOffset() >= time)
+            {
+                return;
+            }
+
+            if (kind == StepKind.StartBuffered)
+            {
+                state.BufferedTime = null;
+            }
+            else
+            {
+                state.LastFireTime = Timestamp.FromDateTimeOffset(time);
+            }
+
+            if (!state.RunningExecutionIds.Contains(executionId))
+            {
+                state.RunningExecutionIds.Add(executionId);
+            }
+
+            state.FiredCount++;
+            state.LastExecutionId = executionId;
+            if (await _store.UpdateScheduleAsync(stored.Schedule, stored.Revision, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Starts the execution of one time (returns its id); a refusal (workflow deleted, input refused) is recorded as the schedule's last error.</summary>
+    private async Task<string?> StartTimeAsync(Schedule schedule, DateTimeOffset time, CancellationToken cancellationToken)
     {
         var state = schedule.State;
         try
@@ -305,12 +351,14 @@ public sealed partial class Scheduler
             state.LastExecutionId = created.ExecutionId;
             state.LastError = string.Empty;
             Log.ScheduleFired(_logger, schedule.Namespace, schedule.ScheduleId, time, created.ExecutionId, created.Existing);
+            return created.ExecutionId;
         }
         catch (WorkflowValidationException e)
         {
             state.MissedCount++;
             state.LastError = $"{TimeText(time)}: {e.Result.Describe()}";
             Log.ScheduleTimeRefused(_logger, schedule.Namespace, schedule.ScheduleId, time, state.LastError);
+            return null;
         }
     }
 

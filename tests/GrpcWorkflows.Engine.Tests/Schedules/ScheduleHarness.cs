@@ -13,8 +13,12 @@ internal sealed class ScheduleHarness : IAsyncDisposable
     private ScheduleHarness(EngineHarness engine)
     {
         Engine = engine;
+        Store = new InterferingScheduleStore(engine.Store);
         Scheduler = NewScheduler();
     }
+
+    /// <summary>The schedule store the scheduler uses: the engine's in-memory store, with hooks to interfere.</summary>
+    public InterferingScheduleStore Store { get; }
 
     public EngineHarness Engine { get; }
 
@@ -106,5 +110,5 @@ internal sealed class ScheduleHarness : IAsyncDisposable
         await Engine.DisposeAsync();
     }
 
-    private Scheduler NewScheduler() => new(Engine.Store, Engine.Engine, Engine.Time, NullLoggerFactory.Instance);
+    private Scheduler NewScheduler() => new(Store, Engine.Engine, Engine.Time, NullLoggerFactory.Instance);
 }

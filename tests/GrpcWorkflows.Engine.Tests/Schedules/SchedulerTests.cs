@@ -177,6 +177,37 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public async Task Firing_StoreFailsBeforeTheProgressIsRecorded_TheTimeIsSubmittedAgainAndFoundStarted()
+    {
+        await using var harness = await StartAsync();
+        await harness.CreateAsync(Every());
+        harness.Store.FailNextUpdate = true;
+
+        await harness.RunAsync(Minutes(1) + TimeSpan.FromSeconds(3));
+
+        Assert.Equal([Minutes(1)], await harness.FiredAsync());
+        var state = (await harness.GetAsync()).State;
+        Assert.Equal((1L, At(Minutes(1))), (state.FiredCount, state.LastFireTime));
+    }
+
+    [Fact]
+    public async Task Firing_PausedWhileATimeIsBeingRecorded_TheStartedExecutionIsStillRecorded()
+    {
+        await using var harness = await StartAsync();
+        await harness.CreateAsync(Every());
+        await harness.RunAsync(TimeSpan.FromSeconds(59));
+        harness.Store.BeforeNextUpdate = () => harness.Scheduler.PauseAsync("default", "every-minute", "mid-firing");
+
+        await harness.RunAsync(Minutes(2));
+
+        Assert.Equal([Minutes(1)], await harness.FiredAsync());
+        var schedule = await harness.GetAsync();
+        Assert.True(schedule.Paused);
+        Assert.Equal((1L, At(Minutes(1))), (schedule.State.FiredCount, schedule.State.LastFireTime));
+        Assert.Equal((await harness.ExecutionsAsync())[0].ExecutionId, schedule.State.LastExecutionId);
+    }
+
+    [Fact]
     public async Task PauseResume_TimesWhilePaused_AreNotStartedAndFiringGoesOnAfterResume()
     {
         await using var harness = await StartAsync();
