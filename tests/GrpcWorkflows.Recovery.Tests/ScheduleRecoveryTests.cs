@@ -13,7 +13,7 @@ namespace GrpcWorkflows.Recovery.Tests;
 public sealed class ScheduleRecoveryTests(ITestOutputHelper output) : IDisposable
 {
     private const string ScheduleId = "every-second";
-    private const int Kills = 3;
+    private const int Kills = 5;
 
     private readonly string _folder = Directory.CreateTempSubdirectory("grpcworkflows-schedules-").FullName;
 
@@ -60,8 +60,9 @@ public sealed class ScheduleRecoveryTests(ITestOutputHelper output) : IDisposabl
             var refired = 0;
             for (var kill = 0; kill < Kills; kill++)
             {
-                // SIGKILL the moment a time is fired: the execution is submitted, the schedule's progress is being recorded.
-                await orchestrator.Process.WaitForLineAsync(line => line.Contains("fired its time", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+                // SIGKILL the moment a time is fired: its execution is being submitted or is submitted, and the
+                // schedule's progress is being recorded (the engine logs the submission just before the scheduler records it).
+                await orchestrator.Process.WaitForLineAsync(IsFiring, TimeSpan.FromSeconds(30));
                 orchestrator.Process.Kill();
                 await orchestrator.Process.Exited.WaitAsync(TimeSpan.FromSeconds(10));
                 orchestrator.Dispose();
@@ -92,6 +93,9 @@ public sealed class ScheduleRecoveryTests(ITestOutputHelper output) : IDisposabl
             orchestrator.Dispose();
         }
     }
+
+    private static bool IsFiring(string line)
+        => line.Contains("of workflow tick submitted", StringComparison.Ordinal) || line.Contains("fired its time", StringComparison.Ordinal);
 
     /// <summary>How many times the restarted orchestrator found already started (the kill came between the submission and the recorded progress).</summary>
     private static async Task<int> CountRefiredAsync(OrchestratorProcess orchestrator)
