@@ -1,5 +1,4 @@
 using GrpcWorkflows.Cli.Commands;
-using GrpcWorkflows.Cli.Output;
 using GrpcWorkflows.Cli.Running;
 using GrpcWorkflows.Cli.StoredWorkflows;
 using GrpcWorkflows.V1;
@@ -38,16 +37,7 @@ public sealed class ScheduleCreateCommand : GwfCommand<ScheduleCreateSettings>
         try
         {
             var created = await client.CreateScheduleAsync(schedule, cancellationToken: cancellationToken);
-            if (settings.Output == OutputFormat.Json)
-            {
-                JsonOutput.WriteLine(created);
-            }
-            else
-            {
-                ScheduleText.Print(created);
-            }
-
-            return ExitCodes.Success;
+            return ScheduleText.Show(created, settings.Output);
         }
         catch (RpcException e) when (e.StatusCode == StatusCode.InvalidArgument)
         {

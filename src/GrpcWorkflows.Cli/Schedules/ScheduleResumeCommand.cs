@@ -1,5 +1,4 @@
 using GrpcWorkflows.Cli.Commands;
-using GrpcWorkflows.Cli.Output;
 
 namespace GrpcWorkflows.Cli.Schedules;
 
@@ -11,15 +10,6 @@ public sealed class ScheduleResumeCommand : GwfCommand<ScheduleIdSettings>
     {
         using var client = Connect(settings);
         var schedule = await client.ResumeScheduleAsync(settings.ScheduleId, cancellationToken: cancellationToken);
-        if (settings.Output == OutputFormat.Json)
-        {
-            JsonOutput.WriteLine(schedule);
-        }
-        else
-        {
-            ScheduleText.Print(schedule);
-        }
-
-        return ExitCodes.Success;
+        return ScheduleText.Show(schedule, settings.Output);
     }
 }

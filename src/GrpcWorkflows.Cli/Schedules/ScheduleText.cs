@@ -47,6 +47,21 @@ internal static class ScheduleText
         _ => throw new UsageException($"--catch-up '{text}': use all or last."),
     };
 
+    /// <summary>A schedule as one JSON document (<c>--output json</c>) or in a few lines; the command's exit code.</summary>
+    public static int Show(Schedule schedule, OutputFormat output)
+    {
+        if (output == OutputFormat.Json)
+        {
+            JsonOutput.WriteLine(schedule);
+        }
+        else
+        {
+            Print(schedule);
+        }
+
+        return ExitCodes.Success;
+    }
+
     /// <summary>A schedule in a few lines: what it runs and when, and where it stands.</summary>
     public static void Print(Schedule schedule)
     {
