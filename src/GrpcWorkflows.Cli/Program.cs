@@ -6,6 +6,7 @@ using GrpcWorkflows.Cli.Embedded;
 using GrpcWorkflows.Cli.Help;
 using GrpcWorkflows.Cli.Inspecting;
 using GrpcWorkflows.Cli.Running;
+using GrpcWorkflows.Cli.Schedules;
 using GrpcWorkflows.Cli.StoredWorkflows;
 using GrpcWorkflows.Cli.Validation;
 using GrpcWorkflows.Cli.Watching;
@@ -87,6 +88,31 @@ app.Configure(config =>
         workflow.AddCommand<WorkflowDeleteCommand>("delete")
             .WithDescription("Delete a stored workflow: no new runs (by reference or as a sub-workflow); its versions stay for the executions that ran them.")
             .WithExample("workflow", "delete", "parallel_workflow");
+    });
+    config.AddBranch("schedule", schedule =>
+    {
+        schedule.SetDescription("Run stored workflows at the times of a cron expression, each time exactly once; their executions carry the labels schedule and schedule_time.");
+        schedule.AddCommand<ScheduleCreateCommand>("create")
+            .WithDescription("Create a schedule of a stored workflow: --cron (5 fields, 6 with seconds, or @daily), --time-zone, --jitter, --start/--end, --overlap skip|buffer-one|allow-all|cancel-running, --catch-up-window and --catch-up all|last after downtime.")
+            .WithExample("schedule", "create", "nightly", "--ref", "parallel_workflow", "--cron", "0 2 * * *", "--time-zone", "Europe/Paris")
+            .WithExample("schedule", "create", "every-10s", "--ref", "parallel_workflow@1", "--cron", "*/10 * * * * *", "--overlap", "buffer-one");
+        schedule.AddCommand<ScheduleListCommand>("list")
+            .WithDescription("List the schedules of the namespace: workflow, cron, next and last time, runs started, paused or active.");
+        schedule.AddCommand<ScheduleGetCommand>("get")
+            .WithDescription("Show a schedule: its settings, next and last time, running executions, fired, skipped and missed counts, last error.")
+            .WithExample("schedule", "get", "nightly");
+        schedule.AddCommand<SchedulePauseCommand>("pause")
+            .WithDescription("Pause a schedule: no time fires until it is resumed; running executions go on.")
+            .WithExample("schedule", "pause", "nightly", "--note", "database maintenance");
+        schedule.AddCommand<ScheduleResumeCommand>("resume")
+            .WithDescription("Resume a paused schedule from its next time after now (use backfill for the times it missed while paused).")
+            .WithExample("schedule", "resume", "nightly");
+        schedule.AddCommand<ScheduleBackfillCommand>("backfill")
+            .WithDescription("Start one run per scheduled time of a range (both ends included, at most 1000 times), whatever the overlap policy; a time that already started its run is not started again.")
+            .WithExample("schedule", "backfill", "nightly", "--from", "2026-11-01T00:00:00Z", "--to", "2026-11-07T00:00:00Z");
+        schedule.AddCommand<ScheduleDeleteCommand>("delete")
+            .WithDescription("Delete a schedule; the executions it started stay.")
+            .WithExample("schedule", "delete", "nightly");
     });
     config.AddBranch("admin", admin =>
     {

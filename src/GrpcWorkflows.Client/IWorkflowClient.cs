@@ -194,4 +194,35 @@ public interface IWorkflowClient
     /// <summary>Deletes a stored workflow (no new runs; its versions and executions stay); returns the number of versions it had.</summary>
     /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown workflow.</exception>
     Task<int> DeleteWorkflowAsync(string workflowId, string? workflowNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Creates a schedule: the stored workflow <see cref="Schedule.WorkflowRef"/> started at the times of
+    /// <see cref="Schedule.Cron"/>, each time exactly once. In <see cref="WorkflowClientOptions.Namespace"/>
+    /// when <paramref name="scheduleNamespace"/> is null.
+    /// </summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>INVALID_ARGUMENT</c> with every problem by field path; <c>ALREADY_EXISTS</c> for a taken id.</exception>
+    Task<Schedule> CreateScheduleAsync(Schedule schedule, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A schedule with its state (next and last times, running executions, counts).</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown schedule.</exception>
+    Task<Schedule> GetScheduleAsync(string scheduleId, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Every schedule of a namespace, by id, reading every page.</summary>
+    IAsyncEnumerable<Schedule> ListSchedulesAsync(string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Pauses a schedule (no time fires until it is resumed), with an optional note saying why.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown schedule.</exception>
+    Task<Schedule> PauseScheduleAsync(string scheduleId, string? note = null, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a paused schedule from the next time after now.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown schedule.</exception>
+    Task<Schedule> ResumeScheduleAsync(string scheduleId, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a schedule; the executions it started stay.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown schedule.</exception>
+    Task DeleteScheduleAsync(string scheduleId, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts one execution per scheduled time from <paramref name="from"/> to <paramref name="to"/> (inclusive), each time at most once.</summary>
+    /// <exception cref="Grpc.Core.RpcException"><c>NOT_FOUND</c> for an unknown schedule; <c>INVALID_ARGUMENT</c> for a range of more than 1000 times.</exception>
+    Task<IReadOnlyList<ScheduledRun>> BackfillScheduleAsync(string scheduleId, DateTimeOffset from, DateTimeOffset to, string? scheduleNamespace = null, CancellationToken cancellationToken = default);
 }

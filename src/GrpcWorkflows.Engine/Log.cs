@@ -79,4 +79,32 @@ internal static partial class Log
     // Sub-workflows take event ids 40 to 49.
     [LoggerMessage(EventId = 40, Level = LogLevel.Debug, Message = "The child execution {ChildExecutionId} could not be cancelled")]
     public static partial void ChildNotCancelled(ILogger logger, string childExecutionId, Exception exception);
+
+    // Schedules take event ids 110 to 129.
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Schedule {ScheduleId} created in namespace {Namespace} ({Cron}); next time {NextFireTime}")]
+    public static partial void ScheduleCreated(ILogger logger, string @namespace, string scheduleId, string cron, Google.Protobuf.WellKnownTypes.Timestamp? nextFireTime);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Schedule {ScheduleId} deleted from namespace {Namespace}")]
+    public static partial void ScheduleDeleted(ILogger logger, string @namespace, string scheduleId);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Schedule {ScheduleId} of namespace {Namespace} fired its time {ScheduleTime:O}: execution {ExecutionId} (already there: {Existing})")]
+    public static partial void ScheduleFired(ILogger logger, string @namespace, string scheduleId, DateTimeOffset scheduleTime, string executionId, bool existing);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Schedule {ScheduleId} of namespace {Namespace} skipped its time {ScheduleTime:O}: {Running} of its executions still run")]
+    public static partial void ScheduleTimeSkipped(ILogger logger, string @namespace, string scheduleId, DateTimeOffset scheduleTime, int running);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "Schedule {ScheduleId} of namespace {Namespace} missed its time {ScheduleTime:O} (catch-up window {Window}, or only the last missed time fires)")]
+    public static partial void ScheduleTimeMissed(ILogger logger, string @namespace, string scheduleId, DateTimeOffset scheduleTime, TimeSpan window);
+
+    [LoggerMessage(EventId = 115, Level = LogLevel.Warning, Message = "Schedule {ScheduleId} of namespace {Namespace} could not start its time {ScheduleTime:O}: {Reason}")]
+    public static partial void ScheduleTimeRefused(ILogger logger, string @namespace, string scheduleId, DateTimeOffset scheduleTime, string reason);
+
+    [LoggerMessage(EventId = 116, Level = LogLevel.Warning, Message = "Schedule {ScheduleId} of namespace {Namespace} could not be handled; retrying at the next pass")]
+    public static partial void ScheduleFailed(ILogger logger, string @namespace, string scheduleId, Exception exception);
+
+    [LoggerMessage(EventId = 117, Level = LogLevel.Warning, Message = "A scheduler pass failed (leases or the store); retrying at the next pass")]
+    public static partial void SchedulerPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 118, Level = LogLevel.Information, Message = "Schedule {ScheduleId} of namespace {Namespace} backfilled {Times} times, {Started} new executions")]
+    public static partial void ScheduleBackfilled(ILogger logger, string @namespace, string scheduleId, int times, int started);
 }

@@ -197,6 +197,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
                     ParentExecutionId = command.Parent?.ExecutionId ?? string.Empty,
                     ParentStepId = command.Parent?.StepId ?? string.Empty,
                     Depth = command.Parent?.Depth ?? 0,
+                    ScheduleId = command.Schedule?.ScheduleId ?? string.Empty,
+                    ScheduleTime = command.Schedule is { } schedule ? Timestamp.FromDateTimeOffset(schedule.Time) : null,
                 },
             };
             if (command.Labels is { Count: > 0 } labels)

@@ -51,9 +51,9 @@ public sealed class SqliteExecutionStoreTests : IDisposable
 
         Assert.True(File.Exists(path));
         Assert.Equal(path, store.FilePath);
-        Assert.Equal(3, store.SchemaVersion);
+        Assert.Equal(4, store.SchemaVersion);
         Assert.Equal("wal", QueryScalar(path, "PRAGMA journal_mode;"));
-        Assert.Equal(3L, QueryScalar(path, "PRAGMA user_version;"));
+        Assert.Equal(4L, QueryScalar(path, "PRAGMA user_version;"));
         Assert.Equal(3L, QueryScalar(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('definitions', 'executions', 'events');"));
     }
 
@@ -75,7 +75,7 @@ public sealed class SqliteExecutionStoreTests : IDisposable
         var sameKey = await store.CreateAsync(Submitted("new", idempotencyKey: "k1")).DefaultTimeout();
         var sameKeyElsewhere = await store.CreateAsync(Submitted("elsewhere", idempotencyKey: "k1", inNamespace: "team-a")).DefaultTimeout();
 
-        Assert.Equal(3, store.SchemaVersion);
+        Assert.Equal(4, store.SchemaVersion);
         Assert.Equal(("default", 1L), (record!.Namespace, record.LastSequence));
         Assert.Equal(new CreateExecutionResult("old", Existing: true), sameKey);
         Assert.Equal(new CreateExecutionResult("elsewhere", Existing: false), sameKeyElsewhere);

@@ -22,6 +22,11 @@ public sealed class StatusCommand : GwfCommand<StatusSettings>
 
         var workflow = execution.WorkflowVersion > 0 ? $"{execution.WorkflowId}@{execution.WorkflowVersion}" : execution.WorkflowId;
         Console.Out.WriteLine($"Execution {execution.ExecutionId} of {workflow}: {Names.Of(execution.State)}");
+        if (execution.ScheduleId.Length > 0)
+        {
+            Console.Out.WriteLine($"  started by schedule {execution.ScheduleId} for its time {execution.ScheduleTime?.ToDateTimeOffset().ToString("u", System.Globalization.CultureInfo.InvariantCulture)}");
+        }
+
         if (execution.ParentExecutionId.Length > 0)
         {
             Console.Out.WriteLine($"  child of execution {execution.ParentExecutionId} (its step '{execution.ParentStepId}'), depth {execution.Depth}");

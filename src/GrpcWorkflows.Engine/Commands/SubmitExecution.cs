@@ -11,6 +11,7 @@ namespace GrpcWorkflows.Engine.Commands;
 /// <param name="Namespace">The namespace of the execution; <see cref="Namespaces.ExecutionNamespace.Default"/> when null or empty.</param>
 /// <param name="WorkflowVersion">The stored workflow version <paramref name="Definition"/> is (see <see cref="WorkflowEngine.ResolveWorkflowAsync"/>); 0 for an inline definition.</param>
 /// <param name="Parent">For a child execution of a <c>workflow</c> step: its parent; null otherwise.</param>
+/// <param name="Schedule">For an execution started by a schedule: the schedule and its time; null otherwise.</param>
 public sealed record SubmitExecution(
     WorkflowDefinition Definition,
     Struct? Input = null,
@@ -18,10 +19,16 @@ public sealed record SubmitExecution(
     IReadOnlyDictionary<string, string>? Labels = null,
     string? Namespace = null,
     int WorkflowVersion = 0,
-    ExecutionParent? Parent = null);
+    ExecutionParent? Parent = null,
+    ExecutionSchedule? Schedule = null);
 
 /// <summary>The parent of a child execution started by a <c>workflow</c> step.</summary>
 /// <param name="ExecutionId">The parent execution's id.</param>
 /// <param name="StepId">The parent's step that started the child.</param>
 /// <param name="Depth">The child's depth in the chain of sub-workflows: the parent's depth + 1.</param>
 public sealed record ExecutionParent(string ExecutionId, string StepId, int Depth);
+
+/// <summary>The schedule that started an execution, and the scheduled time it was started for.</summary>
+/// <param name="ScheduleId">The schedule's id (in the execution's namespace).</param>
+/// <param name="Time">The scheduled time (before jitter).</param>
+public sealed record ExecutionSchedule(string ScheduleId, DateTimeOffset Time);

@@ -343,6 +343,8 @@ public sealed partial class ExecutionStateFold
         execution.ParentExecutionId = submitted.ParentExecutionId;
         execution.ParentStepId = submitted.ParentStepId;
         execution.Depth = submitted.Depth;
+        execution.ScheduleId = submitted.ScheduleId;
+        execution.ScheduleTime = submitted.ScheduleTime;
         foreach (var (key, value) in ExecutionLabels.Of(submitted))
         {
             execution.Labels[key] = value;

@@ -108,6 +108,14 @@ public static class OrchestratorServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ReplicaOptions>>().Value,
             workflows: (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore metered ? metered.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.StoredWorkflows.IWorkflowStore)));
         services.AddHostedService<EngineHostedService>();
+        // Schedules live in the execution store (unwrapped); their loop starts after the engine and stops before it.
+        services.TryAddSingleton(sp => new GrpcWorkflows.Engine.Schedules.Scheduler(
+            (sp.GetRequiredService<IExecutionStore>() is MeteredExecutionStore meteredStore ? meteredStore.Inner : sp.GetRequiredService<IExecutionStore>()) as GrpcWorkflows.Engine.Schedules.IScheduleStore
+                ?? throw new InvalidOperationException("The execution store keeps no schedules (it does not implement IScheduleStore)."),
+            sp.GetRequiredService<WorkflowEngine>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.AddHostedService<SchedulerHostedService>();
         services.AddOptions<HostOptions>().Configure<IOptions<OrchestratorOptions>>((host, orchestrator)
             => host.ShutdownTimeout = orchestrator.Value.ShutdownGracePeriod + TimeSpan.FromSeconds(5));
 

@@ -81,4 +81,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 262, Level = LogLevel.Warning, Message = "Sharing executor registrations with the other replicas failed; retrying at the next tick.")]
     public static partial void RegistrationSyncFailed(ILogger logger, Exception exception);
+
+    // Schedules take event ids 220 to 239.
+    [LoggerMessage(EventId = 220, Level = LogLevel.Information, Message = "Scheduler started: schedules fire their due times")]
+    public static partial void SchedulerStarted(ILogger logger);
 }

@@ -17,6 +17,7 @@ namespace GrpcWorkflows.Orchestrator.Services;
 /// </summary>
 internal sealed partial class WorkflowGrpcService(
     WorkflowEngine engine,
+    GrpcWorkflows.Engine.Schedules.Scheduler scheduler,
     IHostApplicationLifetime lifetime,
     Microsoft.Extensions.Options.IOptions<Hosting.OrchestratorOptions> options,
     TimeProvider timeProvider,
@@ -104,6 +105,7 @@ internal sealed partial class WorkflowGrpcService(
                 summary.Labels[key] = value;
             }
 
+            SetSchedule(summary);
             response.Executions.Add(summary);
         }
 

@@ -117,7 +117,21 @@ internal static class SchemaMigrations
                 PRIMARY KEY (namespace, workflow_id, version)
             );
             """),
-        (8, "push executors' registrations shared by replicas", """
+        (6, "schedules", """
+            -- One row per schedule: the serialized Schedule (settings and state), a revision that every change
+            -- moves on (changes are compare-and-set on it, whichever replica makes them), and the lease of the
+            -- replica that fires it: one replica fires a schedule at a time.
+            CREATE TABLE schedules (
+                namespace   text COLLATE "C" NOT NULL,
+                schedule_id text COLLATE "C" NOT NULL,
+                schedule    bytea NOT NULL,                 -- the serialized grpcworkflows.v1.Schedule
+                revision    bigint NOT NULL,
+                owner       text NULL,
+                lease_until bigint NULL,                    -- UTC ticks
+                PRIMARY KEY (namespace, schedule_id)
+            );
+            """),
+        (7, "push executors' registrations shared by replicas", """
             -- RegisterExecutor at any replica: every replica reads them each tick, heartbeats at any replica renew
             -- them (the later lease wins), and they outlive the replica that took them. A deregistered or replaced
             -- registration stays as removed until its lease is long past, so no replica that still holds it

@@ -107,6 +107,19 @@ internal static class SchemaMigrations
                 PRIMARY KEY (namespace, workflow_id, version)
             ) WITHOUT ROWID;
             """),
+        (4, "schedules", """
+            -- One row per schedule: the serialized Schedule (settings and state), a revision that every change
+            -- moves on (changes are compare-and-set on it), and the lease of the orchestrator that fires it.
+            CREATE TABLE schedules (
+                namespace   TEXT NOT NULL,
+                schedule_id TEXT NOT NULL,
+                schedule    BLOB NOT NULL,                  -- the serialized grpcworkflows.v1.Schedule
+                revision    INTEGER NOT NULL,
+                owner       TEXT NULL,
+                lease_until INTEGER NULL,                   -- UTC ticks
+                PRIMARY KEY (namespace, schedule_id)
+            ) WITHOUT ROWID;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>

@@ -74,6 +74,20 @@ public sealed class HttpApiTests
         Assert.Equal("echo", version["workflow"]!["definition"]!["steps"]!["a"]!["type"]!.GetValue<string>());
         var storedList = await GetAsync(http, "/v1/workflows");
         Assert.Contains(storedList["workflows"]!.AsArray(), w => w!["workflowId"]!.GetValue<string>() == "stored-http");
+        // schedules: create (paused), get, list, backfill one time, pause with a note, delete.
+        var schedule = await PostAsync(http, "/v1/schedules", """{"schedule": {"scheduleId": "http-daily", "workflowRef": {"id": "stored-http"}, "cron": "0 6 * * *", "timeZone": "Europe/Paris", "overlapPolicy": "SCHEDULE_OVERLAP_POLICY_BUFFER_ONE", "paused": true}}""");
+        Assert.Equal("SCHEDULE_OVERLAP_POLICY_BUFFER_ONE", schedule["schedule"]!["overlapPolicy"]!.GetValue<string>());
+        var backfilled = await PostAsync(http, "/v1/schedules/http-daily:backfill", """{"startTime": "2026-11-30T00:00:00Z", "endTime": "2026-11-30T23:00:00Z"}""");
+        Assert.Equal("2026-11-30T05:00:00Z", backfilled["runs"]!.AsArray().Single()!["scheduleTime"]!.GetValue<string>());
+        var pausedSchedule = await PostAsync(http, "/v1/schedules/http-daily:pause", """{"note": "from curl"}""");
+        Assert.Equal("from curl", pausedSchedule["schedule"]!["pauseNote"]!.GetValue<string>());
+        Assert.Equal("1", (await GetAsync(http, "/v1/schedules/http-daily"))["schedule"]!["state"]!["firedCount"]!.ToString());
+        Assert.Contains((await GetAsync(http, "/v1/schedules"))["schedules"]!.AsArray(), s => s!["scheduleId"]!.GetValue<string>() == "http-daily");
+        using (var scheduleDeleted = await http.DeleteAsync("/v1/schedules/http-daily"))
+        {
+            scheduleDeleted.EnsureSuccessStatusCode();
+        }
+
         using var deleted = await http.DeleteAsync("/v1/workflows/stored-http");
         deleted.EnsureSuccessStatusCode();
         Assert.Equal(1, JsonNode.Parse(await deleted.Content.ReadAsStringAsync())!["versions"]!.GetValue<int>());

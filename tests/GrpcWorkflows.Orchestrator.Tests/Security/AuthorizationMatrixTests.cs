@@ -23,6 +23,9 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
     /// <param name="OwnsExecutor">Whether it is the credential the executor registered with.</param>
     private sealed record Credential(string Label, string? Role, Action<Metadata> Apply, bool OtherNamespace = false, bool OwnsExecutor = false);
 
+    /// <summary>A schedule of the stored workflow 'matrix' that fires once a year (never during the test).</summary>
+    private static Schedule MatrixSchedule() => new() { ScheduleId = "matrix-yearly", WorkflowRef = new WorkflowReference { Id = "matrix" }, Cron = "0 0 1 1 *" };
+
     /// <param name="Method">The full method name.</param>
     /// <param name="Authorized">The status for a credential of a role that may call it, in the execution's namespace.</param>
     /// <param name="OtherNamespace">The status for such a credential of another namespace.</param>
@@ -42,6 +45,7 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
         var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }, admin).ResponseAsync.DefaultTimeout();
         await ReadAllAsync(orchestrator.Workflows.WatchExecution(new WatchExecutionRequest { ExecutionId = submitted.ExecutionId }, admin).ResponseStream);
         await orchestrator.Workflows.RegisterWorkflowAsync(new RegisterWorkflowRequest { Definition = definition }, admin).ResponseAsync.DefaultTimeout();
+        await orchestrator.Workflows.CreateScheduleAsync(new CreateScheduleRequest { Schedule = MatrixSchedule() }, admin).ResponseAsync.DefaultTimeout();
         var executorId = (await orchestrator.Registry.ListExecutorsAsync(new ListExecutorsRequest(), admin).ResponseAsync.DefaultTimeout()).Executors.Single().ExecutorId;
 
         var rpcs = Rpcs(orchestrator, definition, submitted.ExecutionId, executorId);
@@ -121,6 +125,20 @@ public sealed class AuthorizationMatrixTests(ITestOutputHelper output)
             new(W + "ListWorkflows", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.ListWorkflowsAsync(new ListWorkflowsRequest(), h).ResponseAsync),
             // Nothing stored under this id: an authorized caller learns that it does not exist.
             new(W + "DeleteWorkflow", StatusCode.NotFound, StatusCode.PermissionDenied, h => workflows.DeleteWorkflowAsync(new DeleteWorkflowRequest { WorkflowId = "never-registered" }, h).ResponseAsync),
+            // The schedule 'matrix-yearly' was created by the admin before: creating it again is refused as a taken id.
+            new(W + "CreateSchedule", StatusCode.AlreadyExists, StatusCode.PermissionDenied, h => workflows.CreateScheduleAsync(new CreateScheduleRequest { Schedule = MatrixSchedule() }, h).ResponseAsync),
+            new(W + "GetSchedule", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.GetScheduleAsync(new GetScheduleRequest { ScheduleId = "matrix-yearly" }, h).ResponseAsync),
+            new(W + "ListSchedules", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.ListSchedulesAsync(new ListSchedulesRequest(), h).ResponseAsync),
+            new(W + "PauseSchedule", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.PauseScheduleAsync(new PauseScheduleRequest { ScheduleId = "matrix-yearly" }, h).ResponseAsync),
+            new(W + "ResumeSchedule", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.ResumeScheduleAsync(new ResumeScheduleRequest { ScheduleId = "matrix-yearly" }, h).ResponseAsync),
+            new(W + "DeleteSchedule", StatusCode.NotFound, StatusCode.PermissionDenied, h => workflows.DeleteScheduleAsync(new DeleteScheduleRequest { ScheduleId = "never-created" }, h).ResponseAsync),
+            // One time in the range: the first backfill starts it, every later one finds it started.
+            new(W + "BackfillSchedule", StatusCode.OK, StatusCode.PermissionDenied, h => workflows.BackfillScheduleAsync(new BackfillScheduleRequest
+            {
+                ScheduleId = "matrix-yearly",
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+                EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)),
+            }, h).ResponseAsync),
             new(R + "RegisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.RegisterExecutorAsync(new RegisterExecutorRequest { Endpoint = $"http://127.0.0.1:{port++}", StepTypes = { "matrix_only" } }, h).ResponseAsync),
             new(R + "Heartbeat", StatusCode.OK, StatusCode.OK, h => registry.HeartbeatAsync(new HeartbeatRequest { ExecutorId = executorId }, h).ResponseAsync),
             new(R + "DeregisterExecutor", StatusCode.OK, StatusCode.OK, h => registry.DeregisterExecutorAsync(new DeregisterExecutorRequest { ExecutorId = "no-such-executor" }, h).ResponseAsync),
