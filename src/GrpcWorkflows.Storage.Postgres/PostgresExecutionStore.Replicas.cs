@@ -26,15 +26,21 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         RETURNING x.execution_id, x.epoch, x.lease_expires
         """;
 
-    // Renewal and release lock the replica's rows in execution_id order, the order of the writer's appends,
-    // so that a tick and a batch of appends never deadlock.
+    // Renewal never waits for a row the writer holds (SKIP LOCKED), so a tick and a batch of appends can neither
+    // deadlock nor queue behind each other; a lease skipped this tick is still reported as held (read, not
+    // renewed) and is renewed at a later tick, long before it expires (the lease lasts several renew intervals).
     private const string RenewAllSql = """
         WITH locked AS (
-            SELECT execution_id FROM executions WHERE owner = $1 AND end_time IS NULL ORDER BY execution_id FOR UPDATE)
-        UPDATE executions x SET lease_expires = clock_timestamp() + $2
-        FROM locked l
-        WHERE x.execution_id = l.execution_id AND x.owner = $1 AND x.end_time IS NULL
-        RETURNING x.execution_id, x.epoch, x.lease_expires
+            SELECT execution_id FROM executions WHERE owner = $1 AND end_time IS NULL FOR UPDATE SKIP LOCKED),
+        renewed AS (
+            UPDATE executions x SET lease_expires = clock_timestamp() + $2
+            FROM locked l
+            WHERE x.execution_id = l.execution_id
+            RETURNING x.execution_id, x.epoch, x.lease_expires)
+        SELECT execution_id, epoch, lease_expires FROM renewed
+        UNION ALL
+        SELECT execution_id, epoch, lease_expires FROM executions
+        WHERE owner = $1 AND end_time IS NULL AND execution_id NOT IN (SELECT execution_id FROM renewed)
         """;
 
     private const string ReleaseAllSql = """

@@ -43,18 +43,15 @@ internal sealed class PostgresWriter : IAsyncDisposable
         """;
 
     // The update is conditional on the expected last sequence and, for appends made through a lease, on the
-    // lease's epoch (-1: unfenced); only the executions it moved get their events. The rows are locked first in
-    // execution_id order, the order of every statement that locks several executions (lease renewal and release),
-    // so that two of them never wait for each other (a deadlock PostgreSQL would end by failing one).
+    // lease's epoch (-1: unfenced); only the executions it moved get their events. It takes its row locks in
+    // whatever order the plan gives: lease renewal skips locked rows, claims skip them too, so only a replica's
+    // release at drain locks several rows while waiting, and a deadlock there is retried (40P01 is "unavailable").
     private const string AppendSql = """
-        WITH locked AS (
-            SELECT execution_id FROM executions WHERE execution_id = ANY($1) ORDER BY execution_id FOR UPDATE),
-        moved AS (
+        WITH moved AS (
             UPDATE executions x
             SET last_sequence = v.last, state = v.state, end_time = nullif(v.end_time, -1), succeeded_step_count = v.succeeded
             FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::integer[], $5::bigint[], $6::integer[], $11::bigint[]) AS v(id, expected, last, state, end_time, succeeded, epoch)
             WHERE x.execution_id = v.id AND x.last_sequence = v.expected AND (v.epoch < 0 OR x.epoch = v.epoch)
-              AND x.execution_id IN (SELECT execution_id FROM locked)
             RETURNING x.execution_id),
         appended AS (
             INSERT INTO events (execution_id, sequence, kind, payload)
