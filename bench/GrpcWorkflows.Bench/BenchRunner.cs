@@ -176,7 +176,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         return (count, elapsed, bag.SelectMany(l => l).ToList());
     }
 
-    /// <summary>S1: 20 linear chains of N steps at once.</summary>
+    /// <summary>S1: 20 linear chains of N steps at once (<c>--chains</c>: at concurrency 1 the overhead has no queueing in it).</summary>
     private async Task<BenchResult> RunChainAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.Chain("s1-chain", settings.ChainLength);
@@ -188,7 +188,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
         var executions = await orchestrator.GetAllAsync(ids);
         var wall = WallSeconds(started, executions);
         var (p50, p99) = Stats.P50P99(Overheads(executions));
-        return Row("S1", store, $"{settings.ChainWorkflows}x chain N={settings.ChainLength}", 20, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", cpuNote + Failures(executions));
+        return Row("S1", store, $"{settings.ChainWorkflows}x chain N={settings.ChainLength}", settings.ChainWorkflows, steps / wall, "steps/s", wall, p50, p99, "per-step overhead", cpuNote + Failures(executions));
     }
 
     /// <summary>S2: 10 fan-out/fan-in workflows 1 → W → 1 at once.</summary>

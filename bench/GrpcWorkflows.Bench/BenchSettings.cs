@@ -112,6 +112,7 @@ internal sealed class BenchSettings
                         .Select(count => int.Parse(count, NumberStyles.Integer, CultureInfo.InvariantCulture)));
                     break;
                 case "--chain": settings.ChainLength = NextInt(); break;
+                case "--chains": settings.ChainWorkflows = NextInt(); break;
                 case "--fan": settings.FanWidth = NextInt(); break;
                 case "--small": settings.SmallWorkflows = NextInt(); break;
                 case "--dag": settings.DagSteps = NextInt(); break;

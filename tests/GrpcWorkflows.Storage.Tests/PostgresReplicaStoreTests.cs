@@ -107,8 +107,11 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     public async Task SyncRegistrationsAsync_SharesWhatEachHolds_KeepsTheLaterLease_AndARemovalStays()
     {
         var now = Epoch;
+
+        // x1's credential covers two namespaces, x2's every namespace (null): a replica that adopts them must keep that.
         StoredExecutorRegistration Registration(string id, TimeSpan lease) =>
-            new(id, $"http://{id}:5000", ["cpu", "gpu"], 8, id, "1.0", new Dictionary<string, string> { ["zone"] = "a" }, "key-1", now, now + lease);
+            new(id, $"http://{id}:5000", ["cpu", "gpu"], 8, id, "1.0", new Dictionary<string, string> { ["zone"] = "a" }, "key-1", now, now + lease,
+                id == "x1" ? ["team-a", "team-b"] : null);
 
         var seenByA = await A.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
         var seenByB = await B.SyncRegistrationsAsync([Registration("x1", TimeSpan.FromSeconds(5)), Registration("x2", TimeSpan.FromSeconds(15))], [], now).DefaultTimeout();
@@ -119,6 +122,8 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         var x1 = Assert.Single(seenByA);
         Assert.Equal(("x1", "http://x1:5000", 8, "key-1", "a"), (x1.ExecutorId, x1.Endpoint, x1.MaxConcurrency, x1.Owner, x1.Labels["zone"]));
         Assert.Equal(["cpu", "gpu"], x1.StepTypes);
+        Assert.Equal(["team-a", "team-b"], x1.Namespaces!.Order());
+        Assert.Null(seenByB.Single(r => r.ExecutorId == "x2").Namespaces);
         Assert.Equal(["x1", "x2"], seenByB.Select(r => r.ExecutorId).Order());
         Assert.Equal(now + TimeSpan.FromSeconds(15), seenByB.Single(r => r.ExecutorId == "x1").LeaseExpires);
         Assert.Equal(["x2"], afterRemoval.Select(r => r.ExecutorId));
