@@ -49,21 +49,9 @@ internal sealed partial class WorkflowGrpcService
     /// <inheritdoc />
     public override async Task<ListSchedulesResponse> ListSchedules(ListSchedulesRequest request, ServerCallContext context)
     {
-        if (request.PageSize < 0 || request.PageSize > MaxPageSize)
-        {
-            throw RpcErrors.InvalidField("page_size", $"must be 0 (the default, {DefaultPageSize}) to {MaxPageSize}.");
-        }
-
+        var pageSize = PageSizeOf(request.PageSize);
         var scheduleNamespace = CoveredNamespace(request.Namespace, context);
-        SchedulePage page;
-        try
-        {
-            page = await scheduler.ListAsync(scheduleNamespace, request.PageSize == 0 ? DefaultPageSize : request.PageSize, request.PageToken, context.CancellationToken);
-        }
-        catch (ArgumentException ex)
-        {
-            throw RpcErrors.InvalidField("page_token", ex.Message);
-        }
+        var page = await ListPageAsync(() => scheduler.ListAsync(scheduleNamespace, pageSize, request.PageToken, context.CancellationToken));
 
         var response = new ListSchedulesResponse { NextPageToken = page.NextPageToken ?? "" };
         response.Schedules.Add(page.Items);

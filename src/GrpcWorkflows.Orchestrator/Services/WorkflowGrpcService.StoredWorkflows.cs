@@ -45,21 +45,9 @@ internal sealed partial class WorkflowGrpcService
     /// <inheritdoc />
     public override async Task<ListWorkflowsResponse> ListWorkflows(ListWorkflowsRequest request, ServerCallContext context)
     {
-        if (request.PageSize < 0 || request.PageSize > MaxPageSize)
-        {
-            throw RpcErrors.InvalidField("page_size", $"must be 0 (the default, {DefaultPageSize}) to {MaxPageSize}.");
-        }
-
+        var pageSize = PageSizeOf(request.PageSize);
         var workflowNamespace = CoveredNamespace(request.Namespace, context);
-        WorkflowVersionPage page;
-        try
-        {
-            page = await engine.ListWorkflowsAsync(workflowNamespace, request.PageSize == 0 ? DefaultPageSize : request.PageSize, request.PageToken, context.CancellationToken);
-        }
-        catch (ArgumentException ex)
-        {
-            throw RpcErrors.InvalidField("page_token", ex.Message);
-        }
+        var page = await ListPageAsync(() => engine.ListWorkflowsAsync(workflowNamespace, pageSize, request.PageToken, context.CancellationToken));
 
         var response = new ListWorkflowsResponse { NextPageToken = page.NextPageToken ?? "" };
         response.Workflows.Add(page.Items.Select(w => ToProto(w, withDefinition: false)));

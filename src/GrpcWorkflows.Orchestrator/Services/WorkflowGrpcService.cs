@@ -29,6 +29,24 @@ internal sealed partial class WorkflowGrpcService(
     /// <summary>The largest page size of <c>ListExecutions</c>.</summary>
     public const int MaxPageSize = 1000;
 
+    /// <summary>The page size of a listing of stored workflows or schedules: 0 for the default, at most <see cref="MaxPageSize"/>.</summary>
+    private static int PageSizeOf(int requested) => requested is >= 0 and <= MaxPageSize
+        ? (requested == 0 ? DefaultPageSize : requested)
+        : throw RpcErrors.InvalidField("page_size", $"must be 0 (the default, {DefaultPageSize}) to {MaxPageSize}.");
+
+    /// <summary>Runs a listing; a page token the store cannot read (<see cref="ArgumentException"/>) is INVALID_ARGUMENT at <c>page_token</c>.</summary>
+    private static async Task<TPage> ListPageAsync<TPage>(Func<Task<TPage>> list)
+    {
+        try
+        {
+            return await list();
+        }
+        catch (ArgumentException ex)
+        {
+            throw RpcErrors.InvalidField("page_token", ex.Message);
+        }
+    }
+
     /// <inheritdoc />
     public override async Task<SubmitWorkflowResponse> SubmitWorkflow(SubmitWorkflowRequest request, ServerCallContext context)
     {
@@ -76,15 +94,7 @@ internal sealed partial class WorkflowGrpcService(
     {
         var query = ListRequests.Query(request, DefaultPageSize, MaxPageSize);
         RequireCovered(query.Namespace, context);
-        ExecutionPage page;
-        try
-        {
-            page = await engine.ListExecutionsAsync(query, context.CancellationToken);
-        }
-        catch (ArgumentException ex)
-        {
-            throw RpcErrors.InvalidField("page_token", ex.Message);
-        }
+        var page = await ListPageAsync(() => engine.ListExecutionsAsync(query, context.CancellationToken));
 
         var response = new ListExecutionsResponse { NextPageToken = page.NextPageToken ?? "" };
         foreach (var record in page.Items)
