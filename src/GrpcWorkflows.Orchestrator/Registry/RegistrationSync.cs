@@ -78,8 +78,10 @@ internal sealed class RegistrationSync(
             _sent = held.ToDictionary(r => r.ExecutorId, r => r.LeaseExpires, StringComparer.Ordinal);
             registry.Reconcile(live, heldIds);
         }
-        catch (StoreUnavailableException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever went wrong (the store away, a row it cannot read), the loop must live on: a background service
+            // that throws stops the orchestrator.
             Log.RegistrationSyncFailed(logger, e);
         }
     }
