@@ -29,9 +29,15 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     // Renewal never waits for a row the writer holds (SKIP LOCKED), so a tick and a batch of appends can neither
     // deadlock nor queue behind each other; a lease skipped this tick is still reported as held (read, not
     // renewed) and is renewed at a later tick, long before it expires (the lease lasts several renew intervals).
+    // Only leases past a third of their life are extended: with the renew interval at most a third of the lease,
+    // a lease left alone still has a third of it at the next tick. A row is rewritten every other tick instead of
+    // at each one, and an execution shorter than a third of a lease is never rewritten for its lease at all
+    // (lease_expires is indexed, so each renewal is a whole row version with its index entries).
     private const string RenewAllSql = """
         WITH locked AS (
-            SELECT execution_id FROM executions WHERE owner = $1 AND end_time IS NULL FOR UPDATE SKIP LOCKED),
+            SELECT execution_id FROM executions
+            WHERE owner = $1 AND end_time IS NULL AND lease_expires < clock_timestamp() + $2 * 2 / 3
+            FOR UPDATE SKIP LOCKED),
         renewed AS (
             UPDATE executions x SET lease_expires = clock_timestamp() + $2
             FROM locked l

@@ -53,6 +53,22 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
+    public async Task RenewAllAsync_ExtendsOnlyLeasesPastAThirdOfTheirLife_AndReportsTheOthersAsTheyAre()
+    {
+        var (_, young) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        var (_, old) = await A.CreateOwnedAsync(Submitted("e2", Epoch), "a", LongLease / 2).AsTask().DefaultTimeout();
+
+        var held = (await A.RenewAllAsync("a", LongLease * 1.2).DefaultTimeout()).ToDictionary(l => l.ExecutionId);
+
+        // Renewing to 6 minutes: e1 has 5 left, more than two thirds of that, so it is reported with its own expiry,
+        // not rewritten; e2 has 2.5 left and is extended to 6.
+        Assert.Equal(["e1", "e2"], held.Keys.Order());
+        Assert.InRange(held["e1"].ExpiresAt, young!.ExpiresAt - TimeSpan.FromSeconds(5), young.ExpiresAt + TimeSpan.FromSeconds(5));
+        Assert.True(held["e2"].ExpiresAt > old!.ExpiresAt + LongLease / 4, $"e2 was not renewed: {held["e2"].ExpiresAt} against {old.ExpiresAt}");
+        Assert.Equal((1L, 1L), (held["e1"].Epoch, held["e2"].Epoch));
+    }
+
+    [SkippableFact]
     public async Task HandOverAsync_ForAStepType_IsClaimedOnlyByAReplicaThatServesIt()
     {
         var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();

@@ -43,8 +43,10 @@ public interface IExecutionReplicaStore : IExecutionLeaseStore
     ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Extends every lease <paramref name="owner"/> still holds on an unfinished execution (one statement) and
-    /// returns them; a lease the caller thinks it holds and that is not returned is lost.
+    /// Extends to <paramref name="duration"/> every lease <paramref name="owner"/> still holds on an unfinished
+    /// execution with less than two thirds of <paramref name="duration"/> left (one statement; the others are left
+    /// as they are, so renewing every few seconds rewrites each lease only every other tick) and returns all the
+    /// leases it holds; a lease the caller thinks it holds and that is not returned is lost.
     /// </summary>
     ValueTask<IReadOnlyList<ExecutionLease>> RenewAllAsync(string owner, TimeSpan duration, CancellationToken cancellationToken = default);
 

@@ -181,6 +181,16 @@ internal sealed class PostgresWriter : IAsyncDisposable
 
         Interlocked.Increment(ref _roundTrips);
         _connection = await _dataSource.OpenConnectionAsync().ConfigureAwait(false);
+
+        // The writer's statements find every row by key. A custom plan per batch costs a planning pass each time
+        // (as much as the batch's own work for a small one), so the generic plan, planned once, is used. Planned on
+        // a table that was small when the statement was first prepared (a new database, a fresh schema), or with
+        // stale statistics, either plan may join by scanning the whole executions table at every batch, a cost
+        // that grows with the table: no sequential scans on this connection, so rows are looked up by key whatever
+        // the table's size.
+        using var generic = new NpgsqlCommand("SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off", _connection);
+        Interlocked.Increment(ref _roundTrips);
+        await generic.ExecuteNonQueryAsync().ConfigureAwait(false);
         return _connection;
     }
 
