@@ -24,14 +24,14 @@ public sealed class PostgresExecutionStoreTests(PostgresServerFixture postgres) 
     {
         await using (var first = Open())
         {
-            Assert.Equal(7, first.SchemaVersion);
+            Assert.Equal(8, first.SchemaVersion);
             await first.CreateAsync(Submitted("kept", Epoch)).DefaultTimeout();
         }
 
         await using var second = Open();
 
-        Assert.Equal(7, second.SchemaVersion);
-        Assert.Equal(7L, await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".schema_migrations"));
+        Assert.Equal(8, second.SchemaVersion);
+        Assert.Equal(8L, await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".schema_migrations"));
         Assert.Equal(ExecutionState.Pending, (await second.GetAsync("kept").DefaultTimeout())!.State);
     }
 
@@ -67,6 +67,42 @@ public sealed class PostgresExecutionStoreTests(PostgresServerFixture postgres) 
         Assert.Equal(2 * executions, after.Events - before.Events);
         Assert.True(after.RoundTrips - before.RoundTrips < executions / 2, $"{after.RoundTrips - before.RoundTrips} round trips for {executions} appends");
         Assert.Equal(ExecutionState.Running, (await store.GetAsync("e199").DefaultTimeout())!.State);
+    }
+
+    [SkippableFact]
+    public async Task AppendAsync_ChainsOfAppendsAndBurstsAtOnce_KeepEveryLogWholeAndInOrder()
+    {
+        // Some executions append one event at a time (a chain: the next after the last one's commit) while others
+        // send all their appends without waiting (a burst): group commits mix one append of some executions with
+        // many of others, and each log must come out whole and in order.
+        await using var store = Open();
+        const int executions = 60;
+        const int appendsEach = 25;
+        await Task.WhenAll(Enumerable.Range(0, executions).Select(i => store.CreateAsync(Submitted($"e{i}", Epoch)).AsTask())).DefaultTimeout();
+
+        async Task RunAsync(int i)
+        {
+            var id = $"e{i}";
+            if (i % 3 == 0)
+            {
+                await Task.WhenAll(Enumerable.Range(0, appendsEach).Select(n => store.AppendAsync(id, [Ready(id, n + 2, $"s{n}")]).AsTask()));
+                return;
+            }
+
+            for (var n = 0; n < appendsEach; n++)
+            {
+                await store.AppendAsync(id, [Ready(id, n + 2, $"s{n}")]);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, executions).Select(RunAsync)).WaitAsync(TimeSpan.FromSeconds(60));
+
+        for (var i = 0; i < executions; i++)
+        {
+            var events = await store.ReadEventsAsync($"e{i}", 1).ToListAsync().AsTask().DefaultTimeout();
+            Assert.Equal(Enumerable.Range(1, appendsEach + 1).Select(n => (long)n), events.Select(e => e.Sequence));
+            Assert.Equal(Enumerable.Range(0, appendsEach).Select(n => $"s{n}"), events.Skip(1).Select(e => e.StepReady.StepId));
+        }
     }
 
     [SkippableFact]

@@ -151,6 +151,12 @@ internal static class SchemaMigrations
                 removed         boolean NOT NULL DEFAULT false
             );
             """),
+        (8, "drop the listing index without the namespace", """
+            -- Every listing filters by namespace (migration 3) and is served by ix_executions_namespace_create_time;
+            -- the index without the namespace was never read, yet every insert and every update that moves an
+            -- execution's state wrote an entry into it.
+            DROP INDEX IF EXISTS ix_executions_create_time;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
