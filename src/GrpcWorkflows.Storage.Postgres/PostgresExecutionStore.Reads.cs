@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Postgres.Internal;
@@ -18,7 +19,28 @@ public sealed partial class PostgresExecutionStore
     public IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        return StoreChunks.ReadEventsAsync((next, token) => RunAsync(() => ReadChunkAsync(executionId, next, token)), fromSequence, ReadChunkSize, cancellationToken);
+        return ReadRowsAsync(executionId, Math.Max(fromSequence, 1), cancellationToken);
+    }
+
+    /// <summary>The log from <paramref name="fromSequence"/> on, <see cref="ReadChunkSize"/> rows per query.</summary>
+    private async IAsyncEnumerable<ExecutionEvent> ReadRowsAsync(string executionId, long fromSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var next = fromSequence;
+        while (true)
+        {
+            var (events, rows) = await RunAsync(() => ReadChunkAsync(executionId, next, cancellationToken)).ConfigureAwait(false);
+            foreach (var @event in events)
+            {
+                yield return @event;
+            }
+
+            if (rows < ReadChunkSize || events.Count == 0)
+            {
+                yield break;
+            }
+
+            next = events[^1].Sequence + 1;
+        }
     }
 
     /// <inheritdoc />
@@ -143,24 +165,34 @@ public sealed partial class PostgresExecutionStore
             return (IReadOnlyList<string>)active;
         }).ConfigureAwait(false);
 
-    private async Task<List<ExecutionEvent>> ReadChunkAsync(string executionId, long fromSequence, CancellationToken cancellationToken)
+    /// <summary>
+    /// The events from <paramref name="fromSequence"/> on in at most <see cref="ReadChunkSize"/> rows, starting
+    /// with the row that holds <paramref name="fromSequence"/> (a row may hold several events), and how many rows.
+    /// </summary>
+    private async Task<(List<ExecutionEvent> Events, int Rows)> ReadChunkAsync(string executionId, long fromSequence, CancellationToken cancellationToken)
     {
-        using var command = _dataSource.CreateCommand(
-            "SELECT payload FROM events WHERE execution_id = $1 AND sequence >= $2 ORDER BY sequence LIMIT $3");
+        using var command = _dataSource.CreateCommand("""
+            SELECT payload, event_count FROM events
+            WHERE execution_id = $1
+              AND sequence >= coalesce((SELECT max(sequence) FROM events WHERE execution_id = $1 AND sequence <= $2), $2)
+            ORDER BY sequence LIMIT $3
+            """);
         command.Parameters.Add(new NpgsqlParameter { Value = executionId });
         command.Parameters.Add(new NpgsqlParameter { Value = fromSequence });
         command.Parameters.Add(new NpgsqlParameter { Value = ReadChunkSize });
         var events = new List<ExecutionEvent>();
+        var rows = 0;
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                events.Add(ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(0)));
+                rows++;
+                events.AddRange(EventRows.Unpack(reader.GetFieldValue<byte[]>(0), reader.GetInt32(1)).Where(e => e.Sequence >= fromSequence));
             }
         }
 
-        return events;
+        return (events, rows);
     }
 
     private static ExecutionRecord ReadRecord(NpgsqlDataReader reader) => new(

@@ -106,6 +106,34 @@ public sealed class PostgresExecutionStoreTests(PostgresServerFixture postgres) 
     }
 
     [SkippableFact]
+    public async Task ReadEventsAsync_AppendsOfSeveralEventsInOneRow_ReadFromAnySequenceAndAcrossChunks()
+    {
+        // A group commit stores an execution's events as one row: reads must start inside such a row, page past
+        // the read chunk (256 rows), and a store opened afterwards must rebuild the facts (succeeded steps) from them.
+        await using (var store = Open())
+        {
+            await store.CreateAsync(Submitted("e1", Epoch)).DefaultTimeout();
+            await store.AppendAsync("e1", [Started("e1", 2), Ready("e1", 3, "a"), AttemptStarted("e1", 4, "a")]).AsTask().DefaultTimeout();
+            await store.AppendAsync("e1", [Succeeded("e1", 5, "a"), Ready("e1", 6, "b")]).AsTask().DefaultTimeout();
+            for (var sequence = 7L; sequence <= 306; sequence++)
+            {
+                await store.AppendAsync("e1", [Ready("e1", sequence, $"r{sequence}")]).AsTask().DefaultTimeout();
+            }
+        }
+
+        await using var reopened = Open();
+        await reopened.AppendAsync("e1", [Ready("e1", 307, "last")]).AsTask().DefaultTimeout();
+
+        Assert.Equal(Enumerable.Range(1, 307).Select(n => (long)n), (await reopened.ReadEventsAsync("e1", 1).ToListAsync().AsTask().DefaultTimeout()).Select(e => e.Sequence));
+        Assert.Equal(Enumerable.Range(4, 304).Select(n => (long)n), (await reopened.ReadEventsAsync("e1", 4).ToListAsync().AsTask().DefaultTimeout()).Select(e => e.Sequence));
+        Assert.Equal(["a", "b"], (await reopened.ReadEventsAsync("e1", 5).Take(2).ToListAsync().AsTask().DefaultTimeout()).Select(e => e.StepSucceeded?.StepId ?? e.StepReady.StepId));
+        Assert.Equal([300L, 301L], (await reopened.ReadEventsAsync("e1", 300).Take(2).ToListAsync().AsTask().DefaultTimeout()).Select(e => e.Sequence));
+        Assert.Empty(await reopened.ReadEventsAsync("e1", 308).ToListAsync().AsTask().DefaultTimeout());
+        var record = (await reopened.GetAsync("e1").DefaultTimeout())!;
+        Assert.Equal((307L, 1), (record.LastSequence, record.SucceededStepCount));
+    }
+
+    [SkippableFact]
     public async Task AppendAsync_AnotherStoreAppendedFirst_IsRefusedByTheDatabaseAndWritesNothing()
     {
         await using var first = Open();

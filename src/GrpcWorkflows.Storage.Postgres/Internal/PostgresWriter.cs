@@ -43,7 +43,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         """;
 
     // The update is conditional on the expected last sequence and, for appends made through a lease, on the
-    // lease's epoch (-1: unfenced); only the executions it moved get their events. It takes its row locks in
+    // lease's epoch (-1: unfenced); only the executions it moved get their events, one row each (EventRows). It takes its row locks in
     // whatever order the plan gives: lease renewal skips locked rows, claims skip them too, so only a replica's
     // release at drain locks several rows while waiting, and a deadlock there is retried (40P01 is "unavailable").
     private const string AppendSql = """
@@ -54,9 +54,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
             WHERE x.execution_id = v.id AND x.last_sequence = v.expected AND (v.epoch < 0 OR x.epoch = v.epoch)
             RETURNING x.execution_id),
         appended AS (
-            INSERT INTO events (execution_id, sequence, kind, payload)
-            SELECT e.id, e.sequence, e.kind, e.payload
-            FROM unnest($7::text[], $8::bigint[], $9::integer[], $10::bytea[]) AS e(id, sequence, kind, payload)
+            INSERT INTO events (execution_id, sequence, kind, payload, event_count)
+            SELECT e.id, e.sequence, e.kind, e.payload, e.count
+            FROM unnest($7::text[], $8::bigint[], $9::integer[], $10::bytea[], $12::integer[]) AS e(id, sequence, kind, payload, count)
             WHERE e.id IN (SELECT execution_id FROM moved))
         SELECT execution_id FROM moved
         """;
@@ -64,8 +64,9 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private static readonly string LoadExecutionsSql = "SELECT execution_id, last_sequence, state, end_time FROM executions WHERE execution_id = ANY($1)";
 
     private static readonly string LoadStepEventsSql = $"""
-        SELECT execution_id, payload FROM events
-        WHERE execution_id = ANY($1) AND kind IN ({(int)ExecutionEvent.KindOneofCase.StepSucceeded}, {(int)ExecutionEvent.KindOneofCase.StepFailed}, {(int)ExecutionEvent.KindOneofCase.StepSkipped}, {(int)ExecutionEvent.KindOneofCase.StepCancelled})
+        SELECT execution_id, payload, event_count FROM events
+        WHERE execution_id = ANY($1)
+          AND kind IN ({(int)ExecutionEvent.KindOneofCase.StepSucceeded}, {(int)ExecutionEvent.KindOneofCase.StepFailed}, {(int)ExecutionEvent.KindOneofCase.StepSkipped}, {(int)ExecutionEvent.KindOneofCase.StepCancelled}, {EventRows.Mixed})
         ORDER BY execution_id, sequence
         """;
 
@@ -383,24 +384,21 @@ internal sealed class PostgresWriter : IAsyncDisposable
         command.Parameters.Add(Array(groups.Select(g => g.Execution.Facts.EndTime is { } end ? end.UtcTicks : NoEndTime).ToArray()));
         command.Parameters.Add(Array(groups.Select(g => g.Execution.Facts.SucceededStepCount).ToArray()));
 
-        var count = groups.Sum(g => g.Requests.Sum(r => r.Events.Count));
-        var ids = new string[count];
-        var sequences = new long[count];
-        var kinds = new int[count];
-        var payloads = new byte[count][];
-        var index = 0;
-        foreach (var group in groups)
+        // One row per execution: the events of all its appends in the batch, which are consecutive.
+        var ids = new string[groups.Count];
+        var sequences = new long[groups.Count];
+        var kinds = new int[groups.Count];
+        var payloads = new byte[groups.Count][];
+        var counts = new int[groups.Count];
+        for (var index = 0; index < groups.Count; index++)
         {
-            foreach (var request in group.Requests)
-            {
-                for (var i = 0; i < request.Events.Count; i++, index++)
-                {
-                    ids[index] = request.ExecutionId;
-                    sequences[index] = request.Events[i].Sequence;
-                    kinds[index] = (int)request.Events[i].KindCase;
-                    payloads[index] = request.Payloads[i];
-                }
-            }
+            var requests = groups[index].Requests;
+            var events = requests.SelectMany(r => r.Events).ToList();
+            ids[index] = groups[index].ExecutionId;
+            sequences[index] = events[0].Sequence;
+            counts[index] = events.Count;
+            kinds[index] = events.Count == 1 ? (int)events[0].KindCase : EventRows.Mixed;
+            payloads[index] = EventRows.Pack([.. requests.SelectMany(r => r.Payloads)]);
         }
 
         command.Parameters.Add(Array(ids));
@@ -408,6 +406,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
         command.Parameters.Add(Array(kinds));
         command.Parameters.Add(new NpgsqlParameter { Value = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         command.Parameters.Add(Array(groups.Select(g => g.Epoch).ToArray()));
+        command.Parameters.Add(Array(counts));
         return command;
     }
 
@@ -563,7 +562,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
             {
                 if (_cache.TryGetValue(reader.GetString(0), out var execution))
                 {
-                    execution.Facts.ApplyStep(ExecutionEvent.Parser.ParseFrom(reader.GetFieldValue<byte[]>(1)));
+                    foreach (var @event in EventRows.Unpack(reader.GetFieldValue<byte[]>(1), reader.GetInt32(2)))
+                    {
+                        execution.Facts.ApplyStep(@event);
+                    }
                 }
             }
         }

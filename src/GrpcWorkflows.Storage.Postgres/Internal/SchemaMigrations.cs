@@ -151,7 +151,12 @@ internal static class SchemaMigrations
                 removed         boolean NOT NULL DEFAULT false
             );
             """),
-        (8, "drop the listing index without the namespace", """
+        (8, "one event row per append, and no listing index without the namespace", """
+            -- A row of the log holds event_count consecutive events from its sequence on (one row per execution per
+            -- group commit): one event is its serialized ExecutionEvent as before, several are length-delimited one
+            -- after another, with kind 0. Rows written before hold one event each.
+            ALTER TABLE events ADD COLUMN event_count integer NOT NULL DEFAULT 1;
+
             -- Every listing filters by namespace (migration 3) and is served by ix_executions_namespace_create_time;
             -- the index without the namespace was never read, yet every insert and every update that moves an
             -- execution's state wrote an entry into it.
