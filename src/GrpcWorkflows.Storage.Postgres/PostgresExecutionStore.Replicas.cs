@@ -77,9 +77,13 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         ORDER BY c.command_id
         """;
 
+    /// <summary>How long the appends' listener stays after the last wait for an append.</summary>
+    private static readonly TimeSpan AppendsListenerIdle = TimeSpan.FromMinutes(1);
+
     private static readonly TaskCompletionSource Never = new();
     private readonly Lock _listenerGate = new();
     private PostgresChangeListener? _listener;
+    private PostgresChangeListener? _appendsListener;
 
     /// <inheritdoc />
     public async ValueTask<(CreateExecutionResult Created, ExecutionLease? Lease)> CreateOwnedAsync(ExecutionEvent firstEvent, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
@@ -243,9 +247,16 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Commands are heard at once and always (one <c>LISTEN</c> connection). Appends are notified on a channel of
+    /// their own, which a replica listens to only while something of it waits in <see cref="WhenAppended"/> (a
+    /// watcher of an execution another replica owns) and for a minute after: with nobody listening, the
+    /// notification every group commit carries costs the database no wake-up of a listening process, and the
+    /// replica none of its own.
+    /// </remarks>
     public void EnableChangeNotifications()
     {
-        _writer.NotifyChannel = Channel;
+        _writer.NotifyChannel = AppendsChannel;
         lock (_listenerGate)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -254,21 +265,48 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     }
 
     /// <inheritdoc />
-    public Task WhenAppended() => Listener()?.Appended ?? Never.Task;
+    public Task WhenAppended()
+    {
+        PostgresChangeListener? stopped = null;
+        Task notified;
+        lock (_listenerGate)
+        {
+            if (_listener is null || Volatile.Read(ref _disposed) != 0)
+            {
+                return Never.Task;
+            }
+
+            if (_appendsListener is not { Stopped: false })
+            {
+                stopped = _appendsListener;
+                _appendsListener = new PostgresChangeListener(_dataSource, AppendsChannel, _logger, AppendsListenerIdle);
+            }
+
+            notified = _appendsListener.Notified;
+        }
+
+        if (stopped is not null)
+        {
+            _ = stopped.DisposeAsync().AsTask();
+        }
+
+        return notified;
+    }
 
     /// <inheritdoc />
-    public Task WhenCommanded() => Listener()?.Commanded ?? Never.Task;
-
-    private PostgresChangeListener? Listener()
+    public Task WhenCommanded()
     {
         lock (_listenerGate)
         {
-            return _listener;
+            return _listener?.Notified ?? Never.Task;
         }
     }
 
-    /// <summary>The <c>LISTEN</c>/<c>NOTIFY</c> channel of this schema.</summary>
+    /// <summary>The <c>LISTEN</c>/<c>NOTIFY</c> channel of this schema's commands.</summary>
     private string Channel => "gwf_" + Schema;
+
+    /// <summary>The <c>LISTEN</c>/<c>NOTIFY</c> channel of this schema's committed appends.</summary>
+    private string AppendsChannel => "gwf_e_" + Schema;
 
     private NpgsqlBatchCommand NotifyCommand(string payload)
     {

@@ -157,16 +157,20 @@ public sealed partial class PostgresExecutionStore : IExecutionStore, IExecution
             return;
         }
 
-        PostgresChangeListener? listener;
+        PostgresChangeListener?[] listeners;
         lock (_listenerGate)
         {
-            listener = _listener;
+            listeners = [_listener, _appendsListener];
             _listener = null;
+            _appendsListener = null;
         }
 
-        if (listener is not null)
+        foreach (var listener in listeners)
         {
-            await listener.DisposeAsync().ConfigureAwait(false);
+            if (listener is not null)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         await _writer.DisposeAsync().ConfigureAwait(false);

@@ -6,6 +6,9 @@ public sealed class PostgresStoreOptions
     /// <summary>The default <see cref="Schema"/>: <c>grpcworkflows</c>.</summary>
     public const string DefaultSchema = "grpcworkflows";
 
+    /// <summary>The longest <see cref="Schema"/> in UTF-8 bytes: PostgreSQL's 63-byte names, less the prefix of its notification channels.</summary>
+    public const int MaxSchemaLength = 57;
+
     /// <summary>The default <see cref="MaxBatchSize"/>: 1,024 writes per transaction.</summary>
     public const int DefaultMaxBatchSize = 1024;
 

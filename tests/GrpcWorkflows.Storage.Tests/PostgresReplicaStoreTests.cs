@@ -103,6 +103,22 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
+    public async Task Appends_WakeAReplicaWaitingForThem_OnceItListens()
+    {
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        A.EnableChangeNotifications();
+        B.EnableChangeNotifications();
+
+        // B listens for appends only once something waits for one; the first wait ends when the LISTEN is in place.
+        await B.WhenAppended().DefaultTimeout();
+        var woken = B.WhenAppended();
+        await A.AppendAsync(lease!, [Started("e1", 2)]).AsTask().DefaultTimeout();
+
+        await woken.DefaultTimeout();
+        Assert.Equal(2, (await B.GetAsync("e1").DefaultTimeout())!.LastSequence);
+    }
+
+    [SkippableFact]
     public async Task PurgeAsync_FinishedExecutionWithACommandLeft_DeletesTheCommandWithIt()
     {
         var (_, done) = await A.CreateOwnedAsync(Submitted("done", Epoch), "a", LongLease).AsTask().DefaultTimeout();

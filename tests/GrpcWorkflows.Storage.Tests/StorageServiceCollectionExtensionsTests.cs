@@ -66,12 +66,13 @@ public sealed class StorageServiceCollectionExtensionsTests : IDisposable
     [Fact]
     public async Task AddGrpcWorkflowsStorage_PostgresWithoutConnectionString_FailsValidationNamingTheSetting()
     {
-        await using var services = Build(new() { ["Storage:Provider"] = "Postgres", ["Storage:Postgres:MaxBatchSize"] = "0" });
+        await using var services = Build(new() { ["Storage:Provider"] = "Postgres", ["Storage:Postgres:MaxBatchSize"] = "0", ["Storage:Postgres:Schema"] = new string('s', 58) });
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<StorageOptions>>().Value);
 
         Assert.Contains(error.Failures, f => f.Contains("Storage:Postgres:ConnectionString is empty", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("Storage:Postgres:MaxBatchSize is 0", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("is longer than 57 bytes", StringComparison.Ordinal));
     }
 
     [Fact]

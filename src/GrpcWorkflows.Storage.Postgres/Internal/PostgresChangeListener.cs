@@ -4,9 +4,10 @@ using Npgsql;
 namespace GrpcWorkflows.Storage.Postgres.Internal;
 
 /// <summary>
-/// One <c>LISTEN</c> connection per store: every notification on the channel (a committed append or a new
-/// command in any replica) wakes the current waiters. Reconnects with backoff when the server goes away,
-/// waking the waiters so that they re-read (notifications sent meanwhile are lost).
+/// One <c>LISTEN</c> connection on one channel: every notification wakes the current waiters. Reconnects with
+/// backoff when the server goes away, waking the waiters so that they re-read (notifications sent meanwhile are
+/// lost). A listener made with an idle time stops (closing its connection, waking its waiters) once nobody has
+/// asked for <see cref="Notified"/> for that long: the store opens a new one when someone asks again.
 /// </summary>
 internal sealed class PostgresChangeListener : IAsyncDisposable
 {
@@ -15,25 +16,41 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _channel;
+    private readonly TimeSpan? _idleAfter;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _commanded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _notified = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _lastAsked = Environment.TickCount64;
+    private volatile bool _stopped;
 
-    public PostgresChangeListener(NpgsqlDataSource dataSource, string channel, ILogger logger)
+    public PostgresChangeListener(NpgsqlDataSource dataSource, string channel, ILogger logger, TimeSpan? idleAfter = null)
     {
         _dataSource = dataSource;
         _channel = channel;
+        _idleAfter = idleAfter;
         _logger = logger;
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Completes at the next notification of an append (or reconnection).</summary>
-    public Task Appended => Volatile.Read(ref _appended).Task;
+    /// <summary>
+    /// Completes at the next notification, at the next (re)connection — the first one included, so a waiter that
+    /// asked before the <c>LISTEN</c> took effect re-reads once it has — or when the listener stops.
+    /// </summary>
+    public Task Notified
+    {
+        get
+        {
+            Volatile.Write(ref _lastAsked, Environment.TickCount64);
+            var notified = Volatile.Read(ref _notified).Task;
 
-    /// <summary>Completes at the next notification of a command (or reconnection).</summary>
-    public Task Commanded => Volatile.Read(ref _commanded).Task;
+            // Stopping sets the flag before it wakes the waiters: a task taken after that wake-up would never complete.
+            return _stopped ? Task.CompletedTask : notified;
+        }
+    }
+
+    /// <summary>Whether the listener stopped (idle, or disposed): its waiters were woken and it hears nothing more.</summary>
+    public bool Stopped => _stopped;
 
     public async ValueTask DisposeAsync()
     {
@@ -47,21 +64,15 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
         }
 
         _stop.Dispose();
-        Pulse(appended: true, commanded: true);
+        _stopped = true;
+        Pulse();
     }
 
-    private void Pulse(bool appended, bool commanded)
-    {
-        if (appended)
-        {
-            Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
+    private void Pulse() =>
+        Interlocked.Exchange(ref _notified, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-        if (commanded)
-        {
-            Interlocked.Exchange(ref _commanded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        }
-    }
+    private bool Idle => _idleAfter is { } idleAfter
+        && TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref _lastAsked)) > idleAfter;
 
     private async Task RunAsync()
     {
@@ -73,18 +84,31 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                 var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    connection.Notification += (_, e) => Pulse(appended: e.Payload != "c", commanded: e.Payload == "c");
+                    connection.Notification += (_, _) => Pulse();
                     using (var listen = new NpgsqlCommand($"LISTEN {SchemaMigrations.Quote(_channel)}", connection))
                     {
                         await listen.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);
                     }
 
                     // Whatever was notified while not listening: re-read.
-                    Pulse(appended: true, commanded: true);
+                    Pulse();
                     delay = FirstDelay;
                     while (true)
                     {
-                        await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
+                        if (_idleAfter is { } idleAfter)
+                        {
+                            await connection.WaitAsync(idleAfter, _stop.Token).ConfigureAwait(false);
+                            if (Idle)
+                            {
+                                _stopped = true;
+                                Pulse();
+                                return;
+                            }
+                        }
+                        else
+                        {
+                            await connection.WaitAsync(_stop.Token).ConfigureAwait(false);
+                        }
                     }
                 }
             }
@@ -95,7 +119,7 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
             catch (Exception exception)
             {
                 Log.ListenerReconnecting(_logger, exception, delay);
-                Pulse(appended: true, commanded: true);
+                Pulse();
                 try
                 {
                     await Task.Delay(delay, _stop.Token).ConfigureAwait(false);

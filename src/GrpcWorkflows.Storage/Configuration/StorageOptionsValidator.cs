@@ -82,6 +82,10 @@ internal sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
         {
             failures.Add($"Storage:Postgres:Schema is empty; set it to a schema name, for example '{PostgresStoreOptions.DefaultSchema}'.");
         }
+        else if (System.Text.Encoding.UTF8.GetByteCount(postgres.Schema) > PostgresStoreOptions.MaxSchemaLength)
+        {
+            failures.Add($"Storage:Postgres:Schema '{postgres.Schema}' is longer than {PostgresStoreOptions.MaxSchemaLength} bytes; PostgreSQL names (the schema's notification channels among them) are at most 63 bytes: choose a shorter name.");
+        }
 
         if (postgres.MaxBatchSize < 1)
         {
