@@ -70,6 +70,9 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
     }
 
     /// <inheritdoc />
+    public bool AppendsAtOnce => _inner.AppendsAtOnce;
+
+    /// <inheritdoc />
     public IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default)
         => _inner.ReadEventsAsync(executionId, fromSequence, cancellationToken);
 
