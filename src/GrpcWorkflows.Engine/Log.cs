@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Events of execution {ExecutionId} could not be appended and will not be retried; the execution is dropped from memory and resumes from its stored log at the next start")]
     public static partial void AppendAbandoned(ILogger logger, string executionId, Exception exception);
 
+    [LoggerMessage(EventId = 120, Level = LogLevel.Debug, Message = "Events of execution {ExecutionId} could not be appended in the engine's turn; the append loop tries again")]
+    public static partial void AppendAtOnceFailed(ILogger logger, string executionId, Exception exception);
+
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "The dispatcher threw for step {StepId} of execution {ExecutionId}")]
     public static partial void DispatcherThrew(ILogger logger, string executionId, string stepId, Exception exception);
 

@@ -26,5 +26,5 @@ internal enum PendingActionKind
 /// <summary>One action deferred until the events before it are durable.</summary>
 internal readonly record struct PendingAction(PendingActionKind Kind, int Step, int Attempt, StepAttemptRequest? Request, TaskCompletionSource? Signal, InTransitCounter? InTransit = null);
 
-/// <summary>One execution's events and actions taken for one append.</summary>
-internal readonly record struct AppendBatch(ExecutionRuntime Runtime, V1.ExecutionEvent[] Events, PendingAction[] Actions);
+/// <summary>One execution's events and actions taken for one append; <paramref name="Appended"/>: its events are durable already.</summary>
+internal readonly record struct AppendBatch(ExecutionRuntime Runtime, V1.ExecutionEvent[] Events, PendingAction[] Actions, bool Appended = false);

@@ -8,7 +8,9 @@ namespace GrpcWorkflows.Engine.Dispatch;
 /// The engine's scheduler asks <see cref="HasCapacity"/> before dispatching a READY step, so
 /// that steps wait in the engine's READY queue rather than inside the dispatcher. When
 /// capacity frees up the dispatcher raises <see cref="CapacityAvailable"/> and the scheduler
-/// looks at its queue again. A step type with no callable endpoint reports capacity, so that its
+/// looks at its queue again; it also looks whenever an attempt ends (after <see cref="DispatchAsync"/>
+/// returns), so capacity freed by the end of an attempt, and visible before that attempt's
+/// <see cref="DispatchAsync"/> returns, need not be announced. A step type with no callable endpoint reports capacity, so that its
 /// attempt comes back at once as <see cref="StepAttemptResult.Undelivered"/>: that is not an
 /// attempt, and the engine parks the step until <see cref="IsReachable(string, string)"/> holds for its type and
 /// <see cref="CapacityAvailable"/> is raised (or its maximum wait passes).

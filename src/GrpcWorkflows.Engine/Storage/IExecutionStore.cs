@@ -33,6 +33,13 @@ public interface IExecutionStore
     /// </summary>
     ValueTask AppendAsync(string executionId, IReadOnlyList<ExecutionEvent> events, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether <see cref="AppendAsync"/> always completes before it returns, cheaply (a store that keeps its log in
+    /// memory). The engine then appends in the same turn of its lock that decided the events, instead of handing
+    /// each batch to an append loop that takes the lock again once the append completes. False by default.
+    /// </summary>
+    bool AppendsAtOnce => false;
+
     /// <summary>Reads an execution's events with sequence at least <paramref name="fromSequence"/>, in order.</summary>
     IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default);
 

@@ -69,6 +69,9 @@ public sealed partial class InMemoryExecutionStore : IExecutionStore
     }
 
     /// <inheritdoc />
+    public bool AppendsAtOnce => true;
+
+    /// <inheritdoc />
     public ValueTask AppendAsync(string executionId, IReadOnlyList<ExecutionEvent> events, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);

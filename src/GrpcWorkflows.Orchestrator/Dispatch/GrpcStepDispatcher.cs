@@ -246,7 +246,7 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
     /// Runs an attempt on an executor session: one credit was taken with the slot. Cancellation is sent
     /// on the session; a session that ends first answers undelivered (lost).
     /// </summary>
-    private static async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
+    private async ValueTask<StepAttemptResult> CallSessionAsync(ExecutorEndpoint endpoint, ExecutorSession session, StepAttemptRequest request, string? callerToken, CancellationToken cancellationToken)
     {
         try
         {
@@ -255,6 +255,10 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
         finally
         {
             endpoint.Release();
+
+            // The credits that came with the result were not announced (the engine finds them when this attempt
+            // ends); dispatches waiting in WaitForSlotAsync are told here.
+            WakeSlotWaiters();
         }
     }
 
@@ -423,12 +427,16 @@ internal sealed class GrpcStepDispatcher : IStepDispatcher
 
     private void OnSlotFreed()
     {
+        WakeSlotWaiters();
+        CapacityAvailable?.Invoke(this, EventArgs.Empty);
+    }
+
+    private void WakeSlotWaiters()
+    {
         if (Volatile.Read(ref _slotWaiters) > 0)
         {
             Interlocked.Exchange(ref _slotFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
-
-        CapacityAvailable?.Invoke(this, EventArgs.Empty);
     }
 
     /// <summary>

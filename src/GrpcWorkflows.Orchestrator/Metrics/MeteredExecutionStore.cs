@@ -70,6 +70,9 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
     }
 
     /// <inheritdoc />
+    public bool AppendsAtOnce => _inner.AppendsAtOnce;
+
+    /// <inheritdoc />
     public IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default)
         => _inner.ReadEventsAsync(executionId, fromSequence, cancellationToken);
 
@@ -127,38 +130,47 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
 
     private void Observe(string executionId, ExecutionEvent e)
     {
-        var time = e.Time?.ToDateTimeOffset();
         switch (e.KindCase)
         {
             case ExecutionEvent.KindOneofCase.Submitted:
-                var tracked = _executions.GetOrAdd(executionId, _ => new Tracked());
+                var tracked = Track(executionId);
                 foreach (var (stepId, definition) in e.Submitted.Definition?.Steps ?? [])
                 {
-                    tracked.Types[stepId] = definition.Type;
+                    tracked.Step(stepId).TypeTag = new(TelemetryTags.StepType, definition.Type);
                 }
 
                 break;
-            case ExecutionEvent.KindOneofCase.StepReady when time is { } ready:
-                Track(executionId).Ready[e.StepReady.StepId] = ready;
+            case ExecutionEvent.KindOneofCase.StepReady when e.Time is { } ready:
+                Track(executionId).Step(e.StepReady.StepId).Ready = ready.ToDateTimeOffset();
                 break;
-            case ExecutionEvent.KindOneofCase.AttemptStarted when time is { } dispatched:
-                var execution = Track(executionId);
-                var step = e.AttemptStarted.StepId;
-                if (execution.Ready.TryRemove(step, out var readySince))
+            case ExecutionEvent.KindOneofCase.AttemptStarted when e.Time is { } time:
+                var started = e.AttemptStarted;
+                var step = Track(executionId).Step(started.StepId);
+                var dispatched = time.ToDateTimeOffset();
+                if (step.Ready is { } readySince)
                 {
-                    _queueWait.Record(Math.Max(0, (dispatched - readySince).TotalSeconds), TypeTag(execution, step));
+                    step.Ready = null;
+                    _queueWait.Record(Math.Max(0, (dispatched - readySince).TotalSeconds), step.TypeTag);
                 }
 
-                execution.Dispatched[e.AttemptStarted.HasItem ? ItemKey(step, e.AttemptStarted.Item) : step] = dispatched;
+                if (started.HasItem)
+                {
+                    (step.DispatchedItems ??= [])[started.Item] = dispatched;
+                }
+                else
+                {
+                    step.Dispatched = dispatched;
+                }
+
                 break;
-            case ExecutionEvent.KindOneofCase.AttemptFailed when time is { } failedAt:
-                AttemptEnded(executionId, e.AttemptFailed.StepId, failedAt, "failed", e.AttemptFailed.HasItem ? e.AttemptFailed.Item : -1);
+            case ExecutionEvent.KindOneofCase.AttemptFailed when e.Time is { } failedAt:
+                AttemptEnded(executionId, e.AttemptFailed.StepId, failedAt, FailedTag, e.AttemptFailed.HasItem ? e.AttemptFailed.Item : -1);
                 break;
-            case ExecutionEvent.KindOneofCase.ItemSucceeded when time is { } itemAt:
-                AttemptEnded(executionId, e.ItemSucceeded.StepId, itemAt, "succeeded", e.ItemSucceeded.Item);
+            case ExecutionEvent.KindOneofCase.ItemSucceeded when e.Time is { } itemAt:
+                AttemptEnded(executionId, e.ItemSucceeded.StepId, itemAt, SucceededTag, e.ItemSucceeded.Item);
                 break;
-            case ExecutionEvent.KindOneofCase.StepSucceeded when time is { } succeededAt:
-                AttemptEnded(executionId, e.StepSucceeded.StepId, succeededAt, "succeeded");
+            case ExecutionEvent.KindOneofCase.StepSucceeded when e.Time is { } succeededAt:
+                AttemptEnded(executionId, e.StepSucceeded.StepId, succeededAt, SucceededTag);
                 break;
             case ExecutionEvent.KindOneofCase.Finished:
                 _executionsFinished.Add(1, new KeyValuePair<string, object?>("grpcworkflows.execution.state", e.Finished.State.ToString()));
@@ -167,29 +179,70 @@ internal sealed partial class MeteredExecutionStore : IExecutionStore, IAsyncDis
         }
     }
 
-    /// <summary>The attempts of a <c>for_each</c> step's items are tracked per item.</summary>
-    private static string ItemKey(string stepId, int item) => string.Concat(stepId, "[", item.ToString(System.Globalization.CultureInfo.InvariantCulture), "]");
+    private static readonly KeyValuePair<string, object?> SucceededTag = new("grpcworkflows.attempt.outcome", "succeeded");
+    private static readonly KeyValuePair<string, object?> FailedTag = new("grpcworkflows.attempt.outcome", "failed");
 
-    private void AttemptEnded(string executionId, string stepId, DateTimeOffset at, string outcome, int item = -1)
+    /// <summary>An attempt ended: its duration since its dispatch (a <c>for_each</c> step's attempts are tracked per item).</summary>
+    private void AttemptEnded(string executionId, string stepId, Google.Protobuf.WellKnownTypes.Timestamp at, KeyValuePair<string, object?> outcome, int item = -1)
     {
-        var execution = Track(executionId);
-        if (execution.Dispatched.TryRemove(item >= 0 ? ItemKey(stepId, item) : stepId, out var dispatched))
+        var step = Track(executionId).Step(stepId);
+        DateTimeOffset dispatched;
+        if (item >= 0)
         {
-            _attemptDuration.Record(Math.Max(0, (at - dispatched).TotalSeconds), TypeTag(execution, stepId), new KeyValuePair<string, object?>("grpcworkflows.attempt.outcome", outcome));
+            if (step.DispatchedItems is null || !step.DispatchedItems.Remove(item, out dispatched))
+            {
+                return;
+            }
+        }
+        else if (step.Dispatched is { } since)
+        {
+            dispatched = since;
+            step.Dispatched = null;
+        }
+        else
+        {
+            return;
+        }
+
+        _attemptDuration.Record(Math.Max(0, (at.ToDateTimeOffset() - dispatched).TotalSeconds), step.TypeTag, outcome);
+    }
+
+    private Tracked Track(string executionId) => _executions.GetOrAdd(executionId, static _ => new Tracked());
+
+    /// <summary>What is known of one execution's steps: their types and the times that their next events are measured from.</summary>
+    /// <remarks>
+    /// One dictionary per execution, under its own lock: the engine appends one execution's batches one at a time, so
+    /// the lock is not contended; one lookup per event instead of one per concurrent dictionary (types, READY, dispatch).
+    /// </remarks>
+    private sealed class Tracked
+    {
+        private static readonly KeyValuePair<string, object?> UnknownTypeTag = new(TelemetryTags.StepType, UnknownType);
+        private readonly Dictionary<string, TrackedStep> _steps = new(StringComparer.Ordinal);
+
+        public TrackedStep Step(string stepId)
+        {
+            lock (_steps)
+            {
+                if (!_steps.TryGetValue(stepId, out var step))
+                {
+                    step = new TrackedStep { TypeTag = UnknownTypeTag };
+                    _steps.Add(stepId, step);
+                }
+
+                return step;
+            }
         }
     }
 
-    private Tracked Track(string executionId) => _executions.GetOrAdd(executionId, _ => new Tracked());
-
-    private static KeyValuePair<string, object?> TypeTag(Tracked execution, string stepId)
-        => new(TelemetryTags.StepType, execution.Types.TryGetValue(stepId, out var type) ? type : UnknownType);
-
-    private sealed class Tracked
+    /// <summary>One step of an execution: its type (as the metrics' tag), since when it is READY, since when its attempt (or each item's) runs.</summary>
+    private sealed class TrackedStep
     {
-        public ConcurrentDictionary<string, string> Types { get; } = new(StringComparer.Ordinal);
+        public KeyValuePair<string, object?> TypeTag;
 
-        public ConcurrentDictionary<string, DateTimeOffset> Ready { get; } = new(StringComparer.Ordinal);
+        public DateTimeOffset? Ready;
 
-        public ConcurrentDictionary<string, DateTimeOffset> Dispatched { get; } = new(StringComparer.Ordinal);
+        public DateTimeOffset? Dispatched;
+
+        public Dictionary<int, DateTimeOffset>? DispatchedItems;
     }
 }

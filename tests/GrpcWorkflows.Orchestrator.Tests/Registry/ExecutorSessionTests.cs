@@ -8,7 +8,7 @@ namespace GrpcWorkflows.Orchestrator.Tests.Registry;
 /// <summary>Flow control of an executor session: credits bound what is sent, whatever the executor grants and answers.</summary>
 public sealed class ExecutorSessionTests
 {
-    /// <summary>One step of a random run: 0 grant credits, 1 dispatch an attempt, 2 answer an outstanding attempt.</summary>
+    /// <summary>One step of a random run: 0 grant credits, 1 dispatch an attempt, 2 answer an outstanding attempt (with 0-2 credits).</summary>
     private sealed record Op(int Kind, int Amount);
 
     private static readonly Gen<(int MaxCredits, Op[] Ops)> Runs = Gen.Select(
@@ -49,7 +49,9 @@ public sealed class ExecutorSessionTests
                     case 2 when running.Count > 0:
                         var (id, pending) = running[op.Amount % running.Count];
                         running.RemoveAll(r => r.Id == id);
-                        Assert.True(session.Complete(id, StepAttemptResult.Success(new Google.Protobuf.WellKnownTypes.Struct(), session.Address)));
+                        var held = session.Credits;
+                        Assert.True(session.Complete(id, StepAttemptResult.Success(new Google.Protobuf.WellKnownTypes.Struct(), session.Address), credits: op.Amount % 3));
+                        granted += session.Credits - held;
                         Assert.True(pending.AsTask().Wait(TimeSpan.FromSeconds(10)), "the dispatch got its result");
                         endpoint.Release();
                         break;
@@ -67,6 +69,36 @@ public sealed class ExecutorSessionTests
             Assert.All(running, r => Assert.False(r.Result.AsTask().WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult().ReachedExecutor));
             Assert.False(endpoint.TryAcquire());
         }, iter: 300);
+    }
+
+    [Fact]
+    public async Task Complete_WithCredits_CallerFindsThemOnWakingAndOnlyALateResultAnnouncesThem()
+    {
+        var announced = 0;
+        var session = new ExecutorSession("ex-result-credits", 2, TimeProvider.System, () => Interlocked.Increment(ref announced));
+        session.Grant(1);
+        Assert.Equal(1, announced);
+        Assert.True(session.TryTakeCredit());
+        var creditsOnWaking = -1;
+        var caller = RunAndLookAtCreditsAsync();
+        Assert.True(session.Outbound.TryRead(out var attempt));
+
+        Assert.True(session.Complete(attempt!.Attempt.DispatchId, StepAttemptResult.Success(new Google.Protobuf.WellKnownTypes.Struct()), credits: 1));
+
+        await caller.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, creditsOnWaking);
+        Assert.Equal(1, announced);
+
+        // A result nobody waits for any more (cancelled, answered twice): its credits are announced like a grant.
+        Assert.False(session.Complete(attempt.Attempt.DispatchId, StepAttemptResult.Success(new Google.Protobuf.WellKnownTypes.Struct()), credits: 1));
+        Assert.Equal(2, session.Credits);
+        Assert.Equal(2, announced);
+
+        async Task RunAndLookAtCreditsAsync()
+        {
+            await session.RunAsync(new ExecuteStepRequest { StepId = "s" }, CancellationToken.None);
+            creditsOnWaking = session.Credits;
+        }
     }
 
     [Fact]

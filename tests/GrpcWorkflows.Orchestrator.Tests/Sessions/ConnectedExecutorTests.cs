@@ -64,11 +64,7 @@ public sealed class ConnectedExecutorTests
     public async Task StalledSession_GrantsTwoCreditsAndNeverReads_GetsAtMostTwoAttemptsAndTheWorkRunsElsewhere()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
-        using var stalled = orchestrator.Registry.Connect();
-        var registration = new SessionRegistration { Name = "stalled", MaxConcurrency = 2, Credits = 2 };
-        registration.StepTypes.Add("noop");
-        await stalled.RequestStream.WriteAsync(new ConnectRequest { Registration = registration }).DefaultTimeout();
-        await orchestrator.WaitForExecutorsAsync("noop");
+        using var stalled = await ConnectNoopSessionAsync(orchestrator, "stalled", credits: 2);
         var session = orchestrator.ExecutorRegistry.EndpointsFor("noop").Single().Session!;
         await using var healthy = await InProcessExecutor.StartAsync(orchestrator.Address);
         await orchestrator.WaitForExecutorsAsync("noop", 2);
@@ -97,6 +93,37 @@ public sealed class ConnectedExecutorTests
     }
 
     [Fact]
+    public async Task SessionWithOneCredit_CreditComesBackOnlyWithEachResult_RunsEveryReadyStepOneAtATime()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        using var call = await ConnectNoopSessionAsync(orchestrator, "one-credit", credits: 1);
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        Assert.Equal(ConnectResponse.KindOneofCase.Registered, call.ResponseStream.Current.KindCase);
+
+        // Six steps READY at once and one credit: each next attempt can only go out with the credit of the previous result.
+        const int Steps = 6;
+        var definition = Define("one-credit", [.. Enumerable.Range(0, Steps).Select(i => ($"s{i}", Step("noop")))]);
+        var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout();
+        var session = orchestrator.ExecutorRegistry.EndpointsFor("noop").Single().Session!;
+        var ran = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < Steps; i++)
+        {
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout(), "the next attempt came with the credit of the last result");
+            var attempt = call.ResponseStream.Current.Attempt;
+            Assert.NotNull(attempt);
+            Assert.Equal(1, session.Outstanding);
+            ran.Add(attempt.Request.StepId);
+            await call.RequestStream.WriteAsync(new ConnectRequest
+            {
+                Result = new SessionResult { DispatchId = attempt.DispatchId, Response = new ExecuteStepResponse { Output = new Google.Protobuf.WellKnownTypes.Struct() }, Credits = 1 },
+            }).DefaultTimeout();
+        }
+
+        Assert.Equal(ExecutionState.Succeeded, (await orchestrator.Workflows.WatchToEndAsync(submitted.ExecutionId)).FinalState());
+        Assert.Equal(Steps, ran.Count);
+    }
+
+    [Fact]
     public async Task Connect_FirstMessageIsNotARegistration_IsRefusedWithInvalidArgument()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();
@@ -119,5 +146,16 @@ public sealed class ConnectedExecutorTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("step_types", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains("max_concurrency", error.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>Opens a session by hand for step type <c>noop</c>, holding as many credits as it may hold, and waits until it is registered.</summary>
+    private static async Task<AsyncDuplexStreamingCall<ConnectRequest, ConnectResponse>> ConnectNoopSessionAsync(TestOrchestrator orchestrator, string name, int credits)
+    {
+        var call = orchestrator.Registry.Connect();
+        var registration = new SessionRegistration { Name = name, MaxConcurrency = credits, Credits = credits };
+        registration.StepTypes.Add("noop");
+        await call.RequestStream.WriteAsync(new ConnectRequest { Registration = registration }).DefaultTimeout();
+        await orchestrator.WaitForExecutorsAsync("noop");
+        return call;
     }
 }

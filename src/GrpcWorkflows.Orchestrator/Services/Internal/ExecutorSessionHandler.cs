@@ -128,8 +128,7 @@ internal sealed class ExecutorSessionHandler(
                     var result = message.Result;
                     session.Complete(result.DispatchId, result.StatusCode != 0
                         ? AttemptOutcomes.FromStatus((StatusCode)result.StatusCode, result.StatusMessage, session.Address)
-                        : AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address));
-                    session.Grant(result.Credits);
+                        : AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address), result.Credits);
                     break;
                 case ConnectRequest.KindOneofCase.Drain:
                     session.Drain(notify: false, message.Drain.Reason);
