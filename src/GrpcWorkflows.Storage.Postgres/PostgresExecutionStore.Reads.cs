@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.Storage.Postgres.Internal;
@@ -19,28 +18,7 @@ public sealed partial class PostgresExecutionStore
     public IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(string executionId, long fromSequence, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(executionId);
-        return ReadRowsAsync(executionId, Math.Max(fromSequence, 1), cancellationToken);
-    }
-
-    /// <summary>The log from <paramref name="fromSequence"/> on, <see cref="ReadChunkSize"/> rows per query.</summary>
-    private async IAsyncEnumerable<ExecutionEvent> ReadRowsAsync(string executionId, long fromSequence, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var next = fromSequence;
-        while (true)
-        {
-            var (events, rows) = await RunAsync(() => ReadChunkAsync(executionId, next, cancellationToken)).ConfigureAwait(false);
-            foreach (var @event in events)
-            {
-                yield return @event;
-            }
-
-            if (rows < ReadChunkSize || events.Count == 0)
-            {
-                yield break;
-            }
-
-            next = events[^1].Sequence + 1;
-        }
+        return StoreChunks.ReadEventsAsync((next, token) => RunAsync(() => ReadChunkAsync(executionId, next, token)), fromSequence, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -167,9 +145,10 @@ public sealed partial class PostgresExecutionStore
 
     /// <summary>
     /// The events from <paramref name="fromSequence"/> on in at most <see cref="ReadChunkSize"/> rows, starting
-    /// with the row that holds <paramref name="fromSequence"/> (a row may hold several events), and how many rows.
+    /// with the row that holds <paramref name="fromSequence"/> (a row may hold several events), and whether more
+    /// rows may follow (this read filled its rows).
     /// </summary>
-    private async Task<(List<ExecutionEvent> Events, int Rows)> ReadChunkAsync(string executionId, long fromSequence, CancellationToken cancellationToken)
+    private async Task<(List<ExecutionEvent> Events, bool More)> ReadChunkAsync(string executionId, long fromSequence, CancellationToken cancellationToken)
     {
         using var command = _dataSource.CreateCommand("""
             SELECT payload, event_count FROM events
@@ -192,7 +171,7 @@ public sealed partial class PostgresExecutionStore
             }
         }
 
-        return (events, rows);
+        return (events, rows == ReadChunkSize);
     }
 
     private static ExecutionRecord ReadRecord(NpgsqlDataReader reader) => new(

@@ -18,23 +18,46 @@ public static class StoreChunks
     /// <param name="fromSequence">The first sequence wanted (values below 1 read from the start).</param>
     /// <param name="chunkSize">The largest chunk <paramref name="readChunk"/> returns.</param>
     /// <param name="cancellationToken">Stops the reading.</param>
-    public static async IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
+    public static IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
         Func<long, CancellationToken, Task<List<ExecutionEvent>>> readChunk,
         long fromSequence,
         int chunkSize,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readChunk);
+        return ReadEventsAsync(
+            async (next, token) =>
+            {
+                var chunk = await readChunk(next, token).ConfigureAwait(false);
+                return (chunk, chunk.Count >= chunkSize);
+            },
+            fromSequence,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads an execution's log from <paramref name="fromSequence"/> on, one chunk at a time, for a store whose
+    /// chunks are not counted in events (rows that hold several events): each chunk says whether more may follow.
+    /// </summary>
+    /// <param name="readChunk">Reads the events from a sequence on, in order, and whether the log may go on after them.</param>
+    /// <param name="fromSequence">The first sequence wanted (values below 1 read from the start).</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    public static async IAsyncEnumerable<ExecutionEvent> ReadEventsAsync(
+        Func<long, CancellationToken, Task<(List<ExecutionEvent> Events, bool More)>> readChunk,
+        long fromSequence,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(readChunk);
         var next = Math.Max(fromSequence, 1);
         while (true)
         {
-            var chunk = await readChunk(next, cancellationToken).ConfigureAwait(false);
+            var (chunk, more) = await readChunk(next, cancellationToken).ConfigureAwait(false);
             foreach (var @event in chunk)
             {
                 yield return @event;
             }
 
-            if (chunk.Count < chunkSize)
+            if (!more || chunk.Count == 0)
             {
                 yield break;
             }

@@ -32,26 +32,15 @@ internal static class EventRows
             size += CodedOutputStream.ComputeLengthSize(payload.Length) + payload.Length;
         }
 
+        // Each as a length-delimited bytes value: a varint length, then the event (what ReadMessage reads back).
         var packed = new byte[size];
-        var position = 0;
+        var output = new CodedOutputStream(packed);
         foreach (var payload in payloads)
         {
-            // Varint: seven bits at a time, low first, the high bit set on all but the last byte.
-            for (var length = (uint)payload.Length; ; length >>= 7)
-            {
-                if (length < 0x80)
-                {
-                    packed[position++] = (byte)length;
-                    break;
-                }
-
-                packed[position++] = (byte)((length & 0x7F) | 0x80);
-            }
-
-            payload.CopyTo(packed, position);
-            position += payload.Length;
+            output.WriteBytes(UnsafeByteOperations.UnsafeWrap(payload));
         }
 
+        output.CheckNoSpaceLeft();
         return packed;
     }
 

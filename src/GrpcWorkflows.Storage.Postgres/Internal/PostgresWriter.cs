@@ -43,9 +43,10 @@ internal sealed class PostgresWriter : IAsyncDisposable
         """;
 
     // The update is conditional on the expected last sequence and, for appends made through a lease, on the
-    // lease's epoch (-1: unfenced); only the executions it moved get their events, one row each (EventRows). It takes its row locks in
-    // whatever order the plan gives: lease renewal skips locked rows, claims skip them too, so only a replica's
-    // release at drain locks several rows while waiting, and a deadlock there is retried (40P01 is "unavailable").
+    // lease's epoch (-1: unfenced); only the executions it moved get their events, one row each (EventRows). It
+    // takes its row locks in whatever order the plan gives: lease renewal skips locked rows, claims skip them too,
+    // so only a replica's release at drain locks several rows while waiting, and a deadlock there is retried
+    // (40P01 is "unavailable").
     private const string AppendSql = """
         WITH moved AS (
             UPDATE executions x
@@ -393,11 +394,11 @@ internal sealed class PostgresWriter : IAsyncDisposable
         for (var index = 0; index < groups.Count; index++)
         {
             var requests = groups[index].Requests;
-            var events = requests.SelectMany(r => r.Events).ToList();
+            var first = requests[0].Events[0];
             ids[index] = groups[index].ExecutionId;
-            sequences[index] = events[0].Sequence;
-            counts[index] = events.Count;
-            kinds[index] = events.Count == 1 ? (int)events[0].KindCase : EventRows.Mixed;
+            sequences[index] = first.Sequence;
+            counts[index] = requests.Sum(r => r.Events.Count);
+            kinds[index] = counts[index] == 1 ? (int)first.KindCase : EventRows.Mixed;
             payloads[index] = EventRows.Pack([.. requests.SelectMany(r => r.Payloads)]);
         }
 
