@@ -77,13 +77,20 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         ORDER BY c.command_id
         """;
 
-    /// <summary>How long the appends' listener stays after the last wait for an append.</summary>
+    /// <summary>The payload of a notice on the commands' channel that a replica waits for appends.</summary>
+    private const string WatchNotice = "w";
+
+    /// <summary>How long the appends' listener stays after the last wait for an append, and how long replicas notify appends after a watch notice.</summary>
     private static readonly TimeSpan AppendsListenerIdle = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often a replica that waits for appends repeats its watch notice (well within <see cref="AppendsListenerIdle"/>).</summary>
+    private static readonly TimeSpan WatchNoticeEvery = TimeSpan.FromSeconds(15);
 
     private static readonly TaskCompletionSource Never = new();
     private readonly Lock _listenerGate = new();
     private PostgresChangeListener? _listener;
     private PostgresChangeListener? _appendsListener;
+    private DateTimeOffset _watchNoticeSent = DateTimeOffset.MinValue;
 
     /// <inheritdoc />
     public async ValueTask<(CreateExecutionResult Created, ExecutionLease? Lease)> CreateOwnedAsync(ExecutionEvent firstEvent, string owner, TimeSpan duration, CancellationToken cancellationToken = default)
@@ -249,10 +256,14 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
     /// <inheritdoc />
     /// <remarks>
     /// Commands are heard at once and always (one <c>LISTEN</c> connection). Appends are notified on a channel of
-    /// their own, which a replica listens to only while something of it waits in <see cref="WhenAppended"/> (a
-    /// watcher of an execution another replica owns) and for a minute after: with nobody listening, the
-    /// notification every group commit carries costs the database no wake-up of a listening process, and the
-    /// replica none of its own.
+    /// their own, and only while some replica wants them: a replica listens to that channel only while something
+    /// of it waits in <see cref="WhenAppended"/> (a watcher of an execution another replica owns) and for a minute
+    /// after, and says so on the commands' channel (a <see cref="WatchNotice"/>, repeated while it waits); every
+    /// replica that hears one notifies its group commits for <see cref="AppendsListenerIdle"/> from then. With
+    /// nobody watching, a commit carries no notification at all: PostgreSQL wakes every listening backend of the
+    /// database at each notifying commit, whatever the channel, so a notification nobody wants still costs a
+    /// process wake-up per commit. A wake-up lost meanwhile (the notice not heard yet) is what the contract already
+    /// allows: waiters re-read after a timeout.
     /// </remarks>
     public void EnableChangeNotifications()
     {
@@ -260,7 +271,7 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         lock (_listenerGate)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            _listener ??= new PostgresChangeListener(_dataSource, Channel, _logger);
+            _listener ??= new PostgresChangeListener(_dataSource, Channel, _logger, onNotification: HeardOnCommandsChannel);
         }
     }
 
@@ -280,9 +291,16 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
             {
                 stopped = _appendsListener;
                 _appendsListener = new PostgresChangeListener(_dataSource, AppendsChannel, _logger, AppendsListenerIdle);
+                _watchNoticeSent = DateTimeOffset.MinValue;
             }
 
             notified = _appendsListener.Notified;
+            var now = _timeProvider.GetUtcNow();
+            if (now - _watchNoticeSent >= WatchNoticeEvery)
+            {
+                _watchNoticeSent = now;
+                _ = SendWatchNoticeAsync();
+            }
         }
 
         if (stopped is not null)
@@ -307,6 +325,39 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
 
     /// <summary>The <c>LISTEN</c>/<c>NOTIFY</c> channel of this schema's committed appends.</summary>
     private string AppendsChannel => "gwf_e_" + Schema;
+
+    /// <summary>A replica heard on the commands' channel: when it is a watch notice, this replica's commits are notified for a while.</summary>
+    private void HeardOnCommandsChannel(string payload)
+    {
+        if (payload == WatchNotice)
+        {
+            _writer.NotifyUntil = _timeProvider.GetUtcNow() + AppendsListenerIdle;
+        }
+    }
+
+    /// <summary>Tells every replica (this one included) that this one waits for appends; a notice lost is sent again with the next wait after <see cref="WatchNoticeEvery"/>.</summary>
+    private async Task SendWatchNoticeAsync()
+    {
+        try
+        {
+            await RunAsync(async () =>
+            {
+                using var command = _dataSource.CreateCommand("SELECT pg_notify($1, $2)");
+                command.Parameters.Add(new NpgsqlParameter { Value = Channel });
+                command.Parameters.Add(new NpgsqlParameter { Value = WatchNotice });
+                return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            lock (_listenerGate)
+            {
+                _watchNoticeSent = DateTimeOffset.MinValue;
+            }
+
+            Log.WatchNoticeFailed(_logger, exception);
+        }
+    }
 
     private NpgsqlBatchCommand NotifyCommand(string payload)
     {

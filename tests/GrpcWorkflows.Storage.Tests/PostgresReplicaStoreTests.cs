@@ -109,13 +109,43 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         A.EnableChangeNotifications();
         B.EnableChangeNotifications();
 
-        // B listens for appends only once something waits for one; the first wait ends when the LISTEN is in place.
+        // A's first wait for a command ends when its LISTEN is in place. B listens for appends only once something
+        // waits for one (its first wait ends when that LISTEN is in place) and says so on the commands' channel:
+        // once A has heard it, A's commits are notified.
+        await A.WhenCommanded().DefaultTimeout();
+        var heard = A.WhenCommanded();
         await B.WhenAppended().DefaultTimeout();
+        await heard.DefaultTimeout();
         var woken = B.WhenAppended();
         await A.AppendAsync(lease!, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         await woken.DefaultTimeout();
         Assert.Equal(2, (await B.GetAsync("e1").DefaultTimeout())!.LastSequence);
+    }
+
+    [SkippableFact]
+    public async Task Appends_AreNotNotified_UntilAReplicaWaitsForThem()
+    {
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        A.EnableChangeNotifications();
+        B.EnableChangeNotifications();
+        await A.WhenCommanded().DefaultTimeout();
+        var appendsChannel = $"gwf_e_{Schema}";
+        await using var listening = await OpenListenerAsync(appendsChannel);
+
+        // Nobody waits: the commit carries no notification, so the marker sent after it is the first thing heard.
+        await A.AppendAsync(lease!, [Started("e1", 2)]).AsTask().DefaultTimeout();
+        await NotifyAsync(appendsChannel, "marker");
+        var unwatched = await listening.NextAsync().DefaultTimeout();
+
+        var heard = A.WhenCommanded();
+        await B.WhenAppended().DefaultTimeout();
+        await heard.DefaultTimeout();
+        await A.AppendAsync(lease!, [Started("e1", 3)]).AsTask().DefaultTimeout();
+        var watched = await listening.NextAsync().DefaultTimeout();
+
+        Assert.Equal("marker", unwatched);
+        Assert.Equal("e", watched);
     }
 
     [SkippableFact]

@@ -1,5 +1,6 @@
 using GrpcWorkflows.Storage.Postgres;
 using GrpcWorkflows.Testing;
+using Npgsql;
 
 namespace GrpcWorkflows.Storage.Tests;
 
@@ -45,5 +46,53 @@ public abstract class TwoPostgresStores(PostgresServerFixture postgres) : IAsync
     protected async Task<long> CountRowsAsync(string table)
         => Convert.ToInt64(await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".{table}"), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The stores' schema.</summary>
+    protected string Schema => _schema;
+
+    /// <summary>A connection of its own that <c>LISTEN</c>s on <paramref name="channel"/>, to see what the stores notify.</summary>
+    protected async Task<Listening> OpenListenerAsync(string channel)
+    {
+        var connection = new NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        var listening = new Listening(connection);
+        await using (var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", connection))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        return listening;
+    }
+
+    /// <summary>Sends <paramref name="payload"/> on <paramref name="channel"/> from a connection of its own.</summary>
+    protected Task NotifyAsync(string channel, string payload)
+        => postgres.ExecuteScalarAsync($"SELECT pg_notify('{channel}', '{payload}')");
+
     private PostgresExecutionStore Open() => new(new PostgresStoreOptions { ConnectionString = postgres.ConnectionString, Schema = _schema });
+
+    /// <summary>The notifications one connection hears, in order.</summary>
+    protected sealed class Listening : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly System.Threading.Channels.Channel<string> _heard = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+        public Listening(NpgsqlConnection connection)
+        {
+            _connection = connection;
+            _connection.Notification += (_, notification) => _heard.Writer.TryWrite(notification.Payload);
+        }
+
+        /// <summary>The payload of the next notification heard (waiting on the connection until one comes).</summary>
+        public async Task<string> NextAsync()
+        {
+            string? payload;
+            while (!_heard.Reader.TryRead(out payload))
+            {
+                await _connection.WaitAsync();
+            }
+
+            return payload;
+        }
+
+        public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    }
 }

@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "PostgreSQL change listener lost its connection; reconnecting in {Delay}.")]
     public static partial void ListenerReconnecting(ILogger logger, Exception exception, TimeSpan delay);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "PostgreSQL: could not tell the other replicas that this one waits for appends; it tries again with the next wait.")]
+    public static partial void WatchNoticeFailed(ILogger logger, Exception exception);
 }

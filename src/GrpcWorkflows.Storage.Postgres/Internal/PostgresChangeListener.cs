@@ -7,7 +7,8 @@ namespace GrpcWorkflows.Storage.Postgres.Internal;
 /// One <c>LISTEN</c> connection on one channel: every notification wakes the current waiters. Reconnects with
 /// backoff when the server goes away, waking the waiters so that they re-read (notifications sent meanwhile are
 /// lost). A listener made with an idle time stops (closing its connection, waking its waiters) once nobody has
-/// asked for <see cref="Notified"/> for that long: the store opens a new one when someone asks again.
+/// asked for <see cref="Notified"/> for that long: the store opens a new one when someone asks again. A listener
+/// made with a handler passes it every notification's payload before it wakes the waiters.
 /// </summary>
 internal sealed class PostgresChangeListener : IAsyncDisposable
 {
@@ -18,18 +19,20 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
     private readonly string _channel;
     private readonly TimeSpan? _idleAfter;
     private readonly ILogger _logger;
+    private readonly Action<string>? _onNotification;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private TaskCompletionSource _notified = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _lastAsked = Environment.TickCount64;
     private volatile bool _stopped;
 
-    public PostgresChangeListener(NpgsqlDataSource dataSource, string channel, ILogger logger, TimeSpan? idleAfter = null)
+    public PostgresChangeListener(NpgsqlDataSource dataSource, string channel, ILogger logger, TimeSpan? idleAfter = null, Action<string>? onNotification = null)
     {
         _dataSource = dataSource;
         _channel = channel;
         _idleAfter = idleAfter;
         _logger = logger;
+        _onNotification = onNotification;
         _loop = Task.Run(RunAsync);
     }
 
@@ -84,7 +87,11 @@ internal sealed class PostgresChangeListener : IAsyncDisposable
                 var connection = await _dataSource.OpenConnectionAsync(_stop.Token).ConfigureAwait(false);
                 await using (connection.ConfigureAwait(false))
                 {
-                    connection.Notification += (_, _) => Pulse();
+                    connection.Notification += (_, notification) =>
+                    {
+                        _onNotification?.Invoke(notification.Payload);
+                        Pulse();
+                    };
                     using (var listen = new NpgsqlCommand($"LISTEN {SchemaMigrations.Quote(_channel)}", connection))
                     {
                         await listen.ExecuteNonQueryAsync(_stop.Token).ConfigureAwait(false);

@@ -90,6 +90,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
     private long _writes;
     private long _events;
     private long _roundTrips;
+    private long _notifyUntilTicks;
 
     public PostgresWriter(NpgsqlDataSource dataSource, string server, int maxBatchSize, TimeProvider timeProvider, ILogger logger)
     {
@@ -104,8 +105,15 @@ internal sealed class PostgresWriter : IAsyncDisposable
     public PostgresStoreStatistics Statistics => new(
         Interlocked.Read(ref _batches), Interlocked.Read(ref _writes), Interlocked.Read(ref _events), Interlocked.Read(ref _roundTrips));
 
-    /// <summary>The channel every committed batch notifies (<c>pg_notify</c>), or null: nobody listens.</summary>
+    /// <summary>The channel committed batches notify (<c>pg_notify</c>) while <see cref="NotifyUntil"/> lasts, or null: never.</summary>
     public string? NotifyChannel { get; set; }
+
+    /// <summary>Committed batches are notified until then (<see cref="TimeProvider.GetUtcNow"/>): a replica waits for appends.</summary>
+    public DateTimeOffset NotifyUntil
+    {
+        get => new(Interlocked.Read(ref _notifyUntilTicks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _notifyUntilTicks, value.UtcTicks);
+    }
 
     /// <summary>Queues a request; its task completes after the commit of the batch that carries it.</summary>
     public void Enqueue(WriteRequest request)
@@ -237,7 +245,7 @@ internal sealed class PostgresWriter : IAsyncDisposable
             command.BatchCommands.Add(AppendCommand(sent));
         }
 
-        if (NotifyChannel is { } channel && command.BatchCommands.Count > 0)
+        if (NotifyChannel is { } channel && command.BatchCommands.Count > 0 && _timeProvider.GetUtcNow() < NotifyUntil)
         {
             // Replicas tailing the log are woken at the commit (LISTEN); same round trip, same transaction.
             var notify = new NpgsqlBatchCommand("SELECT pg_notify($1, 'e')");
