@@ -52,7 +52,7 @@ public abstract class TwoPostgresStores(PostgresServerFixture postgres) : IAsync
     /// <summary>A connection of its own that <c>LISTEN</c>s on <paramref name="channel"/>, to see what the stores notify.</summary>
     protected async Task<Listening> OpenListenerAsync(string channel)
     {
-        var connection = new NpgsqlConnection(postgres.ConnectionString);
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(postgres.ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         var listening = new Listening(connection);
         await using (var listen = new NpgsqlCommand($"LISTEN \"{channel}\"", connection))

@@ -39,7 +39,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
             return;
         }
 
-        await using var connection = new NpgsqlConnection(_server.ConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(_server.ConnectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", connection);
         await command.ExecuteNonQueryAsync();
@@ -58,11 +58,17 @@ public sealed class PostgresServerFixture : IAsyncLifetime
     /// <summary>Runs one statement as the superuser and returns its first column of the first row.</summary>
     public async Task<object?> ExecuteScalarAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(ConnectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(ConnectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return await command.ExecuteScalarAsync();
     }
+
+    /// <summary>
+    /// The fixture's own statements open a connection each: a pooled one could have been terminated by a test
+    /// (<c>pg_terminate_backend</c>) or a restart while it sat idle in the pool.
+    /// </summary>
+    private static string Unpooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
 
     public async Task InitializeAsync()
     {
