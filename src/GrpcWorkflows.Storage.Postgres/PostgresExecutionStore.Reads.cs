@@ -63,6 +63,12 @@ public sealed partial class PostgresExecutionStore
         if (query.States.Count > 0)
         {
             sql.Append(" AND state = ANY(").Append(Bind(query.States.Distinct().Select(s => (int)s).ToArray())).Append(')');
+
+            // The state is not indexed (migration 9): the states of unfinished executions are read through the partial index.
+            if (!query.States.Any(ExecutionIndexFacts.IsTerminalState))
+            {
+                sql.Append(" AND end_time IS NULL");
+            }
         }
 
         if (!string.IsNullOrEmpty(query.WorkflowId))
@@ -128,8 +134,8 @@ public sealed partial class PostgresExecutionStore
     public async ValueTask<IReadOnlyList<string>> ListActiveAsync(CancellationToken cancellationToken = default) =>
         await RunAsync(async () =>
         {
-            using var command = _dataSource.CreateCommand("SELECT execution_id FROM executions WHERE state = ANY($1)");
-            command.Parameters.Add(new NpgsqlParameter { Value = new[] { (int)ExecutionState.Pending, (int)ExecutionState.Running } });
+            // Unfinished: PENDING or RUNNING, with no end time (read through the partial indexes on end_time IS NULL).
+            using var command = _dataSource.CreateCommand("SELECT execution_id FROM executions WHERE end_time IS NULL");
             var active = new List<string>();
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))

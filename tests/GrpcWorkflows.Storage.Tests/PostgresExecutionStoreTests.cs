@@ -24,14 +24,14 @@ public sealed class PostgresExecutionStoreTests(PostgresServerFixture postgres) 
     {
         await using (var first = Open())
         {
-            Assert.Equal(8, first.SchemaVersion);
+            Assert.Equal(9, first.SchemaVersion);
             await first.CreateAsync(Submitted("kept", Epoch)).DefaultTimeout();
         }
 
         await using var second = Open();
 
-        Assert.Equal(8, second.SchemaVersion);
-        Assert.Equal(8L, await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".schema_migrations"));
+        Assert.Equal(9, second.SchemaVersion);
+        Assert.Equal(9L, await postgres.ExecuteScalarAsync($"SELECT count(*) FROM \"{_schema}\".schema_migrations"));
         Assert.Equal(ExecutionState.Pending, (await second.GetAsync("kept").DefaultTimeout())!.State);
     }
 

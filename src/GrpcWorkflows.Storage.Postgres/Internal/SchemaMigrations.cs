@@ -162,6 +162,15 @@ internal static class SchemaMigrations
             -- execution's state wrote an entry into it.
             DROP INDEX IF EXISTS ix_executions_create_time;
             """),
+        (9, "no index on an execution's state", """
+            -- An update that changes an indexed column writes an entry into every index of the table (it cannot be a
+            -- heap-only update): with the state indexed, an execution's start from PENDING to RUNNING did, for each of
+            -- its eight indexes. Listings filter by namespace (ix_executions_namespace_create_time) and, for the
+            -- states of unfinished executions, by end_time IS NULL, served by this partial index; a finished
+            -- execution's state is not indexed either, as its end_time already is.
+            DROP INDEX IF EXISTS ix_executions_state_create_time;
+            CREATE INDEX ix_executions_namespace_unfinished ON executions (namespace, create_time DESC, execution_id DESC) WHERE end_time IS NULL;
+            """),
     ];
 
     /// <summary>The schema version this build writes.</summary>
