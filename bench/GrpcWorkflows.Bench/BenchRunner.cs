@@ -21,6 +21,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private readonly Dictionary<int, double> _rawRates = [];
     private readonly string _dataFolder = Directory.CreateTempSubdirectory("gwf-bench-").FullName;
     private TestProcess? _executorProcess;
+    private TestProcess? _scenarioExecutor;
     private string _mode = "-";
     private Uri? _executorUri;
     private ThrowawayPostgresServer? _postgresServer;
@@ -59,6 +60,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
                     var connect = mode == "connect";
                     await using var orchestrator = await OrchestratorSession.StartAsync(settings, store, replicas, connect ? null : _executorUri, _dataFolder, scenario, _postgres);
                     await using var session = connect ? await StartConnectedExecutorAsync(orchestrator) : null;
+                    _scenarioExecutor = session ?? _executorProcess;
                     Console.Error.WriteLine($"{scenario} on {store} ({mode}): orchestrator at {orchestrator.Address}");
                     await orchestrator.WarmUpAsync(settings.Quick);
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  warmed up; quiet {orchestrator.WarmUpSettled.TotalSeconds:N1} s after the last round"));
@@ -180,7 +182,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunChainAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.Chain("s1-chain", settings.ChainLength);
-        var cpu = orchestrator.CpuTime();
+        var cpu = CpuTime(orchestrator);
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.ChainWorkflows), 64);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
         var steps = settings.ChainWorkflows * settings.ChainLength;
@@ -195,7 +197,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunFanAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.FanOutFanIn("s2-fan", settings.FanWidth);
-        var cpu = orchestrator.CpuTime();
+        var cpu = CpuTime(orchestrator);
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.FanWorkflows), 16);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
         var steps = settings.FanWorkflows * (settings.FanWidth + 2);
@@ -210,7 +212,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunSmallAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.Chain("s3-small", 3);
-        var cpu = orchestrator.CpuTime();
+        var cpu = CpuTime(orchestrator);
         var (ids, started) = await orchestrator.SubmitAllAsync(Enumerable.Repeat(definition, settings.SmallWorkflows), 64);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
         var cpuNote = CpuNote(orchestrator, cpu, settings.SmallWorkflows * 3);
@@ -228,7 +230,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
     private async Task<BenchResult> RunDagAsync(OrchestratorSession orchestrator, string store)
     {
         var definition = Workflows.RandomDag("s4-dag", settings.DagSteps, settings.DagEdgesPerStep, seed: 42);
-        var cpu = orchestrator.CpuTime();
+        var cpu = CpuTime(orchestrator);
         var (ids, started) = await orchestrator.SubmitAllAsync([definition], 1);
         await orchestrator.WaitForAllAsync(CompletionTimeout);
         var cpuNote = CpuNote(orchestrator, cpu, settings.DagSteps);
@@ -255,14 +257,32 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
             : note;
     }
 
+    /// <summary>The CPU time the orchestrator and the scenario's executor have used so far (null where they are not ours).</summary>
+    private (TimeSpan? Orchestrator, TimeSpan? Executor) CpuTime(OrchestratorSession orchestrator)
+        => (orchestrator.CpuTime(), _scenarioExecutor is { HasExited: false } executor ? ProcessCpuTime(executor.Id) : null);
+
+    private static TimeSpan ProcessCpuTime(int id)
+    {
+        using var process = Process.GetProcessById(id);
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>
-    /// The orchestrator's CPU time per step over the scenario: unlike rates, it barely moves when
-    /// other tenants of a shared machine take cores, so it is the figure to compare two builds by.
+    /// The orchestrator's and the executor's CPU time per step over the scenario: unlike rates, they barely move
+    /// when other tenants of a shared machine take cores, so they are the figures to compare two builds by. The
+    /// no-op executor shares the machine's cores with the orchestrator, so its CPU per step bounds the rate too.
+    /// In push mode the executor's figure also holds its HTTP/2 server; in connect mode, its session.
     /// </summary>
-    private static string CpuNote(OrchestratorSession orchestrator, TimeSpan? before, int steps)
-        => orchestrator.CpuTime() is { } after && before is { } start
+    private string CpuNote(OrchestratorSession orchestrator, (TimeSpan? Orchestrator, TimeSpan? Executor) before, int steps)
+    {
+        var (orchestratorNow, executorNow) = CpuTime(orchestrator);
+        var note = orchestratorNow is { } after && before.Orchestrator is { } start
             ? string.Create(CultureInfo.InvariantCulture, $"orchestrator CPU {(after - start).TotalMicroseconds / steps:N0} µs/step")
             : string.Empty;
+        return executorNow is { } executorAfter && before.Executor is { } executorStart
+            ? note + string.Create(CultureInfo.InvariantCulture, $"{(note.Length > 0 ? ", " : string.Empty)}executor CPU {(executorAfter - executorStart).TotalMicroseconds / steps:N0} µs/step")
+            : note;
+    }
 
     private BenchResult Row(string scenario, string store, string size, int concurrency, double rate, string unit, double wall, double p50, double p99, string latencyMeaning, string notes)
     {

@@ -11,6 +11,9 @@ internal static partial class Report
     [GeneratedRegex(@"orchestrator CPU ([\d,]+) µs/step")]
     private static partial Regex CpuPerStep();
 
+    [GeneratedRegex(@"executor CPU ([\d,]+) µs/step")]
+    private static partial Regex ExecutorCpuPerStep();
+
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static void Write(TextWriter writer, BenchSettings settings, IReadOnlyList<BenchResult> results)
@@ -72,7 +75,7 @@ internal static partial class Report
     /// <summary>
     /// The figures the targets of issue #15 are stated in, per store, for connect mode: S1 and S2 as a share of S0 at
     /// the same concurrency (≥ 60 % in memory, ≥ 40 % with SQLite), S1's per-step overhead p50 (&lt; 0.5 ms in memory),
-    /// the orchestrator's CPU per step, and S1–S3 as a multiple of a peer run in the same sitting (≥ 3× in memory,
+    /// the orchestrator's and the executor's CPU per step, and S1–S3 as a multiple of a peer run in the same sitting (≥ 3× in memory,
     /// ≥ 2× with SQLite at the peer sizes).
     /// </summary>
     private static void WriteTargets(TextWriter writer, IReadOnlyList<BenchResult> results)
@@ -87,16 +90,17 @@ internal static partial class Report
         var peers = results.Where(r => r.Mode == "in-process").ToList();
         var peerNames = peers.Select(p => p.Store).Distinct().ToList();
         writer.WriteLine();
-        writer.WriteLine("Connect mode against the targets (ratio to S0 at the same concurrency; p50 per-step overhead or workflow latency; orchestrator CPU per step; multiple of the peer's rate):");
+        writer.WriteLine("Connect mode against the targets (ratio to S0 at the same concurrency; p50 per-step overhead or workflow latency; orchestrator's and executor's CPU per step; multiple of the peer's rate):");
         writer.WriteLine();
-        writer.WriteLine("| store | scenario | rate | ratio to S0 | p50 (ms) | orchestrator CPU |" + string.Concat(peerNames.Select(name => $" × {name} |")));
-        writer.WriteLine("|---|---|---:|---:|---:|---:|" + string.Concat(peerNames.Select(_ => "---:|")));
+        writer.WriteLine("| store | scenario | rate | ratio to S0 | p50 (ms) | orchestrator CPU | executor CPU |" + string.Concat(peerNames.Select(name => $" × {name} |")));
+        writer.WriteLine("|---|---|---:|---:|---:|---:|---:|" + string.Concat(peerNames.Select(_ => "---:|")));
         foreach (var r in connect)
         {
             var cpu = CpuPerStep().Match(r.Notes);
+            var executorCpu = ExecutorCpuPerStep().Match(r.Notes);
             var multiples = peerNames.Select(name => peers.FirstOrDefault(p => p.Store == name && p.Scenario == r.Scenario) is { } peer ? (r.Rate / peer.Rate).ToString("0.0#", c) + "×" : "-");
             var ratio = r.RatioToRaw is { } value ? value.ToString("P0", c) : "-";
-            writer.WriteLine(string.Create(c, $"| {r.Store} | {r.Scenario} | {r.Rate:N0} {r.RateUnit} | {ratio} | {r.P50Ms:N2} | {(cpu.Success ? cpu.Groups[1].Value + " µs/step" : "-")} |") + string.Concat(multiples.Select(m => $" {m} |")));
+            writer.WriteLine(string.Create(c, $"| {r.Store} | {r.Scenario} | {r.Rate:N0} {r.RateUnit} | {ratio} | {r.P50Ms:N2} | {(cpu.Success ? cpu.Groups[1].Value + " µs/step" : "-")} | {(executorCpu.Success ? executorCpu.Groups[1].Value + " µs/step" : "-")} |") + string.Concat(multiples.Select(m => $" {m} |")));
         }
     }
 

@@ -2,8 +2,6 @@ using Grpc.Core;
 using GrpcWorkflows.V1;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace GrpcWorkflows.Executor.Internal;
 
@@ -13,16 +11,15 @@ namespace GrpcWorkflows.Executor.Internal;
 /// (execution id, step id, attempt number), within its lifetime. Keeps the current key and the one before it,
 /// so that calls issued just before a registration replaced the key still pass.
 /// </summary>
-/// <remarks>Thread-safe. Tokens are checked with <see cref="JsonWebTokenHandler"/> on the injected <see cref="TimeProvider"/>.</remarks>
+/// <remarks>Thread-safe. Tokens are checked by <see cref="Hs256Token"/> on the injected <see cref="TimeProvider"/>.</remarks>
 internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, TimeProvider timeProvider, ILogger<CallerTokenVerifier> logger)
 {
     /// <summary>How long a call that arrives while this executor registers waits for its key.</summary>
     internal static readonly TimeSpan RegistrationWait = TimeSpan.FromSeconds(10);
 
     private readonly ExecutorOptions _options = options.Value;
-    private readonly JsonWebTokenHandler _handler = new();
     private readonly Lock _gate = new();
-    private (CallerTokenKey Key, TokenValidationParameters Parameters)[] _keys = [];
+    private Hs256Token.Key[] _keys = [];
     private TaskCompletionSource? _registering;
     private bool _orchestratorSendsNone;
     private int _warned;
@@ -49,18 +46,8 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
             else
             {
                 _orchestratorSendsNone = false;
-                var parameters = new TokenValidationParameters
-                {
-                    ValidIssuer = key.Issuer,
-                    ValidAudience = key.Audience,
-                    IssuerSigningKey = new SymmetricSecurityKey(key.Key.ToByteArray()),
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-                    RequireSignedTokens = true,
-
-                    // Checked in CheckAsync on the injected clock.
-                    ValidateLifetime = false,
-                };
-                _keys = _keys.Length == 0 ? [(key, parameters)] : [(key, parameters), _keys[0]];
+                var accepted = new Hs256Token.Key(key.Issuer, key.Audience, key.Key.ToByteArray());
+                _keys = _keys.Length == 0 ? [accepted] : [accepted, _keys[0]];
             }
 
             (registering, _registering) = (_registering, null);
@@ -92,19 +79,8 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
             return Volatile.Read(ref _orchestratorSendsNone) ? null : Refuse(request, StatusCode.Unauthenticated, "The call carries no caller token (header `authorization: Bearer <token>`, or SessionAttempt.caller_token).");
         }
 
-        JsonWebToken jwt;
-        try
-        {
-            jwt = new JsonWebToken(token);
-        }
-        catch (ArgumentException)
-        {
-            return Refuse(request, StatusCode.Unauthenticated, "The caller token is not a JWT.");
-        }
-
-        var audience = jwt.Audiences.FirstOrDefault() ?? string.Empty;
-        var entry = Find(audience);
-        if (entry is null && Volatile.Read(ref _registering) is { } registering)
+        var verdict = Hs256Token.Check(token, request, Volatile.Read(ref _keys), timeProvider.GetUtcNow(), _options.CallerTokenClockSkew);
+        if (verdict == Hs256Token.Verdict.NoKey && Volatile.Read(ref _registering) is { } registering)
         {
             try
             {
@@ -115,69 +91,25 @@ internal sealed class CallerTokenVerifier(IOptions<ExecutorOptions> options, Tim
                 // Still no key: refused below.
             }
 
-            entry = Find(audience);
+            verdict = Hs256Token.Check(token, request, Volatile.Read(ref _keys), timeProvider.GetUtcNow(), _options.CallerTokenClockSkew);
         }
 
-        if (entry is not { } found)
+        return verdict switch
         {
-            return Volatile.Read(ref _keys).Length == 0
-                ? Refuse(request, StatusCode.Unauthenticated, "This executor has not registered with its orchestrator yet: it has no key to check the caller token with.")
-                : Refuse(request, StatusCode.PermissionDenied, $"The caller token is meant for executor '{Truncate(audience)}', not this one ('{Volatile.Read(ref _keys)[0].Key.Audience}').");
-        }
-
-        // The parameters (and their key object, which the handler caches its signature provider by) are made once per key, not per call.
-        var result = await _handler.ValidateTokenAsync(jwt, found.Parameters).ConfigureAwait(false);
-        if (result.IsValid)
-        {
-            var now = timeProvider.GetUtcNow().UtcDateTime;
-            var skew = _options.CallerTokenClockSkew;
-            if (jwt.ValidTo == DateTime.MinValue)
-            {
-                return Refuse(request, StatusCode.Unauthenticated, "The caller token has no expiry.");
-            }
-
-            if (now > jwt.ValidTo + skew)
-            {
-                return Refuse(request, StatusCode.Unauthenticated, "The caller token has expired.");
-            }
-
-            if (jwt.ValidFrom != DateTime.MinValue && now < jwt.ValidFrom - skew)
-            {
-                return Refuse(request, StatusCode.Unauthenticated, "The caller token is not valid yet (are the clocks of the orchestrator and the executor apart?).");
-            }
-        }
-        else
-        {
-            var why = result.Exception switch
-            {
-                SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "The caller token's signature does not match this executor's key.",
-                SecurityTokenInvalidIssuerException => "The caller token comes from another issuer.",
-                _ => "The caller token is not valid.",
-            };
-            return Refuse(request, StatusCode.Unauthenticated, why);
-        }
-
-        if (!jwt.TryGetPayloadValue<string>("execution_id", out var executionId) || executionId != request.ExecutionId
-            || !jwt.TryGetPayloadValue<string>("step_id", out var stepId) || stepId != request.StepId
-            || !jwt.TryGetPayloadValue<int>("attempt", out var attempt) || attempt != request.Attempt)
-        {
-            return Refuse(request, StatusCode.PermissionDenied, "The caller token was issued for another attempt (its execution_id, step_id or attempt differ from the request's).");
-        }
-
-        return null;
-    }
-
-    private (CallerTokenKey Key, TokenValidationParameters Parameters)? Find(string audience)
-    {
-        foreach (var entry in Volatile.Read(ref _keys))
-        {
-            if (string.Equals(entry.Key.Audience, audience, StringComparison.Ordinal))
-            {
-                return entry;
-            }
-        }
-
-        return null;
+            Hs256Token.Verdict.Valid => null,
+            Hs256Token.Verdict.NotJwt => Refuse(request, StatusCode.Unauthenticated, "The caller token is not a JWT."),
+            Hs256Token.Verdict.NoKey when Volatile.Read(ref _keys).Length == 0
+                => Refuse(request, StatusCode.Unauthenticated, "This executor has not registered with its orchestrator yet: it has no key to check the caller token with."),
+            Hs256Token.Verdict.NoKey
+                => Refuse(request, StatusCode.PermissionDenied, $"The caller token is meant for executor '{Truncate(Hs256Token.Audience(token))}', not this one ('{Volatile.Read(ref _keys)[0].Audience}')."),
+            Hs256Token.Verdict.BadSignature => Refuse(request, StatusCode.Unauthenticated, "The caller token's signature does not match this executor's key."),
+            Hs256Token.Verdict.BadIssuer => Refuse(request, StatusCode.Unauthenticated, "The caller token comes from another issuer."),
+            Hs256Token.Verdict.NoExpiry => Refuse(request, StatusCode.Unauthenticated, "The caller token has no expiry."),
+            Hs256Token.Verdict.Expired => Refuse(request, StatusCode.Unauthenticated, "The caller token has expired."),
+            Hs256Token.Verdict.NotYetValid => Refuse(request, StatusCode.Unauthenticated, "The caller token is not valid yet (are the clocks of the orchestrator and the executor apart?)."),
+            Hs256Token.Verdict.OtherAttempt => Refuse(request, StatusCode.PermissionDenied, "The caller token was issued for another attempt (its execution_id, step_id or attempt differ from the request's)."),
+            _ => Refuse(request, StatusCode.Unauthenticated, "The caller token is not valid."),
+        };
     }
 
     private Status Refuse(ExecuteStepRequest request, StatusCode code, string reason)

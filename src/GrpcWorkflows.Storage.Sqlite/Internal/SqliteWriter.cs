@@ -36,7 +36,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly SqliteCommand _insertExecution;
     private readonly SqliteCommand _selectByIdempotencyKey;
     private readonly SqliteCommand _insertDefinition;
-    private readonly SqliteCommand _insertEvent;
+    private readonly EventInsert _insertEvent;
     private readonly SqliteCommand _updateExecution;
     private readonly SqliteCommand _selectExecution;
     private readonly SqliteCommand _selectStepEvents;
@@ -67,9 +67,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _insertDefinition = Prepare(
             "INSERT OR IGNORE INTO definitions (definition_hash, workflow_id, definition, create_time) VALUES ($hash, $workflow, $definition, $create)",
             "$hash", "$workflow", "$definition", "$create");
-        _insertEvent = Prepare(
-            "INSERT INTO events (execution_key, sequence, kind, payload) VALUES ($execution, $sequence, $kind, $payload)",
-            "$execution", "$sequence", "$kind", "$payload");
+        _insertEvent = new EventInsert(connection);
         _updateExecution = Prepare(
             "UPDATE executions SET state = $state, end_time = $end, succeeded_step_count = $succeeded WHERE execution_key = $execution",
             "$state", "$end", "$succeeded", "$execution");
@@ -83,7 +81,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             """,
             "$execution");
 
-        _commands = [_insertExecution, _selectByIdempotencyKey, _insertDefinition, _insertEvent, _updateExecution, _selectExecution, _selectStepEvents];
+        _commands = [_insertExecution, _selectByIdempotencyKey, _insertDefinition, _updateExecution, _selectExecution, _selectStepEvents];
         _loop = Task.Run(RunAsync);
     }
 
@@ -104,6 +102,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             command.Dispose();
         }
 
+        _insertEvent.Dispose();
         try
         {
             using var checkpoint = _connection.CreateCommand();
@@ -140,8 +139,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         Bind(_insertDefinition, request.DefinitionHash, request.WorkflowId, request.Definition, request.CreateTimeTicks);
         _insertDefinition.ExecuteNonQuery();
-        Bind(_insertEvent, key, 1L, (int)ExecutionEvent.KindOneofCase.Submitted, request.EventPayload);
-        _insertEvent.ExecuteNonQuery();
+        _insertEvent.Execute(key, 1L, (int)ExecutionEvent.KindOneofCase.Submitted, request.EventPayload);
         _cache[request.ExecutionId] = new CachedExecution(key, 1, new ExecutionIndexFacts());
         return new CreateExecutionResult(request.ExecutionId, Existing: false);
     }
@@ -162,8 +160,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         for (var index = 0; index < request.Events.Count; index++)
         {
             var @event = request.Events[index];
-            Bind(_insertEvent, execution.Key, @event.Sequence, (int)@event.KindCase, request.Payloads[index]);
-            _insertEvent.ExecuteNonQuery();
+            _insertEvent.Execute(execution.Key, @event.Sequence, (int)@event.KindCase, request.Payloads[index]);
             execution.Apply(@event, now);
         }
 
