@@ -259,13 +259,7 @@ internal sealed class BenchRunner(BenchSettings settings) : IAsyncDisposable
 
     /// <summary>The CPU time the orchestrator and the scenario's executor have used so far (null where they are not ours).</summary>
     private (TimeSpan? Orchestrator, TimeSpan? Executor) CpuTime(OrchestratorSession orchestrator)
-        => (orchestrator.CpuTime(), _scenarioExecutor is { HasExited: false } executor ? ProcessCpuTime(executor.Id) : null);
-
-    private static TimeSpan ProcessCpuTime(int id)
-    {
-        using var process = Process.GetProcessById(id);
-        return process.TotalProcessorTime;
-    }
+        => (orchestrator.CpuTime(), _scenarioExecutor is { HasExited: false } executor ? executor.TotalProcessorTime : null);
 
     /// <summary>
     /// The orchestrator's and the executor's CPU time per step over the scenario: unlike rates, they barely move

@@ -231,8 +231,7 @@ internal sealed class OrchestratorSession : IAsyncDisposable
         var total = TimeSpan.Zero;
         foreach (var replica in _processes)
         {
-            using var process = Process.GetProcessById(replica.Id);
-            total += process.TotalProcessorTime;
+            total += replica.TotalProcessorTime;
         }
 
         return total;

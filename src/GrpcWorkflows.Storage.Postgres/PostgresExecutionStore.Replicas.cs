@@ -342,10 +342,9 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         {
             await RunAsync(async () =>
             {
-                using var command = _dataSource.CreateCommand("SELECT pg_notify($1, $2)");
-                command.Parameters.Add(new NpgsqlParameter { Value = Channel });
-                command.Parameters.Add(new NpgsqlParameter { Value = WatchNotice });
-                return await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                using var notice = _dataSource.CreateBatch();
+                notice.BatchCommands.Add(NotifyCommand(WatchNotice));
+                return await notice.ExecuteNonQueryAsync().ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
         catch (Exception exception)

@@ -105,19 +105,10 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     [SkippableFact]
     public async Task Appends_WakeAReplicaWaitingForThem_OnceItListens()
     {
-        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
-        A.EnableChangeNotifications();
-        B.EnableChangeNotifications();
-
-        // A's first wait for a command ends when its LISTEN is in place. B listens for appends only once something
-        // waits for one (its first wait ends when that LISTEN is in place) and says so on the commands' channel:
-        // once A has heard it, A's commits are notified.
-        await A.WhenCommanded().DefaultTimeout();
-        var heard = A.WhenCommanded();
-        await B.WhenAppended().DefaultTimeout();
-        await heard.DefaultTimeout();
+        var lease = await OwnedByAWithBothListeningAsync();
+        await WatchFromBUntilAHearsItAsync();
         var woken = B.WhenAppended();
-        await A.AppendAsync(lease!, [Started("e1", 2)]).AsTask().DefaultTimeout();
+        await A.AppendAsync(lease, [Started("e1", 2)]).AsTask().DefaultTimeout();
 
         await woken.DefaultTimeout();
         Assert.Equal(2, (await B.GetAsync("e1").DefaultTimeout())!.LastSequence);
@@ -126,22 +117,17 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     [SkippableFact]
     public async Task Appends_AreNotNotified_UntilAReplicaWaitsForThem()
     {
-        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
-        A.EnableChangeNotifications();
-        B.EnableChangeNotifications();
-        await A.WhenCommanded().DefaultTimeout();
+        var lease = await OwnedByAWithBothListeningAsync();
         var appendsChannel = $"gwf_e_{Schema}";
         await using var listening = await OpenListenerAsync(appendsChannel);
 
         // Nobody waits: the commit carries no notification, so the marker sent after it is the first thing heard.
-        await A.AppendAsync(lease!, [Started("e1", 2)]).AsTask().DefaultTimeout();
+        await A.AppendAsync(lease, [Started("e1", 2)]).AsTask().DefaultTimeout();
         await NotifyAsync(appendsChannel, "marker");
         var unwatched = await listening.NextAsync().DefaultTimeout();
 
-        var heard = A.WhenCommanded();
-        await B.WhenAppended().DefaultTimeout();
-        await heard.DefaultTimeout();
-        await A.AppendAsync(lease!, [Started("e1", 3)]).AsTask().DefaultTimeout();
+        await WatchFromBUntilAHearsItAsync();
+        await A.AppendAsync(lease, [Started("e1", 3)]).AsTask().DefaultTimeout();
         var watched = await listening.NextAsync().DefaultTimeout();
 
         Assert.Equal("marker", unwatched);
@@ -207,5 +193,26 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
         Assert.Equal(["gpu"], seenByA.StepTypesElsewhere);
         Assert.Equal(["b"], seenByA.OtherReplicas);
         Assert.Empty((await A.HeartbeatAsync("a", ["cpu"], LongLease).DefaultTimeout()).OtherReplicas);
+    }
+
+    /// <summary>Execution e1, owned by A; both replicas listen for commands, A's <c>LISTEN</c> already in place (its first wait ends then).</summary>
+    private async Task<ExecutionLease> OwnedByAWithBothListeningAsync()
+    {
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();
+        A.EnableChangeNotifications();
+        B.EnableChangeNotifications();
+        await A.WhenCommanded().DefaultTimeout();
+        return lease!;
+    }
+
+    /// <summary>
+    /// Something of B waits for appends: B listens for them (its first wait ends when that <c>LISTEN</c> is in place) and
+    /// says so on the commands' channel; returns once A has heard it, from when A's commits are notified.
+    /// </summary>
+    private async Task WatchFromBUntilAHearsItAsync()
+    {
+        var heard = A.WhenCommanded();
+        await B.WhenAppended().DefaultTimeout();
+        await heard.DefaultTimeout();
     }
 }

@@ -32,6 +32,9 @@ internal sealed partial class TestProcess : IAsyncDisposable
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The CPU time the process has used so far.</summary>
+    public TimeSpan TotalProcessorTime => _process.TotalProcessorTime;
+
     /// <summary>Every line written so far to stdout and stderr, in arrival order.</summary>
     public IReadOnlyList<string> Lines => [.. _lines];
 
