@@ -18,6 +18,9 @@ public sealed class EngineOptions
     /// <summary>The default of <see cref="MaxExecutorWait"/>: 5 minutes.</summary>
     public static readonly TimeSpan DefaultMaxExecutorWaitValue = TimeSpan.FromMinutes(5);
 
+    /// <summary>The default of <see cref="StartRecordDelay"/>: 100 milliseconds.</summary>
+    public static readonly TimeSpan DefaultStartRecordDelayValue = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The default of <see cref="PriorityAgingInterval"/>: 10 seconds.</summary>
     public static readonly TimeSpan DefaultPriorityAgingIntervalValue = TimeSpan.FromSeconds(10);
 
@@ -42,6 +45,18 @@ public sealed class EngineOptions
     /// <c>UNAVAILABLE</c>. Such calls are not attempts. Default 5 minutes.
     /// </summary>
     public TimeSpan MaxExecutorWait { get; set; } = DefaultMaxExecutorWaitValue;
+
+    /// <summary>
+    /// How long the start of an attempt may wait to be stored when it is the only thing its execution
+    /// decided (a READY step whose turn came when an executor slot freed up, a retry whose backoff
+    /// ended): the attempt goes out at once, and its start is stored with the execution's next events
+    /// (usually the attempt's result), or alone once this time has passed. Under a full executor this
+    /// halves the writes per step; a watcher sees such a start at most this late. Zero stores every
+    /// start before its attempt goes out. With replicas, only while this replica's last lease renewal
+    /// is fresh (a replica paused past its leases stores first, and its epoch refuses it). Default 100 ms;
+    /// stores whose writes complete at once (in memory) always store first.
+    /// </summary>
+    public TimeSpan StartRecordDelay { get; set; } = DefaultStartRecordDelayValue;
 
     /// <summary>
     /// The number of events buffered per watcher. A watcher that falls further behind is served

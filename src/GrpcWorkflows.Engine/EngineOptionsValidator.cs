@@ -22,6 +22,11 @@ public sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"Engine:MaxExecutorWait must be positive (it is {options.MaxExecutorWait}); set it like 00:05:00 (how long a step waits for a reachable executor).");
         }
 
+        if (options.StartRecordDelay < TimeSpan.Zero || options.StartRecordDelay > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"Engine:StartRecordDelay must be between 00:00:00 and 00:00:10 (it is {options.StartRecordDelay}); set it like 00:00:00.100 (how long an attempt's start may wait to be stored with its result), or 00:00:00 to store every start first.");
+        }
+
         if (options.PriorityAgingInterval <= TimeSpan.Zero)
         {
             failures.Add($"Engine:PriorityAgingInterval must be positive (it is {options.PriorityAgingInterval}); set it like 00:00:10 (how long a waiting step takes to gain one priority level).");

@@ -32,6 +32,9 @@ public sealed partial class WorkflowEngine
     private volatile HashSet<string> _servedElsewhere = new(StringComparer.Ordinal);
     private volatile ReplicaShare _share = ReplicaShare.Whole;
 
+    // Until when (UTC ticks) none of this replica's leases can have been taken over, by its last renewal.
+    private long _leasesFreshUntil;
+
     /// <summary>
     /// Raised (on the replica loop) when the number of live replicas or this replica's place among them
     /// changed: limits that hold across replicas (an executor's capacity) are split again.
@@ -156,7 +159,12 @@ public sealed partial class WorkflowEngine
     /// </summary>
     private async Task RenewAsync(CancellationToken cancellationToken)
     {
+        var asked = _time.GetUtcNow();
         var held = await _replicas!.RenewAllAsync(_owner, _replicaOptions.LeaseDuration, cancellationToken).ConfigureAwait(false);
+
+        // Every lease of this replica runs at least until asked + LeaseDuration (the store's clock): for half of
+        // that, attempts may go out before their starts are stored (EngineOptions.StartRecordDelay).
+        Volatile.Write(ref _leasesFreshUntil, (asked + (_replicaOptions.LeaseDuration / 2)).UtcTicks);
         var owned = held.ToDictionary(l => l.ExecutionId, StringComparer.Ordinal);
         var lost = new List<ExecutionRuntime>();
         var orphans = new List<ExecutionLease>();

@@ -117,7 +117,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         _replicas = replicaStore;
         _replicaOptions = replicaOptions ?? new ReplicaOptions();
         _owner = replicaStore is null ? string.Empty : _replicaOptions.EffectiveId(timeProvider);
-        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token, replicaStore);
+        _committer = new EventCommitter(_gate, store, timeProvider, _logger, this, _stopping.Token, replicaStore, _options.StartRecordDelay);
         _runner = new AttemptRunner(dispatcher, timeProvider, _logger, OnAttemptCompleted, _stopping.Token);
         _isReachable = dispatcher.IsReachable;
         _metrics = new EngineMetrics(meterFactory, () => ReadyQueueDepth, () => ActiveExecutionCount);
@@ -586,6 +586,7 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
         lock (_gate)
         {
             _flow.Dispose();
+            _committer.Dispose();
         }
 
         _metrics.Dispose();
@@ -657,6 +658,8 @@ public sealed partial class WorkflowEngine : IAsyncDisposable, ICommitHost
     }
 
     void ICommitHost.CheckDrained() => CheckDrained();
+
+    bool ICommitHost.MayHoldStarts(ExecutionRuntime runtime) => runtime.Lease is null || _time.GetUtcNow().UtcTicks < Volatile.Read(ref _leasesFreshUntil);
 
     /// <summary>A submitted execution is in <see cref="_active"/> (or will never be): the replica loop may judge it.</summary>
     private void Arrived(string id, bool arriving)

@@ -13,7 +13,7 @@ public sealed class EngineOptionsValidatorTests
     [Fact]
     public void Validate_ZeroParallelismAndBadRetryPolicy_NamesEverySettingToChange()
     {
-        var options = new EngineOptions { MaxParallelSteps = 0, MaxActiveExecutions = -1 };
+        var options = new EngineOptions { MaxParallelSteps = 0, MaxActiveExecutions = -1, StartRecordDelay = TimeSpan.FromMinutes(1) };
         options.DefaultRetryPolicy.BackoffMultiplier = 0.5;
         options.DefaultRetryPolicy.Jitter = 2;
         options.DefaultRetryPolicy.MaxBackoff = TimeSpan.FromMilliseconds(1);
@@ -29,6 +29,7 @@ public sealed class EngineOptionsValidatorTests
         Assert.Contains(failures, f => f.StartsWith("Engine:DefaultRetryPolicy:Jitter", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Engine:DefaultRetryPolicy:MaxBackoff", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.StartsWith("Engine:Limits:MaxSteps", StringComparison.Ordinal));
-        Assert.Equal(6, failures.Count);
+        Assert.Contains(failures, f => f.StartsWith("Engine:StartRecordDelay", StringComparison.Ordinal) && f.Contains("00:01:00", StringComparison.Ordinal));
+        Assert.Equal(7, failures.Count);
     }
 }

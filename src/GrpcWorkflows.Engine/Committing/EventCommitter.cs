@@ -18,6 +18,11 @@ namespace GrpcWorkflows.Engine.Committing;
 /// appends and publishes the batch itself, and <see cref="StartAppends"/> only acts on it: one turn of
 /// the lock per decision instead of two, and no append loop. A batch that finishes its execution, or
 /// whose append throws, still goes through the append loop.
+/// <para>
+/// A batch of attempt starts alone (<see cref="EngineOptions.StartRecordDelay"/>) is not appended: its attempts
+/// go out at once and the starts stay first in the execution's pending events, stored with its next batch or,
+/// when nothing else comes in time, alone.
+/// </para>
 /// </remarks>
 internal sealed class EventCommitter
 {
@@ -30,10 +35,18 @@ internal sealed class EventCommitter
     private readonly IExecutionLeaseStore? _leases;
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly bool _appendsAtOnce;
+
+    // How long (ticks) attempt starts alone may wait to be stored; 0: never held. Held executions by due time.
+    private readonly long _holdTicks;
+    private readonly Queue<(ExecutionRuntime Runtime, long Due)> _held = new();
+    private ITimer? _heldTimer;
+    private bool _heldTimerArmed;
     private Exception? _storeFailure;
 
-    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping, IExecutionLeaseStore? leases = null)
+    public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping, IExecutionLeaseStore? leases = null, TimeSpan startRecordDelay = default)
     {
+        // A store whose appends complete at once gains nothing from holding starts back.
+        _holdTicks = store.AppendsAtOnce ? 0 : startRecordDelay.Ticks;
         _leases = leases;
         _gate = gate;
         _store = store;
@@ -162,7 +175,10 @@ internal sealed class EventCommitter
         }
     }
 
-    /// <summary>Takes the pending events and actions when no append is in flight. Under the lock.</summary>
+    /// <summary>
+    /// Takes the pending events and actions when no append is in flight; when they are attempt starts alone
+    /// (see <see cref="HoldsStarts"/>), takes only their dispatches and leaves the starts pending. Under the lock.
+    /// </summary>
     private bool TakeBatch(ExecutionRuntime runtime, out ExecutionEvent[] events, out PendingAction[] actions)
     {
         var pending = runtime.Machine.Events;
@@ -173,6 +189,25 @@ internal sealed class EventCommitter
             return false;
         }
 
+        if (pending.Count > 0 && HoldsStarts(runtime, pending))
+        {
+            events = [];
+            if (runtime.PendingActions.Count == 0)
+            {
+                actions = [];
+                return false;
+            }
+
+            actions = [.. runtime.PendingActions];
+            runtime.PendingActions.Clear();
+            runtime.AppendInFlight = true;
+            AppendsInFlight++;
+            Hold(runtime);
+            return true;
+        }
+
+        runtime.StartsHeldUntil = 0;
+        runtime.StartsDue = false;
         events = pending.Count == 0 ? [] : [.. pending];
         actions = runtime.PendingActions.Count == 0 ? [] : [.. runtime.PendingActions];
         pending.Clear();
@@ -181,6 +216,96 @@ internal sealed class EventCommitter
         runtime.AppendInFlight = true;
         AppendsInFlight++;
         return true;
+    }
+
+    /// <summary>
+    /// Whether the pending events are attempt starts alone, with no action but their dispatches, that may go out
+    /// before they are stored: the starts are not due yet, the store is writing (a failing one sends nothing it could
+    /// not record) and the host allows it (<see cref="ICommitHost.MayHoldStarts"/>).
+    /// </summary>
+    private bool HoldsStarts(ExecutionRuntime runtime, List<ExecutionEvent> pending)
+    {
+        if (_holdTicks == 0 || runtime.StartsDue || Volatile.Read(ref _storeFailure) is not null)
+        {
+            return false;
+        }
+
+        foreach (var e in pending)
+        {
+            if (e.KindCase != ExecutionEvent.KindOneofCase.AttemptStarted)
+            {
+                return false;
+            }
+        }
+
+        foreach (var action in runtime.PendingActions)
+        {
+            if (action.Kind != PendingActionKind.Dispatch)
+            {
+                return false;
+            }
+        }
+
+        return _host.MayHoldStarts(runtime);
+    }
+
+    /// <summary>Notes when an execution's held starts are due, unless it holds older ones already. Under the lock.</summary>
+    private void Hold(ExecutionRuntime runtime)
+    {
+        if (runtime.StartsHeldUntil != 0)
+        {
+            return;
+        }
+
+        var due = _time.GetUtcNow().UtcTicks + _holdTicks;
+        runtime.StartsHeldUntil = due;
+        _held.Enqueue((runtime, due));
+        if (!_heldTimerArmed)
+        {
+            _heldTimerArmed = true;
+            _heldTimer ??= _time.CreateTimer(static state => ((EventCommitter)state!).OnStartsDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _heldTimer.Change(TimeSpan.FromTicks(_holdTicks), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Starts held until now are stored, alone if nothing else came for their executions. On a timer.</summary>
+    private void OnStartsDue()
+    {
+        AppendBatch[]? batches;
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            while (_held.TryPeek(out var held) && held.Due <= now)
+            {
+                _held.Dequeue();
+                if (held.Runtime.StartsHeldUntil == held.Due && !held.Runtime.Closed)
+                {
+                    held.Runtime.StartsDue = true;
+                    MarkDirty(held.Runtime);
+                }
+            }
+
+            if (_held.TryPeek(out var next))
+            {
+                _heldTimer?.Change(TimeSpan.FromTicks(next.Due - now), Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                _heldTimerArmed = false;
+            }
+
+            batches = TakeDirty();
+        }
+
+        StartAppends(batches);
+    }
+
+    /// <summary>Stops the timer of held starts. Under the lock.</summary>
+    public void Dispose()
+    {
+        _heldTimer?.Dispose();
+        _heldTimer = null;
+        _held.Clear();
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ internal interface ICommitHost
     /// </summary>
     void Abandon(ExecutionRuntime runtime, PendingAction[] actions, Exception failure);
 
+    /// <summary>
+    /// Whether an attempt of <paramref name="runtime"/> may go out before its start is stored: no lease, or this
+    /// replica renewed its leases recently enough that none of them can have been taken over. Under the lock.
+    /// </summary>
+    bool MayHoldStarts(ExecutionRuntime runtime);
+
     /// <summary>Completes a pending stop once nothing is in flight. Under the lock.</summary>
     void CheckDrained();
 }

@@ -75,6 +75,15 @@ internal sealed class ExecutionRuntime
 
     public bool AppendInFlight { get; set; }
 
+    /// <summary>
+    /// When the attempt starts held in <see cref="ExecutionMachine.Events"/> (dispatched before stored) must be
+    /// stored even if nothing else comes (UTC ticks), or 0 when none are held.
+    /// </summary>
+    public long StartsHeldUntil { get; set; }
+
+    /// <summary>The held starts are due: the next batch stores them whatever else it holds.</summary>
+    public bool StartsDue { get; set; }
+
     public bool Dirty { get; set; }
 
     public bool InRoundRobin { get; set; }

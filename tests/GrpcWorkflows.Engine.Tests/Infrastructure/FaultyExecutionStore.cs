@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using GrpcWorkflows.Engine.Storage;
 using GrpcWorkflows.V1;
@@ -7,7 +8,7 @@ namespace GrpcWorkflows.Engine.Tests.Infrastructure;
 /// <summary>
 /// Wraps a store and fails a seeded, configurable share of its writes and reads with
 /// <see cref="StoreUnavailableException"/> before they reach it, as a full or failing disk does
-/// (nothing of a failed write is kept). Counts what it injected.
+/// (nothing of a failed write is kept). Counts what it injected, and records the appends it let through.
 /// </summary>
 internal sealed class FaultyExecutionStore(IExecutionStore inner, int seed, double writeFailureShare, double readFailureShare) : IExecutionStore
 {
@@ -24,6 +25,9 @@ internal sealed class FaultyExecutionStore(IExecutionStore inner, int seed, doub
     public int WriteFaults => Volatile.Read(ref _writeFaults);
 
     public int ReadFaults => Volatile.Read(ref _readFaults);
+
+    /// <summary>The appends passed on to the store: the execution and the kinds of the events, in order.</summary>
+    public ConcurrentQueue<(string ExecutionId, ExecutionEvent.KindOneofCase[] Kinds)> Appends { get; } = new();
 
     public ValueTask<CreateExecutionResult> CreateAsync(ExecutionEvent firstEvent, CancellationToken cancellationToken = default)
     {
@@ -42,6 +46,7 @@ internal sealed class FaultyExecutionStore(IExecutionStore inner, int seed, doub
         }
 
         MaybeFail(writeFailureShare, ref _writeFaults, "append");
+        Appends.Enqueue((executionId, [.. events.Select(e => e.KindCase)]));
         return inner.AppendAsync(executionId, events, cancellationToken);
     }
 
