@@ -5,7 +5,9 @@ namespace GrpcWorkflows.Storage.Sqlite.Internal;
 /// <summary>Appends events to one execution's log.</summary>
 internal sealed class AppendRequest : WriteRequest
 {
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed off the writer's thread, one batch's requests one after another: continuations run inline there.
+    private readonly TaskCompletionSource _done = new();
+    private Exception? _refusal;
 
     public required string ExecutionId { get; init; }
 
@@ -27,12 +29,22 @@ internal sealed class AppendRequest : WriteRequest
         }
         catch (Exception exception) when (exception is Engine.Storage.SequenceConflictException or Engine.ExecutionNotFoundException)
         {
-            _done.TrySetException(exception);
+            _refusal = exception;
             return false;
         }
     }
 
-    public override void Committed() => _done.TrySetResult();
+    public override void Committed()
+    {
+        if (_refusal is null)
+        {
+            _done.TrySetResult();
+        }
+        else
+        {
+            _done.TrySetException(_refusal);
+        }
+    }
 
     public override void Fail(Exception exception) => _done.TrySetException(exception);
 }

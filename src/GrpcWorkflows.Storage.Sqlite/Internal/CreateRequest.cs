@@ -5,7 +5,8 @@ namespace GrpcWorkflows.Storage.Sqlite.Internal;
 /// <summary>Creates an execution: its row, its definition (shared by hash) and its first event.</summary>
 internal sealed class CreateRequest : WriteRequest
 {
-    private readonly TaskCompletionSource<CreateExecutionResult> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Completed off the writer's thread, one batch's requests one after another: continuations run inline there.
+    private readonly TaskCompletionSource<CreateExecutionResult> _done = new();
     private CreateExecutionResult? _result;
 
     public required string ExecutionId { get; init; }
@@ -35,16 +36,20 @@ internal sealed class CreateRequest : WriteRequest
     public override bool Write(SqliteWriter writer)
     {
         _result = writer.InsertExecution(this);
+        return _result is not null;
+    }
+
+    public override void Committed()
+    {
         if (_result is null)
         {
             _done.TrySetException(new SequenceConflictException(ExecutionId, expectedSequence: 0, actualSequence: 1));
-            return false;
         }
-
-        return true;
+        else
+        {
+            _done.TrySetResult(_result);
+        }
     }
-
-    public override void Committed() => _done.TrySetResult(_result!);
 
     public override void Fail(Exception exception) => _done.TrySetException(exception);
 }

@@ -281,7 +281,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void WriteBatch(List<WriteRequest> batch)
     {
-        var written = new List<WriteRequest>(batch.Count);
+        var written = 0;
         var events = 0;
         try
         {
@@ -297,7 +297,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 {
                     if (request.Write(this))
                     {
-                        written.Add(request);
+                        written++;
                         events += request.EventCount;
                     }
                 }
@@ -311,12 +311,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             _cache.Clear();
             _finishedInBatch.Clear();
             Log.BatchFailed(_logger, exception, batch.Count);
-            var failure = SqliteFailures.Translate(exception, _path);
-            foreach (var request in batch)
-            {
-                request.Fail(failure);
-            }
-
+            Settle([.. batch], SqliteFailures.Translate(exception, _path));
             return;
         }
         finally
@@ -325,7 +320,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _batches);
-        Interlocked.Add(ref _writes, written.Count);
+        Interlocked.Add(ref _writes, written);
         Interlocked.Add(ref _events, events);
         foreach (var executionId in _finishedInBatch)
         {
@@ -336,11 +331,31 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         _finishedInBatch.Clear();
-        foreach (var request in written)
-        {
-            request.Committed();
-        }
+        Settle([.. batch], failure: null);
     }
+
+    /// <summary>
+    /// Tells a batch's callers how it ended, in one work item on the thread pool: their continuations run there one
+    /// after another, so a batch wakes one thread instead of one per request, and none runs on the writer's thread.
+    /// </summary>
+    private static void Settle(WriteRequest[] requests, Exception? failure)
+        => ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                foreach (var request in state.Requests)
+                {
+                    if (state.Failure is null)
+                    {
+                        request.Committed();
+                    }
+                    else
+                    {
+                        request.Fail(state.Failure);
+                    }
+                }
+            },
+            (Requests: requests, Failure: failure),
+            preferLocal: false);
 
     private SqliteCommand Prepare(string sql, params string[] parameterNames)
     {

@@ -7,10 +7,13 @@ internal abstract class WriteRequest
     public abstract int EventCount { get; }
 
     /// <summary>Validates and writes the request inside the writer's open transaction.</summary>
-    /// <returns>False when the request was refused: it wrote nothing and its caller already has the reason.</returns>
+    /// <returns>False when the request was refused: it wrote nothing, and keeps the reason for <see cref="Committed"/>.</returns>
     public abstract bool Write(SqliteWriter writer);
 
-    /// <summary>Tells the caller that the batch carrying the request committed.</summary>
+    /// <summary>
+    /// Tells the caller that the batch carrying the request committed: its result, or the reason <see cref="Write"/>
+    /// refused it. Called off the writer's thread (see <c>SqliteWriter.Settle</c>); the caller's continuation may run inline.
+    /// </summary>
     public abstract void Committed();
 
     /// <summary>Tells the caller that the request failed.</summary>
