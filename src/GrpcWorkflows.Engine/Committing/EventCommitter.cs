@@ -41,6 +41,7 @@ internal sealed class EventCommitter
     private readonly Queue<(ExecutionRuntime Runtime, long Due)> _held = new();
     private ITimer? _heldTimer;
     private bool _heldTimerArmed;
+    private bool _disposed;
     private Exception? _storeFailure;
 
     public EventCommitter(Lock gate, IExecutionStore store, TimeProvider time, ILogger logger, ICommitHost host, CancellationToken stopping, IExecutionLeaseStore? leases = null, TimeSpan startRecordDelay = default)
@@ -260,7 +261,7 @@ internal sealed class EventCommitter
         var due = _time.GetUtcNow().UtcTicks + _holdTicks;
         runtime.StartsHeldUntil = due;
         _held.Enqueue((runtime, due));
-        if (!_heldTimerArmed)
+        if (!_heldTimerArmed && !_disposed)
         {
             _heldTimerArmed = true;
             _heldTimer ??= _time.CreateTimer(static state => ((EventCommitter)state!).OnStartsDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -303,6 +304,7 @@ internal sealed class EventCommitter
     /// <summary>Stops the timer of held starts. Under the lock.</summary>
     public void Dispose()
     {
+        _disposed = true;
         _heldTimer?.Dispose();
         _heldTimer = null;
         _held.Clear();
