@@ -36,11 +36,11 @@ internal sealed class EventCommitter
     private readonly Queue<ExecutionRuntime> _dirty = new();
     private readonly bool _appendsAtOnce;
 
-    // How long (ticks) attempt starts alone may wait to be stored; 0: never held. Held executions by due time.
+    // How long (ticks) attempt starts alone may wait to be stored; 0: never held. Held executions by due time: the
+    // timer is armed while the queue has entries, for the first one's due time (never again once disposed).
     private readonly long _holdTicks;
     private readonly Queue<(ExecutionRuntime Runtime, long Due)> _held = new();
     private ITimer? _heldTimer;
-    private bool _heldTimerArmed;
     private bool _disposed;
     private Exception? _storeFailure;
 
@@ -226,7 +226,7 @@ internal sealed class EventCommitter
     /// </summary>
     private bool HoldsStarts(ExecutionRuntime runtime, List<ExecutionEvent> pending)
     {
-        if (_holdTicks == 0 || runtime.StartsDue || Volatile.Read(ref _storeFailure) is not null)
+        if (_holdTicks == 0 || runtime.StartsDue || StoreFailure is not null)
         {
             return false;
         }
@@ -261,9 +261,8 @@ internal sealed class EventCommitter
         var due = _time.GetUtcNow().UtcTicks + _holdTicks;
         runtime.StartsHeldUntil = due;
         _held.Enqueue((runtime, due));
-        if (!_heldTimerArmed && !_disposed)
+        if (_held.Count == 1 && !_disposed)
         {
-            _heldTimerArmed = true;
             _heldTimer ??= _time.CreateTimer(static state => ((EventCommitter)state!).OnStartsDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _heldTimer.Change(TimeSpan.FromTicks(_holdTicks), Timeout.InfiniteTimeSpan);
         }
@@ -289,10 +288,6 @@ internal sealed class EventCommitter
             if (_held.TryPeek(out var next))
             {
                 _heldTimer?.Change(TimeSpan.FromTicks(next.Due - now), Timeout.InfiniteTimeSpan);
-            }
-            else
-            {
-                _heldTimerArmed = false;
             }
 
             batches = TakeDirty();
