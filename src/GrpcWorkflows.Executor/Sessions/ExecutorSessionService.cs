@@ -140,6 +140,7 @@ internal sealed class ExecutorSessionService(
             Name = ExecutorIdentity.Name(_options),
             Version = ExecutorIdentity.Version(_options),
             Credits = _options.MaxConcurrency,
+            AcceptsAttempts = true,
         };
         registration.StepTypes.Add(catalog.Registrations.Select(r => r.StepType));
         registration.Labels.Add(_options.Labels);
@@ -154,6 +155,7 @@ internal sealed class ExecutorSessionService(
 
             var registered = session.Responses.Current.Registered;
             callerTokens.Accept(registered.CallerTokenKey);
+            session.AcceptsResults = registered.AcceptsResults;
             _executorId = registered.ExecutorId;
             _current = session;
             connected();
@@ -167,6 +169,13 @@ internal sealed class ExecutorSessionService(
                 {
                     case ConnectResponse.KindOneofCase.Attempt:
                         _ = RunAttemptAsync(session, message.Attempt);
+                        break;
+                    case ConnectResponse.KindOneofCase.Attempts:
+                        foreach (var attempt in message.Attempts.Attempts)
+                        {
+                            _ = RunAttemptAsync(session, attempt);
+                        }
+
                         break;
                     case ConnectResponse.KindOneofCase.Cancel:
                         if (session.Running.TryGetValue(message.Cancel.DispatchId, out var running))

@@ -12,8 +12,6 @@ namespace GrpcWorkflows.Executor.Sessions;
 /// <remarks>Thread-safe. The queue holds at most one result per credit plus a few notices; writes wait for room.</remarks>
 internal sealed class SessionConnection : IDisposable
 {
-    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
-
     private readonly AsyncDuplexStreamingCall<ConnectRequest, ConnectResponse> _call;
     private readonly Channel<ConnectRequest> _outbound;
     private readonly CancellationTokenSource _lifetime = new();
@@ -55,7 +53,17 @@ internal sealed class SessionConnection : IDisposable
         }
     }
 
-    /// <summary>Writes the queued messages in order until the queue completes, then half-closes the call; a burst of results goes out in one flush.</summary>
+    /// <summary>
+    /// Whether the orchestrator reads several results in one message (<see cref="SessionRegistered.AcceptsResults"/>).
+    /// Set once the registration is answered, before any result is queued.
+    /// </summary>
+    public bool AcceptsResults { get; set; }
+
+    /// <summary>
+    /// Writes the queued messages in order until the queue completes, then half-closes the call. The gRPC client flushes
+    /// every message it writes, so results that queued up while the previous write was on the wire go out together in one
+    /// <see cref="SessionResults"/> message when the orchestrator accepts it: one write instead of one per result.
+    /// </summary>
     public async Task WriteLoopAsync()
     {
         var reader = _outbound.Reader;
@@ -64,13 +72,27 @@ internal sealed class SessionConnection : IDisposable
         {
             while (reader.TryRead(out var message))
             {
-                // Coalesce: while more is queued, let the transport buffer; the last message of a burst flushes.
-                stream.WriteOptions = reader.Count > 0 ? Buffered : null;
+                if (AcceptsResults && message.KindCase == ConnectRequest.KindOneofCase.Result && NextIsResult(reader))
+                {
+                    message = TakeResults(reader, message.Result);
+                }
+
                 await stream.WriteAsync(message, _lifetime.Token).ConfigureAwait(false);
             }
         }
 
         await stream.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private static bool NextIsResult(ChannelReader<ConnectRequest> reader)
+        => reader.TryPeek(out var next) && next.KindCase == ConnectRequest.KindOneofCase.Result;
+
+    /// <summary>The first result and those queued right behind it, as one message (see <see cref="SessionPacking"/>).</summary>
+    private static ConnectRequest TakeResults(ChannelReader<ConnectRequest> reader, SessionResult first)
+    {
+        var results = new SessionResults();
+        SessionPacking.TakeQueued(reader, first, results.Results, static m => m.Result);
+        return new ConnectRequest { Results = results };
     }
 
     /// <summary>Starts draining: no new credits; <paramref name="notify"/> tells the orchestrator (the executor stops).</summary>

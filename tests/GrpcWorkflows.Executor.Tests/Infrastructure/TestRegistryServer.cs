@@ -58,6 +58,9 @@ internal sealed class TestRegistryServer : IAsyncDisposable
 
         public Channel<string> Events { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
+        /// <summary>Every message of every session, in the order read.</summary>
+        public Channel<ConnectRequest> SessionMessages { get; } = System.Threading.Channels.Channel.CreateUnbounded<ConnectRequest>();
+
         public List<RegisterExecutorRequest> Registrations { get; } = [];
 
         public TimeSpan HeartbeatInterval => heartbeatInterval;
@@ -149,6 +152,7 @@ internal sealed class TestRegistryServer : IAsyncDisposable
                 return;
             }
 
+            recorder.SessionMessages.Writer.TryWrite(requestStream.Current);
             await responseStream.WriteAsync(new ConnectResponse
             {
                 Registered = new SessionRegistered { ExecutorId = $"session-{n}", HeartbeatInterval = Duration.FromTimeSpan(recorder.HeartbeatInterval) },
@@ -159,6 +163,7 @@ internal sealed class TestRegistryServer : IAsyncDisposable
             {
                 while (await requestStream.MoveNext(context.CancellationToken))
                 {
+                    recorder.SessionMessages.Writer.TryWrite(requestStream.Current);
                 }
             });
             await Task.WhenAny(end, reading);

@@ -124,6 +124,69 @@ public sealed class ConnectedExecutorTests
     }
 
     [Fact]
+    public async Task SessionResults_SeveralAttemptsAnsweredInOneMessage_EachCompletesItsStepWithItsOwnOutput()
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        const int Steps = 5;
+        using var call = await ConnectNoopSessionAsync(orchestrator, "batched", credits: Steps);
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+        Assert.True(call.ResponseStream.Current.Registered.AcceptsResults, "the orchestrator says it reads several results in one message");
+
+        var definition = Define("batched", [.. Enumerable.Range(0, Steps).Select(i => ($"s{i}", Step("noop")))]);
+        var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout();
+        var results = new SessionResults();
+        while (results.Results.Count < Steps)
+        {
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+            var attempt = call.ResponseStream.Current.Attempt;
+            Assert.NotNull(attempt);
+            var output = new Google.Protobuf.WellKnownTypes.Struct();
+            output.Fields["step"] = Google.Protobuf.WellKnownTypes.Value.ForString(attempt.Request.StepId);
+            results.Results.Add(new SessionResult { DispatchId = attempt.DispatchId, Response = new ExecuteStepResponse { Output = output }, Credits = 1 });
+        }
+
+        await call.RequestStream.WriteAsync(new ConnectRequest { Results = results }).DefaultTimeout();
+
+        Assert.Equal(ExecutionState.Succeeded, (await orchestrator.Workflows.WatchToEndAsync(submitted.ExecutionId)).FinalState());
+        var execution = (await orchestrator.Workflows.GetExecutionAsync(new GetExecutionRequest { ExecutionId = submitted.ExecutionId }).ResponseAsync.DefaultTimeout()).Execution;
+        Assert.All(execution.Steps, step => Assert.Equal(step.StepId, step.Output.Fields["step"].StringValue));
+        Assert.Equal(Steps, orchestrator.ExecutorRegistry.EndpointsFor("noop").Single().Session!.Credits);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task SessionAttempts_SentTogetherOnlyToAnExecutorThatAcceptsThem_EveryAttemptArrivesOnce(bool acceptsAttempts)
+    {
+        await using var orchestrator = await TestOrchestrator.StartAsync();
+        const int Steps = 8;
+        using var call = orchestrator.Registry.Connect();
+        var registration = new SessionRegistration { Name = "attempts", MaxConcurrency = Steps, AcceptsAttempts = acceptsAttempts };
+        registration.StepTypes.Add("noop");
+        await call.RequestStream.WriteAsync(new ConnectRequest { Registration = registration }).DefaultTimeout();
+        Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+
+        // No credit yet: the steps wait READY; one credit message then lets all of them out in a burst.
+        var definition = Define("attempts", [.. Enumerable.Range(0, Steps).Select(i => ($"s{i}", Step("noop")))]);
+        var submitted = await orchestrator.Workflows.SubmitWorkflowAsync(new SubmitWorkflowRequest { Definition = definition }).ResponseAsync.DefaultTimeout();
+        await call.RequestStream.WriteAsync(new ConnectRequest { Credit = new SessionCredit { Credits = Steps } }).DefaultTimeout();
+        var attempts = new List<SessionAttempt>();
+        while (attempts.Count < Steps)
+        {
+            Assert.True(await call.ResponseStream.MoveNext().DefaultTimeout());
+            var message = call.ResponseStream.Current;
+            Assert.True(acceptsAttempts || message.KindCase == ConnectResponse.KindOneofCase.Attempt, $"an executor that did not accept `attempts` got {message.KindCase}");
+            attempts.AddRange(message.KindCase == ConnectResponse.KindOneofCase.Attempts ? message.Attempts.Attempts : [message.Attempt]);
+        }
+
+        Assert.Equal(Steps, attempts.Select(a => a.Request.StepId).Distinct().Count());
+        var results = new SessionResults();
+        results.Results.Add(attempts.Select(a => new SessionResult { DispatchId = a.DispatchId, Response = new ExecuteStepResponse { Output = new Google.Protobuf.WellKnownTypes.Struct() } }));
+        await call.RequestStream.WriteAsync(new ConnectRequest { Results = results }).DefaultTimeout();
+        Assert.Equal(ExecutionState.Succeeded, (await orchestrator.Workflows.WatchToEndAsync(submitted.ExecutionId)).FinalState());
+    }
+
+    [Fact]
     public async Task Connect_FirstMessageIsNotARegistration_IsRefusedWithInvalidArgument()
     {
         await using var orchestrator = await TestOrchestrator.StartAsync();

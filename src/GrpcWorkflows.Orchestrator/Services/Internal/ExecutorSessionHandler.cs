@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
@@ -73,10 +74,11 @@ internal sealed class ExecutorSessionHandler(
                     HeartbeatInterval = Duration.FromTimeSpan(value.HeartbeatInterval),
                     SessionTimeout = Duration.FromTimeSpan(value.LeaseDuration),
                     CallerTokenKey = tokens?.KeyFor(session.ExecutorId),
+                    AcceptsResults = true,
                 },
             }, callToken).ConfigureAwait(false);
             session.Grant(registration.Credits);
-            writer = WriteAsync(session, responses, stop.Token);
+            writer = WriteAsync(session, responses, registration.AcceptsAttempts, stop.Token);
             var reader = ReadAsync(session, requests, stop.Token);
             var first = await Task.WhenAny(reader, writer, session.Drained).ConfigureAwait(false);
             if (first == session.Drained && session.CloseReason is null)
@@ -125,10 +127,14 @@ internal sealed class ExecutorSessionHandler(
                     session.Grant(message.Credit.Credits);
                     break;
                 case ConnectRequest.KindOneofCase.Result:
-                    var result = message.Result;
-                    session.Complete(result.DispatchId, result.StatusCode != 0
-                        ? AttemptOutcomes.FromStatus((StatusCode)result.StatusCode, result.StatusMessage, session.Address)
-                        : AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address), result.Credits);
+                    Complete(session, message.Result);
+                    break;
+                case ConnectRequest.KindOneofCase.Results:
+                    foreach (var result in message.Results.Results)
+                    {
+                        Complete(session, result);
+                    }
+
                     break;
                 case ConnectRequest.KindOneofCase.Drain:
                     session.Drain(notify: false, message.Drain.Reason);
@@ -142,17 +148,38 @@ internal sealed class ExecutorSessionHandler(
         }
     }
 
-    private static async Task WriteAsync(ExecutorSession session, IServerStreamWriter<ConnectResponse> responses, CancellationToken cancellationToken)
+    private static void Complete(ExecutorSession session, SessionResult result)
+        => session.Complete(result.DispatchId, result.StatusCode != 0
+            ? AttemptOutcomes.FromStatus((StatusCode)result.StatusCode, result.StatusMessage, session.Address)
+            : AttemptOutcomes.FromResponse(result.Response ?? new ExecuteStepResponse(), session.Address), result.Credits);
+
+    private static async Task WriteAsync(ExecutorSession session, IServerStreamWriter<ConnectResponse> responses, bool acceptsAttempts, CancellationToken cancellationToken)
     {
         var outbound = session.Outbound;
         while (await outbound.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             while (outbound.TryRead(out var message))
             {
+                if (acceptsAttempts && message.KindCase == ConnectResponse.KindOneofCase.Attempt && NextIsAttempt(outbound))
+                {
+                    message = TakeAttempts(outbound, message.Attempt);
+                }
+
                 // Coalesce: while more is queued, let the transport buffer; the last message of a burst flushes.
                 responses.WriteOptions = outbound.Count > 0 ? Buffered : null;
                 await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    private static bool NextIsAttempt(ChannelReader<ConnectResponse> outbound)
+        => outbound.TryPeek(out var next) && next.KindCase == ConnectResponse.KindOneofCase.Attempt;
+
+    /// <summary>The first attempt and those queued right behind it, as one message (see <see cref="SessionPacking"/>).</summary>
+    private static ConnectResponse TakeAttempts(ChannelReader<ConnectResponse> outbound, SessionAttempt first)
+    {
+        var attempts = new SessionAttempts();
+        SessionPacking.TakeQueued(outbound, first, attempts.Attempts, static m => m.Attempt);
+        return new ConnectResponse { Attempts = attempts };
     }
 }
