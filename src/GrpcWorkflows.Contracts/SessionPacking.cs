@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Google.Protobuf;
-using Google.Protobuf.Collections;
 
 namespace GrpcWorkflows.V1;
 
@@ -19,27 +18,31 @@ public static class SessionPacking
     public const int MaxBytesPerMessage = 256 * 1024;
 
     /// <summary>
-    /// Adds <paramref name="first"/> to <paramref name="into"/>, then takes from <paramref name="queue"/> the items
-    /// queued right behind it (as long as <paramref name="itemOf"/> finds one in the next message) within the caps.
+    /// The items queued right behind <paramref name="first"/> in <paramref name="queue"/> (as long as <paramref name="itemOf"/>
+    /// finds one in the next message), taken off the queue within the caps, with <paramref name="first"/> ahead of them; null,
+    /// taking nothing, when the next queued message holds no such item: <paramref name="first"/> then goes alone, as it is.
     /// The queue must have a single reader: the caller.
     /// </summary>
-    public static void TakeQueued<TMessage, TItem>(ChannelReader<TMessage> queue, TItem first, RepeatedField<TItem> into, Func<TMessage, TItem?> itemOf)
+    public static List<TItem>? TakeQueued<TMessage, TItem>(ChannelReader<TMessage> queue, TItem first, Func<TMessage, TItem?> itemOf)
         where TItem : class, IMessage
     {
         ArgumentNullException.ThrowIfNull(queue);
-        ArgumentNullException.ThrowIfNull(into);
+        ArgumentNullException.ThrowIfNull(first);
         ArgumentNullException.ThrowIfNull(itemOf);
-        into.Add(first);
-        var bytes = first.CalculateSize();
-        while (into.Count < MaxItemsPerMessage && queue.TryPeek(out var next) && itemOf(next) is { } item)
+        List<TItem>? items = null;
+        var bytes = 0;
+        while ((items?.Count ?? 1) < MaxItemsPerMessage && queue.TryPeek(out var next) && itemOf(next) is { } item)
         {
-            bytes += item.CalculateSize();
+            // Sizes are counted only once a second item is there: a lone item (most writes when not busy) costs nothing here.
+            bytes += (items is null ? first.CalculateSize() : 0) + item.CalculateSize();
             if (bytes > MaxBytesPerMessage || !queue.TryRead(out _))
             {
                 break;
             }
 
-            into.Add(item);
+            (items ??= [first]).Add(item);
         }
+
+        return items;
     }
 }

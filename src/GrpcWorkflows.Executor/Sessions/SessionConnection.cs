@@ -72,9 +72,9 @@ internal sealed class SessionConnection : IDisposable
         {
             while (reader.TryRead(out var message))
             {
-                if (AcceptsResults && message.KindCase == ConnectRequest.KindOneofCase.Result && NextIsResult(reader))
+                if (AcceptsResults && message.Result is { } first && SessionPacking.TakeQueued(reader, first, static m => m.Result) is { } results)
                 {
-                    message = TakeResults(reader, message.Result);
+                    message = new ConnectRequest { Results = new SessionResults { Results = { results } } };
                 }
 
                 await stream.WriteAsync(message, _lifetime.Token).ConfigureAwait(false);
@@ -82,17 +82,6 @@ internal sealed class SessionConnection : IDisposable
         }
 
         await stream.CompleteAsync().ConfigureAwait(false);
-    }
-
-    private static bool NextIsResult(ChannelReader<ConnectRequest> reader)
-        => reader.TryPeek(out var next) && next.KindCase == ConnectRequest.KindOneofCase.Result;
-
-    /// <summary>The first result and those queued right behind it, as one message (see <see cref="SessionPacking"/>).</summary>
-    private static ConnectRequest TakeResults(ChannelReader<ConnectRequest> reader, SessionResult first)
-    {
-        var results = new SessionResults();
-        SessionPacking.TakeQueued(reader, first, results.Results, static m => m.Result);
-        return new ConnectRequest { Results = results };
     }
 
     /// <summary>Starts draining: no new credits; <paramref name="notify"/> tells the orchestrator (the executor stops).</summary>

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using GrpcWorkflows.Orchestrator.Dispatch.Internal;
@@ -160,9 +159,9 @@ internal sealed class ExecutorSessionHandler(
         {
             while (outbound.TryRead(out var message))
             {
-                if (acceptsAttempts && message.KindCase == ConnectResponse.KindOneofCase.Attempt && NextIsAttempt(outbound))
+                if (acceptsAttempts && message.Attempt is { } first && SessionPacking.TakeQueued(outbound, first, static m => m.Attempt) is { } attempts)
                 {
-                    message = TakeAttempts(outbound, message.Attempt);
+                    message = new ConnectResponse { Attempts = new SessionAttempts { Attempts = { attempts } } };
                 }
 
                 // Coalesce: while more is queued, let the transport buffer; the last message of a burst flushes.
@@ -170,16 +169,5 @@ internal sealed class ExecutorSessionHandler(
                 await responses.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    private static bool NextIsAttempt(ChannelReader<ConnectResponse> outbound)
-        => outbound.TryPeek(out var next) && next.KindCase == ConnectResponse.KindOneofCase.Attempt;
-
-    /// <summary>The first attempt and those queued right behind it, as one message (see <see cref="SessionPacking"/>).</summary>
-    private static ConnectResponse TakeAttempts(ChannelReader<ConnectResponse> outbound, SessionAttempt first)
-    {
-        var attempts = new SessionAttempts();
-        SessionPacking.TakeQueued(outbound, first, attempts.Attempts, static m => m.Attempt);
-        return new ConnectResponse { Attempts = attempts };
     }
 }
