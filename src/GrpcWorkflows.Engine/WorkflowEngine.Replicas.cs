@@ -30,6 +30,9 @@ public sealed partial class WorkflowEngine
     private readonly CancellationTokenSource _replicaStop = new();
     private Task? _replicaLoop;
     private volatile HashSet<string> _servedElsewhere = new(StringComparer.Ordinal);
+
+    // The step types of _servedElsewhere, whatever namespace each is served in: what validation asks.
+    private volatile HashSet<string> _typesElsewhere = new(StringComparer.Ordinal);
     private volatile ReplicaShare _share = ReplicaShare.Whole;
 
     // Until when (UTC ticks) none of this replica's leases can have been taken over, by its last renewal.
@@ -96,6 +99,7 @@ public sealed partial class WorkflowEngine
                     await RenewAsync(token).ConfigureAwait(false);
                     var heartbeat = await _replicas!.HeartbeatAsync(_owner, _localStepTypes?.ServedTypes ?? [], _replicaOptions.LeaseDuration, token).ConfigureAwait(false);
                     _servedElsewhere = new HashSet<string>(heartbeat.StepTypesElsewhere, StringComparer.Ordinal);
+                    _typesElsewhere = new HashSet<string>(heartbeat.StepTypesElsewhere.Select(ServedStepTypes.StepTypeOf), StringComparer.Ordinal);
                     ApplyShare(ReplicaShare.Among(_owner, heartbeat.OtherReplicas));
                     await HandOverUnreachableAsync(token).ConfigureAwait(false);
                     await ClaimAsync(token).ConfigureAwait(false);
@@ -252,10 +256,13 @@ public sealed partial class WorkflowEngine
                     continue;
                 }
 
+                // Reachable here means for this execution's namespace: an executor here whose credential covers
+                // other namespaces only does not keep it from one elsewhere that serves it.
+                var executionNamespace = runtime.Fold.Execution.Namespace;
                 for (var step = 0; step < runtime.Parked.Length; step++)
                 {
                     var stepType = runtime.Compiled.Graph.Steps[step].Type;
-                    if (runtime.Parked[step] && !_dispatcher.IsReachable(stepType) && elsewhere.Contains(stepType))
+                    if (runtime.Parked[step] && !_dispatcher.IsReachable(stepType, executionNamespace) && ServedStepTypes.Cover(elsewhere, stepType, executionNamespace))
                     {
                         handOvers.Add((runtime, stepType));
                         break;
@@ -524,7 +531,7 @@ public sealed partial class WorkflowEngine
     /// <summary>The validation hook of a replica: a step type is served when an executor of this replica or of another live one serves it.</summary>
     private sealed class ReplicaStepTypes(IStepTypeCatalog local, WorkflowEngine engine) : IStepTypeCatalog
     {
-        public bool IsServed(string stepType) => local.IsServed(stepType) || engine._servedElsewhere.Contains(stepType);
+        public bool IsServed(string stepType) => local.IsServed(stepType) || engine._typesElsewhere.Contains(stepType);
 
         public IReadOnlyCollection<string> ServedTypes => local.ServedTypes;
     }

@@ -18,7 +18,8 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         UPDATE executions x SET owner = $1, epoch = x.epoch + 1, lease_expires = clock_timestamp() + $2, wants = NULL
         FROM (SELECT execution_id FROM executions
               WHERE end_time IS NULL
-                AND (lease_expires IS NULL OR lease_expires <= clock_timestamp() OR (owner IS NULL AND wants = ANY($4)))
+                AND (lease_expires IS NULL OR lease_expires <= clock_timestamp()
+                     OR (owner IS NULL AND (wants = ANY($4) OR namespace || E'\x1f' || wants = ANY($4))))
               ORDER BY lease_expires NULLS FIRST
               LIMIT $3
               FOR UPDATE SKIP LOCKED) c
@@ -57,7 +58,8 @@ public sealed partial class PostgresExecutionStore : IExecutionReplicaStore
         WHERE x.execution_id = l.execution_id AND x.owner = $1
         """;
 
-    // Handed over for a step type: nobody owns it; replicas serving the type claim it at once, any replica after $5.
+    // Handed over for a step type: nobody owns it; replicas serving the type in the execution's namespace (a bare type
+    // in $4 of ClaimSql, or namespace U+001F type: ServedStepTypes) claim it at once, any replica after $5.
     private const string HandOverSql = """
         UPDATE executions SET owner = NULL, lease_expires = clock_timestamp() + $5, wants = $3
         WHERE execution_id = $1 AND epoch = $2 AND owner = $4

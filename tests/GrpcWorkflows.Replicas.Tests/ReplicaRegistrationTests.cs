@@ -59,6 +59,72 @@ public sealed class ReplicaRegistrationTests(PostgresServerFixture postgres, ITe
         Assert.Single((await b.Registry.ListExecutorsAsync(new ListExecutorsRequest()).ResponseAsync.DefaultTimeout()).Executors);
     }
 
+    [SkippableFact]
+    public async Task ExecutorOfOtherNamespacesAtTheOwner_DoesNotKeepAnExecutionFromTheReplicaThatServesItsNamespace()
+    {
+        // 'front' owns what is submitted to it, and its only executor's credential covers team-b; the executor at
+        // 'back' serves every namespace. Executions of team-a submitted to 'front' must move to 'back'.
+        const string AdminKey = "admin-key-for-the-namespace-test";
+        const string TeamBKey = "team-b-executor-key";
+        const string AnyKey = "any-namespace-executor-key";
+        string[] auth =
+        [
+            .. ApiKey(0, "admin", "admin", AdminKey, stepTypes: false),
+            .. ApiKey(1, "team-b-executor", "executor", TeamBKey, stepTypes: true, "team-b"),
+            .. ApiKey(2, "any-executor", "executor", AnyKey, stepTypes: true),
+        ];
+        var front = await StartReplicaAsync("ns-front", executorUrl: null, extraArguments: auth);
+        var back = await StartReplicaAsync("ns-back", executorUrl: null, extraArguments: auth);
+        var frontLog = Path.Combine(Folder, "front-deliveries.jsonl");
+        Executors.Add(ConnectedExecutor(frontLog, front.Url, TeamBKey));
+        Executors.Add(ConnectedExecutor(Path.Combine(Folder, "back-deliveries.jsonl"), back.Url, AnyKey));
+        var admin = new Grpc.Core.Metadata { { "x-api-key", AdminKey } };
+        foreach (var replica in new[] { front, back })
+        {
+            await AsyncTestHelpers.WaitUntilAsync(
+                async () => (await replica.Registry.ListExecutorsAsync(new ListExecutorsRequest(), admin).ResponseAsync).Executors.Any(e => e.Source == ExecutorSource.Connected),
+                $"an executor's session to '{replica.Id}' is open",
+                TimeSpan.FromSeconds(30));
+        }
+
+        var ids = new List<string>();
+        for (var index = 0; index < 5; index++)
+        {
+            var request = new SubmitWorkflowRequest { Definition = ReplicaProcess.Chain("team-a-chain", 2, 20), Namespace = "team-a" };
+            ids.Add((await front.Client.SubmitWorkflowAsync(request, admin).ResponseAsync.DefaultTimeout()).ExecutionId);
+        }
+
+        await AsyncTestHelpers.WaitUntilAsync(
+            async () => (await back.Client.ListExecutionsAsync(new ListExecutionsRequest { Namespace = "team-a", WorkflowId = "team-a-chain", States = { ExecutionState.Succeeded } }, admin).ResponseAsync).Executions.Count == ids.Count,
+            "the 5 team-a workflows submitted to 'front' succeeded",
+            TimeSpan.FromSeconds(60));
+        var frontDeliveries = File.Exists(frontLog) ? File.ReadAllText(frontLog) : string.Empty;
+        Assert.DoesNotContain(ids, id => frontDeliveries.Contains(id, StringComparison.Ordinal));
+    }
+
+    /// <summary>The settings of API key <paramref name="index"/> (its SHA-256 configured, as an operator would).</summary>
+    private static IEnumerable<string> ApiKey(int index, string name, string role, string key, bool stepTypes, string? inNamespace = null)
+    {
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+        yield return $"--Auth:ApiKeys:{index}:Name={name}";
+        yield return $"--Auth:ApiKeys:{index}:Role={role}";
+        yield return $"--Auth:ApiKeys:{index}:Sha256={hash}";
+        yield return $"--Auth:ApiKeys:{index}:Namespaces:0={inNamespace ?? "*"}";
+        if (stepTypes)
+        {
+            yield return $"--Auth:ApiKeys:{index}:StepTypes:0=*";
+        }
+    }
+
+    /// <summary>The test executor connected to <paramref name="orchestrator"/> with <paramref name="apiKey"/>.</summary>
+    private static TestProcess ConnectedExecutor(string deliveryLog, Uri orchestrator, string apiKey) => TestProcess.StartDotnet(
+        "GrpcWorkflows.TestExecutor",
+        [
+            "--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=16",
+            $"--Executor:OrchestratorAddress={orchestrator.ToString().TrimEnd('/')}", $"--Executor:ApiKey={apiKey}",
+            "--Executor:RegistrationRetryInitialDelay=00:00:00.1", "--Executor:RegistrationRetryMaxDelay=00:00:01",
+        ]);
+
     // Registrations last a minute: longer than a replica's restart on a loaded machine (the executor's heartbeats
     // fail meanwhile; with the default 15 s the registration could expire before the restarted replica is up).
     private Task<ReplicaProcess> StartReplicaAsync(string id, int port)

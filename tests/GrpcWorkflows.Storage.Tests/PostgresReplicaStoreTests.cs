@@ -83,6 +83,21 @@ public sealed class PostgresReplicaStoreTests(PostgresServerFixture postgres) : 
     }
 
     [SkippableFact]
+    public async Task HandOverAsync_ForAStepType_IsClaimedOnlyByAReplicaThatServesItInTheExecutionsNamespace()
+    {
+        var (_, lease) = await A.CreateOwnedAsync(Submitted("e1", Epoch, inNamespace: "team-a"), "a", LongLease).AsTask().DefaultTimeout();
+
+        Assert.True(await A.HandOverAsync(lease!, "gpu", LongLease).DefaultTimeout());
+        var otherNamespace = await B.ClaimAsync("b", LongLease, 10, [ServedStepTypes.InNamespace("team-b", "gpu")]).DefaultTimeout();
+        var otherType = await B.ClaimAsync("c", LongLease, 10, [ServedStepTypes.InNamespace("team-a", "cpu")]).DefaultTimeout();
+        var serving = await B.ClaimAsync("d", LongLease, 10, [ServedStepTypes.InNamespace("team-b", "gpu"), ServedStepTypes.InNamespace("team-a", "gpu")]).DefaultTimeout();
+
+        Assert.Empty(otherNamespace);
+        Assert.Empty(otherType);
+        Assert.Equal(["e1"], serving.Select(l => l.ExecutionId));
+    }
+
+    [SkippableFact]
     public async Task Commands_ReachWhicheverReplicaOwnsTheExecution_AndWakeIt()
     {
         await A.CreateOwnedAsync(Submitted("e1", Epoch), "a", LongLease).AsTask().DefaultTimeout();

@@ -25,7 +25,8 @@ public interface IExecutionReplicaStore : IExecutionLeaseStore
     /// Takes up to <paramref name="max"/> unfinished executions that nobody owns or whose lease has expired,
     /// each with the next epoch; executions other claimers are taking at the same moment are skipped. An
     /// execution handed over for a step type (<see cref="HandOverAsync"/>) is taken only by a claimer that
-    /// serves that type (<paramref name="servedStepTypes"/>) until its exclusivity ends.
+    /// serves that type for the execution's namespace (<paramref name="servedStepTypes"/>, entries as
+    /// <see cref="ServedStepTypes"/> writes them) until its exclusivity ends.
     /// </summary>
     ValueTask<IReadOnlyList<ExecutionLease>> ClaimAsync(string owner, TimeSpan duration, int max, IReadOnlyCollection<string> servedStepTypes, CancellationToken cancellationToken = default);
 
@@ -37,8 +38,9 @@ public interface IExecutionReplicaStore : IExecutionLeaseStore
     ValueTask<bool> HandOverAsync(ExecutionLease lease, string stepType, TimeSpan exclusivity, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Records that <paramref name="owner"/> is alive and whose executors serve <paramref name="servedStepTypes"/>;
-    /// returns the other replicas seen alive within <paramref name="liveWithin"/> and the step types they serve.
+    /// Records that <paramref name="owner"/> is alive and whose executors serve <paramref name="servedStepTypes"/>
+    /// (entries as <see cref="ServedStepTypes"/> writes them); returns the other replicas seen alive within
+    /// <paramref name="liveWithin"/> and the entries they serve.
     /// </summary>
     ValueTask<ReplicaHeartbeat> HeartbeatAsync(string owner, IReadOnlyCollection<string> servedStepTypes, TimeSpan liveWithin, CancellationToken cancellationToken = default);
 

@@ -9,6 +9,6 @@ public interface IStepTypeCatalog
     /// <summary>Whether an executor is registered for <paramref name="stepType"/>.</summary>
     bool IsServed(string stepType);
 
-    /// <summary>The step types served now (a snapshot), for replicas to tell each other; empty when unknown.</summary>
+    /// <summary>The step types served now (a snapshot), for replicas to tell each other, as <see cref="Storage.ServedStepTypes"/> entries; empty when unknown.</summary>
     IReadOnlyCollection<string> ServedTypes => [];
 }

@@ -107,7 +107,30 @@ internal sealed class ExecutorRegistry : IStepTypeCatalog
     public bool IsServed(string stepType) => _byStepType.ContainsKey(stepType);
 
     /// <inheritdoc />
-    public IReadOnlyCollection<string> ServedTypes => [.. _byStepType.Keys];
+    /// <remarks>
+    /// A step type some executor serves in every namespace is one entry; one served only by executors whose
+    /// credentials cover some namespaces is an entry per namespace (<see cref="ServedStepTypes.InNamespace"/>), so
+    /// that another replica hands this one only the executions it can run.
+    /// </remarks>
+    public IReadOnlyCollection<string> ServedTypes
+    {
+        get
+        {
+            var served = new List<string>();
+            foreach (var (stepType, endpoints) in _byStepType)
+            {
+                if (endpoints.Any(e => e.Namespaces is null))
+                {
+                    served.Add(stepType);
+                    continue;
+                }
+
+                served.AddRange(endpoints.SelectMany(e => e.Namespaces!).Distinct(StringComparer.Ordinal).Select(ns => ServedStepTypes.InNamespace(ns, stepType)));
+            }
+
+            return served;
+        }
+    }
 
     /// <summary>
     /// The one entry point of every registration, <c>RegisterExecutor</c> and <c>Connect</c> alike: checks
