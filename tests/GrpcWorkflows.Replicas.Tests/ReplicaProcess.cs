@@ -87,13 +87,14 @@ internal sealed class ReplicaProcess : IAsyncDisposable
         "GrpcWorkflows.TestExecutor",
         ["--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=256"]);
 
-    /// <summary>The test executor in connect mode: one session, to <paramref name="orchestrator"/> only.</summary>
-    public static TestProcess StartConnectedExecutor(string deliveryLog, Uri orchestrator) => TestProcess.StartDotnet(
+    /// <summary>The test executor in connect mode: one session, to <paramref name="orchestrator"/> only, sending <paramref name="apiKey"/> when given.</summary>
+    public static TestProcess StartConnectedExecutor(string deliveryLog, Uri orchestrator, string? apiKey = null) => TestProcess.StartDotnet(
         "GrpcWorkflows.TestExecutor",
         [
             "--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=64",
             $"--Executor:OrchestratorAddress={orchestrator.ToString().TrimEnd('/')}",
             "--Executor:RegistrationRetryInitialDelay=00:00:00.1", "--Executor:RegistrationRetryMaxDelay=00:00:01",
+            .. apiKey is null ? Array.Empty<string>() : [$"--Executor:ApiKey={apiKey}"],
         ]);
 
     /// <summary>Sends SIGSTOP (<paramref name="resume"/> false) or SIGCONT (true).</summary>

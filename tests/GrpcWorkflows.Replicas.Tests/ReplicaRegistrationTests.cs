@@ -76,9 +76,9 @@ public sealed class ReplicaRegistrationTests(PostgresServerFixture postgres, ITe
         var front = await StartReplicaAsync("ns-front", executorUrl: null, extraArguments: auth);
         var back = await StartReplicaAsync("ns-back", executorUrl: null, extraArguments: auth);
         var frontLog = Path.Combine(Folder, "front-deliveries.jsonl");
-        Executors.Add(ConnectedExecutor(frontLog, front.Url, TeamBKey));
-        Executors.Add(ConnectedExecutor(Path.Combine(Folder, "back-deliveries.jsonl"), back.Url, AnyKey));
-        var admin = new Grpc.Core.Metadata { { "x-api-key", AdminKey } };
+        Executors.Add(ReplicaProcess.StartConnectedExecutor(frontLog, front.Url, TeamBKey));
+        Executors.Add(ReplicaProcess.StartConnectedExecutor(Path.Combine(Folder, "back-deliveries.jsonl"), back.Url, AnyKey));
+        var admin = new Grpc.Core.Metadata { { GrpcWorkflows.Orchestrator.Security.AuthOptions.ApiKeyHeader, AdminKey } };
         foreach (var replica in new[] { front, back })
         {
             await AsyncTestHelpers.WaitUntilAsync(
@@ -115,15 +115,6 @@ public sealed class ReplicaRegistrationTests(PostgresServerFixture postgres, ITe
             yield return $"--Auth:ApiKeys:{index}:StepTypes:0=*";
         }
     }
-
-    /// <summary>The test executor connected to <paramref name="orchestrator"/> with <paramref name="apiKey"/>.</summary>
-    private static TestProcess ConnectedExecutor(string deliveryLog, Uri orchestrator, string apiKey) => TestProcess.StartDotnet(
-        "GrpcWorkflows.TestExecutor",
-        [
-            "--urls", "http://127.0.0.1:0", "--log", deliveryLog, "--Executor:MaxConcurrency=16",
-            $"--Executor:OrchestratorAddress={orchestrator.ToString().TrimEnd('/')}", $"--Executor:ApiKey={apiKey}",
-            "--Executor:RegistrationRetryInitialDelay=00:00:00.1", "--Executor:RegistrationRetryMaxDelay=00:00:01",
-        ]);
 
     // Registrations last a minute: longer than a replica's restart on a loaded machine (the executor's heartbeats
     // fail meanwhile; with the default 15 s the registration could expire before the restarted replica is up).
