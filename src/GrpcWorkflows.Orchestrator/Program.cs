@@ -1,15 +1,5 @@
 using GrpcWorkflows.Orchestrator.Hosting;
 
-// Socket completions run on the socket engine's thread instead of waking a thread-pool thread for each read: one
-// thread hand-off less per HTTP/2 read. Kestrel still hands every request to the thread pool (its transport's
-// UnsafePreferInlineScheduling stays off), so no handler runs on that thread. Read once, at the first socket; a
-// value set in the environment wins.
-const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
-if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
-{
-    Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
-}
-
 if (await ToolCommands.TryRunAsync(args, Console.In, Console.Out, Console.Error) is { } exitCode)
 {
     // A one-shot command (validate, backup) for tools that start this executable; no server.
