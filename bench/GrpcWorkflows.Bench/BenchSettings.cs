@@ -39,6 +39,9 @@ internal sealed class BenchSettings
     /// <summary>A peer engine's run script (<c>run.sh S1|S2|S3</c>, printing <c>name scenario steps/s wall</c>), run after S1–S3 in the same sitting.</summary>
     public string? PeerScript { get; set; }
     public bool Quick { get; set; }
+
+    /// <summary>How many times each scenario (S0's levels, S1-S4 on one warmed-up orchestrator, the peer's script) runs; the run with the median rate is reported.</summary>
+    public int Repeat { get; set; } = 1;
     public string SizesName { get; set; } = "default";
 
     public const string Usage = """
@@ -60,6 +63,9 @@ internal sealed class BenchSettings
           --small M              three-step workflows in S3 (default 10000)
           --dag STEPS            steps of the random DAG in S4 (default 10000)
           --executor-capacity C  in-flight calls the orchestrator may send the executor (default 100)
+          --repeat N             run each scenario N times in the sitting (S0's levels in turn, S1-S4 on the same
+                                 warmed-up orchestrator, the peer's script) and report the run with the median rate,
+                                 listing every run's rate in its notes (default 1)
           --raw-seconds S        duration of each S0 concurrency level (default 3)
           --sqlite-synchronous X SQLite synchronous setting for the sqlite store (default NORMAL)
           --postgres CONNSTR     the PostgreSQL server of the postgres store (default: a throwaway one, durable settings)
@@ -111,6 +117,7 @@ internal sealed class BenchSettings
                     settings.Replicas.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(count => int.Parse(count, NumberStyles.Integer, CultureInfo.InvariantCulture)));
                     break;
+                case "--repeat": settings.Repeat = Math.Max(1, NextInt()); break;
                 case "--chain": settings.ChainLength = NextInt(); break;
                 case "--chains": settings.ChainWorkflows = NextInt(); break;
                 case "--fan": settings.FanWidth = NextInt(); break;
