@@ -141,7 +141,7 @@ public sealed class PythonExecutorTests : IAsyncLifetime
         RequirePython();
         var stubs = Path.Combine(_folder, "stubs");
         var generate = Start(TestProcess.Start("sh", [Path.Combine(Sample, "generate.sh"), stubs], name: "generate.sh"));
-        await generate.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+        await generate.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.True(generate.ExitCode == 0, generate.Output);
 
         // A short lease, so that the executor has to heartbeat within the test.

@@ -138,7 +138,7 @@ public sealed class StorageFaultTests(ITestOutputHelper output) : IDisposable
         }
 
         await using var refused = OrchestratorProcess.Start(databasePath, executorUrl);
-        await refused.Exited.WaitAsync(TimeSpan.FromSeconds(60));
+        await refused.WaitForExitAsync(TimeSpan.FromSeconds(60));
         output.WriteLine(refused.Output);
 
         Assert.Equal(3, refused.ExitCode);

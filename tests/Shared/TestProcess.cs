@@ -44,6 +44,13 @@ internal sealed partial class TestProcess : IAsyncDisposable
     /// <summary>Completes when the process exits.</summary>
     public Task Exited => _exited.Task;
 
+    /// <summary>
+    /// Waits for the exit and then for the last of the output: <see cref="Exited"/> can complete while the lines written
+    /// just before the exit are still being read. Throws <see cref="TimeoutException"/> past <paramref name="timeout"/>
+    /// (a child process still holding the output open, for one).
+    /// </summary>
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
     /// <summary>The exit code, once exited.</summary>
     public int ExitCode => _process.ExitCode;
 

@@ -85,7 +85,7 @@ public sealed class InterruptTests : IAsyncLifetime
             await signal!.WaitForExitAsync().WaitAsync(Deadline);
         }
 
-        await run.Exited.WaitAsync(Deadline);
+        await run.WaitForExitAsync(Deadline);
         return (first["Execution ".Length..].Trim(), run);
     }
 

@@ -19,7 +19,7 @@ public sealed class OrchestratorProcessTests : IDisposable
             "GrpcWorkflows.Orchestrator",
             ["--urls", "http://127.0.0.1:0", "--Dispatch:CircuitFailureRatio=3", "--Executors:HeartbeatInterval=00:01:00", "--Storage:Provider=memory"]);
 
-        await orchestrator.Exited.DefaultTimeout();
+        await orchestrator.WaitForExitAsync(AsyncTestHelpers.DefaultTimeoutSpan);
 
         Assert.Equal(2, orchestrator.ExitCode);
         Assert.Contains(orchestrator.Lines, l => l.Contains("Dispatch:CircuitFailureRatio", StringComparison.Ordinal));

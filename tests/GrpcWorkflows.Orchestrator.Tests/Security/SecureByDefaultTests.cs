@@ -18,7 +18,7 @@ public sealed class SecureByDefaultTests : IDisposable
     {
         await using var orchestrator = TestProcess.StartDotnet("GrpcWorkflows.Orchestrator", ["--urls", "http://0.0.0.0:0", "--Storage:Provider=memory"]);
 
-        await orchestrator.Exited.DefaultTimeout();
+        await orchestrator.WaitForExitAsync(AsyncTestHelpers.DefaultTimeoutSpan);
 
         Assert.Equal(2, orchestrator.ExitCode);
         Assert.Contains(orchestrator.Lines, l => l.Contains("http://0.0.0.0:0", StringComparison.Ordinal) && l.Contains("without authentication", StringComparison.Ordinal));
